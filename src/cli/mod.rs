@@ -1,0 +1,67 @@
+//! Command-line interface: clap definitions and one module per subcommand.
+//! `main.rs` only calls [`run`].
+//!
+//! tshark's option letters keep their meaning (`-r -c -T -V -x -P`), and
+//! `coffeeshark -r FILE` works like `coffeeshark read FILE`.
+
+mod read;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "coffeeshark",
+    version,
+    about = "Packet analyser for HTCPCP, HTTP/1.x and TLS that prints what tshark prints",
+    args_conflicts_with_subcommands = true,
+    disable_version_flag = true
+)]
+pub struct Cli {
+    /// Print the version (tshark's -v; -V means details, as in tshark).
+    #[arg(short = 'v', long = "version", action = clap::ArgAction::Version)]
+    version: Option<bool>,
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// tshark style: `coffeeshark -r FILE [options]` is `coffeeshark read FILE [options]`.
+    #[command(flatten)]
+    read: read::ReadArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Read a capture file (pcap, pcapng, gzip of either) and print its packets.
+    Read(read::ReadArgs),
+}
+
+/// Runs the command line; the exit code follows tshark (2 for a bad file).
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Read(args)) => read::run(args),
+        None if cli.read.has_input() => read::run(cli.read),
+        None => {
+            use clap::CommandFactory;
+            let _ = Cli::command().print_help();
+            return ExitCode::from(1);
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("coffeeshark: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `coffeeshark read big.pcap | head` must end quietly, like ripgrep does.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,295 @@
+//! The TCP flow table: which connection (`tcp.stream`) a segment belongs to,
+//! and the per-direction state Wireshark uses to print relative sequence
+//! numbers and scaled windows.
+//!
+//! Conventions kept from Wireshark's `packet-tcp.c` (4.x):
+//! - streams are numbered from 0 in order of each connection's first packet;
+//!   a SYN on a known 4-tuple whose sequence number differs from the
+//!   connection's initial one starts a new stream ("port numbers reused");
+//! - relative sequence numbers count from the ISN of a direction's SYN, or, when
+//!   no SYN was seen, from one before the first sequence number seen, so the
+//!   first segment shows `Seq=1`; the reverse direction's base is taken from the
+//!   first acknowledgement number seen (`ack - 1`);
+//! - a window scale shift comes from the SYN's Window Scale option; once the
+//!   SYN/ACK shows that either side did not offer one, scaling is off both
+//!   ways; while unknown (no handshake seen) windows are shown unscaled.
+//!
+//! Memory is bounded by the number of concurrently open connections: a closed
+//! connection (FIN both ways, or RST) is forgotten once it has been quiet for
+//! [`CLOSED_LINGER_NANOS`] of capture time.
+
+use crate::source::Timestamp;
+use etherparse::TcpSlice;
+use rustc_hash::FxHashMap;
+
+/// How long (capture time) a closed connection is kept to attribute late
+/// retransmissions and ACKs to the right stream.
+pub const CLOSED_LINGER_NANOS: i128 = 60 * 1_000_000_000;
+/// How often (in packets) the table is swept for closed connections.
+const SWEEP_EVERY: u32 = 1 << 16;
+
+/// A connection's endpoints in canonical order (lower endpoint first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct ConnKey {
+    lo_addr: [u8; 16],
+    hi_addr: [u8; 16],
+    lo_port: u16,
+    hi_port: u16,
+}
+
+/// An endpoint: IPv4 addresses are stored in the first 4 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Endpoint {
+    pub addr: [u8; 16],
+    pub port: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WinScale {
+    /// No SYN seen in this direction yet.
+    Unknown,
+    /// The handshake showed scaling is not in use.
+    Off,
+    Shift(u8),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Direction {
+    base_seq: Option<u32>,
+    win_scale: WinScale,
+    fin: bool,
+}
+
+impl Direction {
+    const NEW: Direction = Direction {
+        base_seq: None,
+        win_scale: WinScale::Unknown,
+        fin: false,
+    };
+}
+
+#[derive(Debug, Clone)]
+struct Conn {
+    stream: u32,
+    /// Index 0: from the lower endpoint; 1: from the higher one.
+    dirs: [Direction; 2],
+    rst: bool,
+    last_seen: Timestamp,
+}
+
+/// What the flow table says about one segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TcpMeta {
+    pub stream: u32,
+    pub rel_seq: u32,
+    /// Present when the ACK flag is set.
+    pub rel_ack: Option<u32>,
+    /// The window as Wireshark's "Calculated window size".
+    pub window: u32,
+    /// Multiplier applied to the raw window, or `None` when unknown.
+    pub window_multiplier: Option<u32>,
+    /// Relative sequence number after this segment (`tcp.nxtseq`).
+    pub next_seq: u32,
+    /// The segment started a new stream on a 4-tuple used before.
+    pub port_reused: bool,
+    /// Base used for this direction's relative numbers (to make SACK edges relative).
+    pub base_seq: u32,
+    /// Base of the reverse direction (for relative SACK/ack values).
+    pub rev_base_seq: u32,
+}
+
+/// The stream table. Feed it every TCP segment in capture order.
+#[derive(Default)]
+pub struct TcpTracker {
+    conns: FxHashMap<ConnKey, Conn>,
+    next_stream: u32,
+    since_sweep: u32,
+}
+
+const SYN: u8 = 0x02;
+const FIN: u8 = 0x01;
+const RST: u8 = 0x04;
+const ACK: u8 = 0x10;
+
+impl TcpTracker {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of connections currently held (open, or closed but lingering).
+    pub fn len(&self) -> usize {
+        self.conns.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.conns.is_empty()
+    }
+
+    /// Number of streams seen so far.
+    pub fn streams(&self) -> u32 {
+        self.next_stream
+    }
+
+    /// Attributes a segment from `src` to `dst` to its stream and updates state.
+    pub fn track(
+        &mut self,
+        ts: Timestamp,
+        src: Endpoint,
+        dst: Endpoint,
+        tcp: &TcpSlice<'_>,
+    ) -> TcpMeta {
+        self.since_sweep += 1;
+        if self.since_sweep >= SWEEP_EVERY {
+            self.sweep(ts);
+        }
+        let (key, fwd_idx) = if src <= dst {
+            (
+                ConnKey {
+                    lo_addr: src.addr,
+                    hi_addr: dst.addr,
+                    lo_port: src.port,
+                    hi_port: dst.port,
+                },
+                0usize,
+            )
+        } else {
+            (
+                ConnKey {
+                    lo_addr: dst.addr,
+                    hi_addr: src.addr,
+                    lo_port: dst.port,
+                    hi_port: src.port,
+                },
+                1usize,
+            )
+        };
+        let flags = tcp_flags(tcp);
+        let seq = tcp.sequence_number();
+        let ack = tcp.acknowledgment_number();
+        let syn = flags & SYN != 0;
+        let is_ack = flags & ACK != 0;
+
+        let mut port_reused = false;
+        let next_stream = &mut self.next_stream;
+        let conn = self
+            .conns
+            .entry(key)
+            .and_modify(|c| {
+                // A fresh SYN with another ISN on a known 4-tuple: a new connection.
+                let fwd = &c.dirs[fwd_idx];
+                if syn && !is_ack && fwd.base_seq.is_some_and(|b| b != seq) {
+                    port_reused = true;
+                    *c = Conn {
+                        stream: *next_stream,
+                        dirs: [Direction::NEW; 2],
+                        rst: false,
+                        last_seen: ts,
+                    };
+                    *next_stream += 1;
+                }
+            })
+            .or_insert_with(|| {
+                let c = Conn {
+                    stream: *next_stream,
+                    dirs: [Direction::NEW; 2],
+                    rst: false,
+                    last_seen: ts,
+                };
+                *next_stream += 1;
+                c
+            });
+        conn.last_seen = ts;
+
+        let rev_idx = 1 - fwd_idx;
+        // Base sequence numbers (see module doc).
+        if syn {
+            // A SYN's ISN is authoritative, even over a guess from an earlier ACK.
+            conn.dirs[fwd_idx].base_seq = Some(seq);
+        } else if conn.dirs[fwd_idx].base_seq.is_none() {
+            conn.dirs[fwd_idx].base_seq = Some(seq.wrapping_sub(1));
+        }
+        if is_ack && conn.dirs[rev_idx].base_seq.is_none() {
+            conn.dirs[rev_idx].base_seq = Some(ack.wrapping_sub(1));
+        }
+
+        // Window scaling.
+        if syn {
+            conn.dirs[fwd_idx].win_scale = match window_scale_option(tcp) {
+                Some(shift) => WinScale::Shift(shift.min(14)),
+                None => WinScale::Off,
+            };
+            if is_ack {
+                let either_off = conn.dirs[fwd_idx].win_scale == WinScale::Off
+                    || conn.dirs[rev_idx].win_scale == WinScale::Off;
+                if either_off {
+                    conn.dirs[fwd_idx].win_scale = WinScale::Off;
+                    conn.dirs[rev_idx].win_scale = WinScale::Off;
+                }
+            }
+        }
+        let raw_window = tcp.window_size() as u32;
+        let (window, window_multiplier) = if syn {
+            (raw_window, None)
+        } else {
+            match conn.dirs[fwd_idx].win_scale {
+                WinScale::Shift(s) => (raw_window << s, Some(1u32 << s)),
+                WinScale::Off => (raw_window, Some(1)),
+                WinScale::Unknown => (raw_window, None),
+            }
+        };
+
+        if flags & FIN != 0 {
+            conn.dirs[fwd_idx].fin = true;
+        }
+        if flags & RST != 0 {
+            conn.rst = true;
+        }
+
+        let base = conn.dirs[fwd_idx].base_seq.unwrap_or(seq);
+        let rev_base = conn.dirs[rev_idx].base_seq.unwrap_or(0);
+        let rel_seq = seq.wrapping_sub(base);
+        let payload_len = tcp.payload().len() as u32;
+        let next_seq = rel_seq
+            .wrapping_add(payload_len)
+            .wrapping_add(u32::from(syn))
+            .wrapping_add(u32::from(flags & FIN != 0));
+        TcpMeta {
+            stream: conn.stream,
+            rel_seq,
+            rel_ack: is_ack.then(|| ack.wrapping_sub(rev_base)),
+            window,
+            window_multiplier,
+            next_seq,
+            port_reused,
+            base_seq: base,
+            rev_base_seq: rev_base,
+        }
+    }
+
+    /// Forgets connections that are closed and have been quiet long enough.
+    fn sweep(&mut self, now: Timestamp) {
+        self.since_sweep = 0;
+        self.conns.retain(|_, c| {
+            let closed = c.rst || (c.dirs[0].fin && c.dirs[1].fin);
+            !(closed && now.nanos_since(c.last_seen) > CLOSED_LINGER_NANOS)
+        });
+    }
+}
+
+/// The 9 flag bits (NS/AE, CWR, ECE, URG, ACK, PSH, RST, SYN, FIN).
+pub fn tcp_flags_u16(tcp: &TcpSlice<'_>) -> u16 {
+    let h = tcp.header_slice();
+    (((h[12] & 0x01) as u16) << 8) | h[13] as u16
+}
+
+fn tcp_flags(tcp: &TcpSlice<'_>) -> u8 {
+    tcp.header_slice()[13]
+}
+
+fn window_scale_option(tcp: &TcpSlice<'_>) -> Option<u8> {
+    use etherparse::TcpOptionElement;
+    tcp.options_iterator().find_map(|o| match o {
+        Ok(TcpOptionElement::WindowScale(s)) => Some(s),
+        _ => None,
+    })
+}

@@ -1,0 +1,24 @@
+//! coffeeshark: a packet analyser for the coffee-pot lab (HTCPCP over HTTP/1.x
+//! and TLS) that prints what tshark prints.
+//!
+//! The pipeline, one streaming pass over a capture:
+//!
+//! ```text
+//! source ──> link ──> decode ──> flow ──> model ──> view
+//! (pcap,     (NULL,   (IPv4/6,   (tcp.stream,  (Packet,   (list, details,
+//!  pcapng,    LOOP,    TCP, UDP,  relative      columns,   hex, json)
+//!  gzip)      Eth,     ICMP via   seq/ack,      field
+//!             SLL/2,   etherparse) window       tree)
+//!             RAW)                 scaling)
+//! ```
+//!
+//! [`pipeline::Analyzer`] ties the stages together; views are pure functions
+//! of a [`model::Packet`]. Imports point down the pipeline only.
+
+pub mod decode;
+pub mod flow;
+pub mod link;
+pub mod model;
+pub mod pipeline;
+pub mod source;
+pub mod view;

@@ -1,0 +1,39 @@
+//! The model every view reads: one [`Packet`] per frame (frame metadata, the
+//! lax decode, TCP flow facts) and, built only on demand, its field tree
+//! ([`tree::Tree`]), whose field names are Wireshark's display-filter names.
+
+pub mod summary;
+pub mod tree;
+
+use crate::decode::Decoded;
+use crate::flow::TcpMeta;
+use crate::source::{Timestamp, TsPrecision};
+
+/// Per-frame facts that do not depend on the protocols inside (`frame.*`).
+#[derive(Debug, Clone, Copy)]
+pub struct FrameInfo {
+    /// 1-based, as Wireshark numbers frames.
+    pub number: u64,
+    pub ts: Timestamp,
+    pub precision: TsPrecision,
+    /// Nanoseconds since the first frame (`frame.time_relative`).
+    pub rel_nanos: i128,
+    /// Nanoseconds since the previous frame (`frame.time_delta`).
+    pub delta_nanos: i128,
+    pub orig_len: u32,
+    pub cap_len: u32,
+    pub link_type: u32,
+    pub interface_id: u32,
+    /// pcapng section number (1-based); 0 for pcap files.
+    pub section: u32,
+}
+
+/// One frame as the analyser understands it.
+pub struct Packet<'a> {
+    pub frame: FrameInfo,
+    pub decoded: Decoded<'a>,
+    pub tcp: Option<TcpMeta>,
+    /// Interface name and description from the capture, if any.
+    pub interface_name: Option<&'a str>,
+    pub interface_description: Option<&'a str>,
+}

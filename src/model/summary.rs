@@ -1,0 +1,307 @@
+//! The packet-list columns (Source, Destination, Protocol, Info), computed the
+//! way Wireshark's dissectors fill them, for the fast path: no field tree, no
+//! allocation once the buffers have grown.
+//!
+//! Later layers (TCP analysis, HTTP/HTCPCP/TLS) add to [`Columns`] in the same
+//! order Wireshark's dissectors do: analysis flags are prepended to the TCP
+//! Info, an application dissector replaces Protocol and Info.
+
+use super::Packet;
+use crate::link::{self, LinkHeader, Payload};
+use etherparse::{Icmpv4Type, Icmpv6Type, LaxNetSlice, TcpOptionElement, TcpSlice, TransportSlice};
+use std::fmt::Write;
+
+/// Reusable column buffers.
+#[derive(Default, Debug, Clone)]
+pub struct Columns {
+    pub source: String,
+    pub destination: String,
+    pub protocol: String,
+    pub info: String,
+}
+
+impl Columns {
+    pub fn clear(&mut self) {
+        self.source.clear();
+        self.destination.clear();
+        self.protocol.clear();
+        self.info.clear();
+    }
+}
+
+/// Fills `cols` for `pkt`.
+pub fn fill(pkt: &Packet<'_>, cols: &mut Columns) {
+    cols.clear();
+    let d = &pkt.decoded;
+    // Link-level defaults, overwritten by the network layer when there is one.
+    match d.link.header {
+        LinkHeader::Ethernet { src, dst, .. } => {
+            let _ = write!(cols.source, "{}", link::Mac(&src));
+            let _ = write!(cols.destination, "{}", link::Mac(&dst));
+        }
+        LinkHeader::Unknown { link_type } => {
+            cols.protocol.push_str("UNKNOWN");
+            let _ = write!(cols.info, "Unknown link type {link_type}");
+            return;
+        }
+        LinkHeader::Truncated { link_type, .. } => {
+            cols.protocol.push_str(link_protocol(link_type));
+            cols.info.push_str("[Malformed Packet]");
+            return;
+        }
+        _ => {}
+    }
+    let Some(net) = &d.net else {
+        match d.link.payload {
+            Payload::EtherType(t) => {
+                cols.protocol.push_str(link_protocol(pkt.frame.link_type));
+                let _ = write!(cols.info, "Ethertype 0x{t:04x}");
+                if d.stop.is_some() {
+                    cols.info.push_str(" [Malformed Packet]");
+                }
+            }
+            Payload::AddressFamily(af) => {
+                cols.protocol.push_str("NULL");
+                let _ = write!(cols.info, "Unknown address family {af}");
+            }
+            Payload::None => {
+                cols.protocol.push_str(link_protocol(pkt.frame.link_type));
+                cols.info.push_str("[Malformed Packet]");
+            }
+        }
+        return;
+    };
+    // The network layer's addresses replace the link layer's.
+    cols.source.clear();
+    cols.destination.clear();
+    let ttl;
+    match net {
+        LaxNetSlice::Ipv4(v4) => {
+            let h = v4.header();
+            write_ipv4(&mut cols.source, h.source());
+            write_ipv4(&mut cols.destination, h.destination());
+            ttl = h.ttl();
+            if v4.is_payload_fragmented() {
+                cols.protocol.push_str("IPv4");
+                let _ = write!(
+                    cols.info,
+                    "Fragmented IP protocol (proto={} {}, off={}, ID={:04x})",
+                    ip_proto_name(h.protocol().0),
+                    h.protocol().0,
+                    u16::from(h.fragments_offset()) as u32 * 8,
+                    h.identification()
+                );
+                return;
+            }
+        }
+        LaxNetSlice::Ipv6(v6) => {
+            let h = v6.header();
+            let _ = write!(cols.source, "{}", h.source_addr());
+            let _ = write!(cols.destination, "{}", h.destination_addr());
+            ttl = h.hop_limit();
+            if v6.is_payload_fragmented() {
+                cols.protocol.push_str("IPv6");
+                cols.info.push_str("IPv6 fragment");
+                return;
+            }
+        }
+        LaxNetSlice::Arp(arp) => {
+            cols.protocol.push_str("ARP");
+            let _ = write!(cols.info, "ARP operation {}", arp.operation().0);
+            return;
+        }
+    }
+    match &d.transport {
+        Some(TransportSlice::Tcp(tcp)) => {
+            cols.protocol.push_str("TCP");
+            if let Some(meta) = &pkt.tcp {
+                tcp_info(&mut cols.info, tcp, meta);
+            }
+        }
+        Some(TransportSlice::Udp(udp)) => {
+            cols.protocol.push_str("UDP");
+            let _ = write!(
+                cols.info,
+                "{} \u{2192} {} Len={}",
+                udp.source_port(),
+                udp.destination_port(),
+                udp.payload().len()
+            );
+        }
+        Some(TransportSlice::Icmpv4(icmp)) => {
+            cols.protocol.push_str("ICMP");
+            icmpv4_info(&mut cols.info, icmp, ttl);
+        }
+        Some(TransportSlice::Icmpv6(icmp)) => {
+            cols.protocol.push_str("ICMPv6");
+            icmpv6_info(&mut cols.info, icmp);
+        }
+        Some(TransportSlice::Igmp(_)) => {
+            cols.protocol.push_str("IGMP");
+        }
+        None => {
+            let (version, proto) = match net {
+                LaxNetSlice::Ipv4(v4) => ("IPv4", v4.payload_ip_number().0),
+                LaxNetSlice::Ipv6(v6) => ("IPv6", v6.payload().ip_number.0),
+                LaxNetSlice::Arp(_) => ("ARP", 0),
+            };
+            cols.protocol.push_str(version);
+            if d.stop.is_some() {
+                let _ = write!(cols.info, "{} [Malformed Packet]", ip_proto_name(proto));
+            } else {
+                let _ = write!(cols.info, "Unknown IP protocol {proto}");
+            }
+        }
+    }
+}
+
+fn link_protocol(link_type: u32) -> &'static str {
+    match link_type {
+        link::linktype::ETHERNET => "Ethernet",
+        link::linktype::NULL | link::linktype::LOOP => "NULL",
+        link::linktype::LINUX_SLL => "SLL",
+        link::linktype::LINUX_SLL2 => "SLL2",
+        _ => "Raw",
+    }
+}
+
+pub fn write_ipv4(out: &mut String, a: [u8; 4]) {
+    let mut buf = itoa::Buffer::new();
+    for (i, b) in a.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        out.push_str(buf.format(*b));
+    }
+}
+
+pub fn ip_proto_name(p: u8) -> &'static str {
+    match p {
+        1 => "ICMP",
+        2 => "IGMP",
+        6 => "TCP",
+        17 => "UDP",
+        41 => "IPv6",
+        47 => "GRE",
+        50 => "ESP",
+        58 => "ICMPv6",
+        132 => "SCTP",
+        _ => "Unknown",
+    }
+}
+
+/// Wireshark's names of the TCP flags in bit order (FIN first).
+const FLAG_NAMES: [&str; 9] = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE"];
+
+/// The flags as Wireshark lists them in Info: `SYN, ACK`, or `<None>`.
+pub fn write_flag_names(out: &mut String, flags: u16) {
+    let mut first = true;
+    for (bit, name) in FLAG_NAMES.iter().enumerate() {
+        if flags & (1 << bit) != 0 {
+            if !first {
+                out.push_str(", ");
+            }
+            out.push_str(name);
+            first = false;
+        }
+    }
+    if first {
+        out.push_str("<None>");
+    }
+}
+
+/// TCP Info text: `55433 → 5031 [SYN] Seq=0 Win=65535 Len=0 MSS=16344 ...`.
+pub fn tcp_info(out: &mut String, tcp: &TcpSlice<'_>, meta: &crate::flow::TcpMeta) {
+    let mut n = itoa::Buffer::new();
+    if meta.port_reused {
+        out.push_str("[TCP Port numbers reused] ");
+    }
+    out.push_str(n.format(tcp.source_port()));
+    out.push_str(" \u{2192} ");
+    out.push_str(n.format(tcp.destination_port()));
+    out.push_str(" [");
+    let flags = crate::flow::tcp_flags_u16(tcp);
+    write_flag_names(out, flags);
+    out.push_str("] Seq=");
+    out.push_str(n.format(meta.rel_seq));
+    if let Some(ack) = meta.rel_ack {
+        out.push_str(" Ack=");
+        out.push_str(n.format(ack));
+    }
+    out.push_str(" Win=");
+    out.push_str(n.format(meta.window));
+    out.push_str(" Len=");
+    out.push_str(n.format(tcp.payload().len()));
+    if tcp.urg() {
+        out.push_str(" Urg=");
+        out.push_str(n.format(tcp.urgent_pointer()));
+    }
+    for option in tcp.options_iterator() {
+        match option {
+            Ok(TcpOptionElement::MaximumSegmentSize(mss)) => {
+                out.push_str(" MSS=");
+                out.push_str(n.format(mss));
+            }
+            Ok(TcpOptionElement::WindowScale(shift)) => {
+                out.push_str(" WS=");
+                out.push_str(n.format(1u32 << shift.min(14)));
+            }
+            Ok(TcpOptionElement::SelectiveAcknowledgementPermitted) => out.push_str(" SACK_PERM"),
+            Ok(TcpOptionElement::SelectiveAcknowledgement(first, rest)) => {
+                for (le, re) in std::iter::once(first).chain(rest.into_iter().flatten()) {
+                    out.push_str(" SLE=");
+                    out.push_str(n.format(le.wrapping_sub(meta.rev_base_seq)));
+                    out.push_str(" SRE=");
+                    out.push_str(n.format(re.wrapping_sub(meta.rev_base_seq)));
+                }
+            }
+            Ok(TcpOptionElement::Timestamp(val, ecr)) => {
+                out.push_str(" TSval=");
+                out.push_str(n.format(val));
+                out.push_str(" TSecr=");
+                out.push_str(n.format(ecr));
+            }
+            Ok(TcpOptionElement::Noop) => {}
+            Err(_) => break,
+        }
+    }
+}
+
+fn icmpv4_info(out: &mut String, icmp: &etherparse::Icmpv4Slice<'_>, ttl: u8) {
+    match icmp.icmp_type() {
+        Icmpv4Type::EchoRequest(e) | Icmpv4Type::EchoReply(e) => {
+            let what = if matches!(icmp.icmp_type(), Icmpv4Type::EchoRequest(_)) {
+                "request"
+            } else {
+                "reply  "
+            };
+            let _ = write!(
+                out,
+                "Echo (ping) {what} id=0x{:04x}, seq={}/{}, ttl={ttl}",
+                e.id,
+                e.seq,
+                e.seq.swap_bytes()
+            );
+        }
+        Icmpv4Type::DestinationUnreachable(_) => out.push_str("Destination unreachable"),
+        Icmpv4Type::TimeExceeded(_) => out.push_str("Time-to-live exceeded"),
+        _ => {
+            let _ = write!(out, "Type {} Code {}", icmp.type_u8(), icmp.code_u8());
+        }
+    }
+}
+
+fn icmpv6_info(out: &mut String, icmp: &etherparse::Icmpv6Slice<'_>) {
+    match icmp.icmp_type() {
+        Icmpv6Type::EchoRequest(e) => {
+            let _ = write!(out, "Echo (ping) request id=0x{:04x}, seq={}", e.id, e.seq);
+        }
+        Icmpv6Type::EchoReply(e) => {
+            let _ = write!(out, "Echo (ping) reply id=0x{:04x}, seq={}", e.id, e.seq);
+        }
+        Icmpv6Type::DestinationUnreachable(_) => out.push_str("Destination Unreachable"),
+        _ => {
+            let _ = write!(out, "Type {} Code {}", icmp.type_u8(), icmp.code_u8());
+        }
+    }
+}

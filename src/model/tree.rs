@@ -1,0 +1,788 @@
+//! The per-packet field tree: protocol layers, each a list of fields with a
+//! Wireshark display-filter name, a typed value, a display label and the byte
+//! span it covers. Built only when a view needs it (`-V`, `-T json`), never on
+//! the packet-list fast path.
+//!
+//! Values print (`Field::show`) as tshark prints them in `-T json`: integers in
+//! decimal unless the field is hexadecimal in Wireshark (`eth.type`,
+//! `tcp.flags`, checksums), booleans as `1`/`0`, times as seconds.
+
+use super::Packet;
+use crate::link::{self, LinkHeader, Payload};
+use crate::model::summary::{ip_proto_name, write_flag_names};
+use crate::source::time::write_seconds;
+use etherparse::{LaxNetSlice, TcpOptionElement, TransportSlice};
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// A field's value, typed so filters can compare it later.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// A text-only node (no value of its own).
+    None,
+    UInt(u64),
+    /// An unsigned integer Wireshark shows in hex, with this many digits.
+    Hex(u64, u8),
+    Bool(bool),
+    Str(String),
+    Ipv4(Ipv4Addr),
+    Ipv6(Ipv6Addr),
+    Mac([u8; 6]),
+    /// A relative time in nanoseconds, shown with this many decimals.
+    Seconds(i128, u8),
+    Bytes(Vec<u8>),
+}
+
+impl Value {
+    /// The value as tshark's JSON and `-T fields` print it.
+    pub fn show(&self) -> String {
+        match self {
+            Value::None => String::new(),
+            Value::UInt(v) => v.to_string(),
+            Value::Hex(v, w) => format!("0x{v:0width$x}", width = *w as usize),
+            Value::Bool(b) => (if *b { "1" } else { "0" }).to_string(),
+            Value::Str(s) => s.clone(),
+            Value::Ipv4(a) => a.to_string(),
+            Value::Ipv6(a) => a.to_string(),
+            Value::Mac(m) => link::Mac(m).to_string(),
+            Value::Seconds(n, d) => {
+                let mut s = String::new();
+                write_seconds(&mut s, *n, *d as usize);
+                s
+            }
+            Value::Bytes(b) => b
+                .iter()
+                .map(|x| format!("{x:02x}"))
+                .collect::<Vec<_>>()
+                .join(":"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// Display-filter name; empty for text-only nodes.
+    pub name: &'static str,
+    pub value: Value,
+    /// The line shown in the details view.
+    pub label: String,
+    /// Byte span in the frame: start and length.
+    pub start: usize,
+    pub len: usize,
+    pub children: Vec<Field>,
+}
+
+impl Field {
+    pub fn new(name: &'static str, value: Value, label: String, start: usize, len: usize) -> Self {
+        Field {
+            name,
+            value,
+            label,
+            start,
+            len,
+            children: Vec::new(),
+        }
+    }
+
+    pub fn text(label: String, start: usize, len: usize) -> Self {
+        Field::new("", Value::None, label, start, len)
+    }
+
+    pub fn with(mut self, children: Vec<Field>) -> Self {
+        self.children = children;
+        self
+    }
+}
+
+/// One protocol layer (`frame`, `eth`, `ip`, `tcp`, ...).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layer {
+    /// Wireshark's protocol filter name.
+    pub proto: &'static str,
+    /// The layer's summary line.
+    pub label: String,
+    pub start: usize,
+    pub len: usize,
+    pub fields: Vec<Field>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Tree {
+    pub layers: Vec<Layer>,
+}
+
+impl Tree {
+    /// Every field in depth-first order (for `-T fields` and filters).
+    pub fn walk(&self) -> impl Iterator<Item = &Field> {
+        fn rec<'a>(f: &'a Field, out: &mut Vec<&'a Field>) {
+            out.push(f);
+            for c in &f.children {
+                rec(c, out);
+            }
+        }
+        let mut all = Vec::new();
+        for l in &self.layers {
+            for f in &l.fields {
+                rec(f, &mut all);
+            }
+        }
+        all.into_iter()
+    }
+
+    /// The first value of the named field.
+    pub fn first(&self, name: &str) -> Option<&Value> {
+        self.walk().find(|f| f.name == name).map(|f| &f.value)
+    }
+}
+
+fn uint(name: &'static str, label: &str, v: u64, start: usize, len: usize) -> Field {
+    Field::new(name, Value::UInt(v), format!("{label}: {v}"), start, len)
+}
+
+fn secs_label(nanos: i128, digits: usize) -> String {
+    let mut s = String::new();
+    write_seconds(&mut s, nanos, digits);
+    s
+}
+
+/// Builds the full field tree of a packet.
+pub fn build(pkt: &Packet<'_>) -> Tree {
+    let mut layers = vec![frame_layer(pkt)];
+    let d = &pkt.decoded;
+    let link_end = d.link.header_len.min(d.data.len());
+    if let Some(l) = link_layer(pkt) {
+        layers.push(l);
+    }
+    let mut protocols = vec!["frame"];
+    protocols.extend(layers.iter().skip(1).map(|l| l.proto));
+    match &d.net {
+        Some(LaxNetSlice::Ipv4(v4)) => {
+            layers.push(ipv4_layer(pkt, v4));
+            protocols.push("ip");
+        }
+        Some(LaxNetSlice::Ipv6(v6)) => {
+            layers.push(ipv6_layer(pkt, v6));
+            protocols.push("ipv6");
+        }
+        Some(LaxNetSlice::Arp(_)) => protocols.push("arp"),
+        None => {
+            if d.data.len() > link_end {
+                layers.push(data_layer(link_end, &d.data[link_end..]));
+                protocols.push("data");
+            }
+        }
+    }
+    match &d.transport {
+        Some(TransportSlice::Tcp(tcp)) => {
+            layers.push(tcp_layer(pkt, tcp));
+            protocols.push("tcp");
+            if !tcp.payload().is_empty() {
+                let start = d.offset_of(tcp.payload());
+                layers.push(data_layer(start, tcp.payload()));
+                protocols.push("data");
+            }
+        }
+        Some(TransportSlice::Udp(udp)) => {
+            layers.push(udp_layer(pkt, udp));
+            protocols.push("udp");
+            if !udp.payload().is_empty() {
+                let start = d.offset_of(udp.payload());
+                layers.push(data_layer(start, udp.payload()));
+                protocols.push("data");
+            }
+        }
+        Some(TransportSlice::Icmpv4(icmp)) => {
+            let start = d.offset_of(icmp.slice());
+            layers.push(Layer {
+                proto: "icmp",
+                label: "Internet Control Message Protocol".into(),
+                start,
+                len: icmp.slice().len(),
+                fields: vec![
+                    uint("icmp.type", "Type", icmp.type_u8() as u64, start, 1),
+                    uint("icmp.code", "Code", icmp.code_u8() as u64, start + 1, 1),
+                ],
+            });
+            protocols.push("icmp");
+        }
+        Some(TransportSlice::Icmpv6(icmp)) => {
+            let start = d.offset_of(icmp.slice());
+            layers.push(Layer {
+                proto: "icmpv6",
+                label: "Internet Control Message Protocol v6".into(),
+                start,
+                len: icmp.slice().len(),
+                fields: vec![
+                    uint("icmpv6.type", "Type", icmp.type_u8() as u64, start, 1),
+                    uint("icmpv6.code", "Code", icmp.code_u8() as u64, start + 1, 1),
+                ],
+            });
+            protocols.push("icmpv6");
+        }
+        _ => {}
+    }
+    if let Some(frame) = layers.first_mut() {
+        let list = protocols.join(":");
+        frame.fields.push(Field::new(
+            "frame.protocols",
+            Value::Str(list.clone()),
+            format!("[Protocols in frame: {list}]"),
+            0,
+            0,
+        ));
+    }
+    Tree { layers }
+}
+
+fn frame_layer(pkt: &Packet<'_>) -> Layer {
+    let f = &pkt.frame;
+    let digits = f.precision.digits();
+    let iface = match pkt.interface_name {
+        Some(name) => format!(" on interface {name}, id {}", f.interface_id),
+        None => format!(" on interface {}", f.interface_id),
+    };
+    let label = format!(
+        "Frame {}: {} bytes on wire ({} bits), {} bytes captured ({} bits){iface}",
+        f.number,
+        f.orig_len,
+        f.orig_len as u64 * 8,
+        f.cap_len,
+        f.cap_len as u64 * 8
+    );
+    let epoch = secs_label(f.ts.secs as i128 * 1_000_000_000 + f.ts.nanos as i128, digits);
+    let mut fields = Vec::new();
+    if f.section > 0 {
+        fields.push(uint("frame.section_number", "Section number", f.section as u64, 0, 0));
+    }
+    let mut iface_field = Field::new(
+        "frame.interface_id",
+        Value::UInt(f.interface_id as u64),
+        match pkt.interface_name {
+            Some(n) => format!("Interface id: {} ({n})", f.interface_id),
+            None => format!("Interface id: {}", f.interface_id),
+        },
+        0,
+        0,
+    );
+    if let Some(n) = pkt.interface_name {
+        iface_field.children.push(Field::new(
+            "frame.interface_name",
+            Value::Str(n.to_string()),
+            format!("Interface name: {n}"),
+            0,
+            0,
+        ));
+    }
+    if let Some(n) = pkt.interface_description {
+        iface_field.children.push(Field::new(
+            "frame.interface_description",
+            Value::Str(n.to_string()),
+            format!("Interface description: {n}"),
+            0,
+            0,
+        ));
+    }
+    fields.push(iface_field);
+    let encap = link::wtap_encap(f.link_type);
+    fields.push(Field::new(
+        "frame.encap_type",
+        Value::UInt(encap as u64),
+        format!(
+            "Encapsulation type: {} ({encap})",
+            link::encapsulation_name(f.link_type)
+        ),
+        0,
+        0,
+    ));
+    fields.push(Field::new(
+        "frame.time_epoch",
+        Value::Str(epoch.clone()),
+        format!("Epoch Time: {epoch} seconds"),
+        0,
+        0,
+    ));
+    for (name, label, v) in [
+        ("frame.time_delta", "Time delta from previous captured frame", f.delta_nanos),
+        ("frame.time_relative", "Time since reference or first frame", f.rel_nanos),
+    ] {
+        fields.push(Field::new(
+            name,
+            Value::Seconds(v, digits as u8),
+            format!("[{label}: {} seconds]", secs_label(v, digits)),
+            0,
+            0,
+        ));
+    }
+    fields.push(uint("frame.number", "Frame Number", f.number, 0, 0));
+    fields.push(Field::new(
+        "frame.len",
+        Value::UInt(f.orig_len as u64),
+        format!("Frame Length: {} bytes ({} bits)", f.orig_len, f.orig_len as u64 * 8),
+        0,
+        0,
+    ));
+    fields.push(Field::new(
+        "frame.cap_len",
+        Value::UInt(f.cap_len as u64),
+        format!("Capture Length: {} bytes ({} bits)", f.cap_len, f.cap_len as u64 * 8),
+        0,
+        0,
+    ));
+    Layer {
+        proto: "frame",
+        label,
+        start: 0,
+        len: f.cap_len as usize,
+        fields,
+    }
+}
+
+fn mac_field(name: &'static str, label: &str, m: [u8; 6], start: usize) -> Field {
+    Field::new(
+        name,
+        Value::Mac(m),
+        format!("{label}: {}", link::Mac(&m)),
+        start,
+        6,
+    )
+}
+
+fn ethertype_label(t: u16) -> String {
+    match link::ethertype_name(t) {
+        Some(n) => format!("Type: {n} (0x{t:04x})"),
+        None => format!("Type: Unknown (0x{t:04x})"),
+    }
+}
+
+fn link_layer(pkt: &Packet<'_>) -> Option<Layer> {
+    let d = &pkt.decoded;
+    let len = d.link.header_len;
+    Some(match d.link.header {
+        LinkHeader::Ethernet {
+            dst,
+            src,
+            ethertype,
+            vlans,
+        } => {
+            let mut fields = vec![
+                mac_field("eth.dst", "Destination", dst, 0),
+                mac_field("eth.src", "Source", src, 6),
+                Field::new("eth.type", Value::Hex(ethertype as u64, 4), ethertype_label(ethertype), 12, 2),
+            ];
+            for (i, tag) in vlans.iter().flatten().enumerate() {
+                let at = 14 + i * 4;
+                fields.push(
+                    Field::text(
+                        format!("802.1Q Virtual LAN, PRI: {}, DEI: {}, ID: {}", tag.priority, tag.dei as u8, tag.id),
+                        at,
+                        4,
+                    )
+                    .with(vec![
+                        uint("vlan.priority", "Priority", tag.priority as u64, at, 2),
+                        Field::new("vlan.dei", Value::Bool(tag.dei), format!("DEI: {}", tag.dei as u8), at, 2),
+                        uint("vlan.id", "ID", tag.id as u64, at, 2),
+                        Field::new(
+                            "vlan.etype",
+                            Value::Hex(tag.inner_type as u64, 4),
+                            ethertype_label(tag.inner_type),
+                            at + 2,
+                            2,
+                        ),
+                    ]),
+                );
+            }
+            Layer {
+                proto: "eth",
+                label: format!(
+                    "Ethernet II, Src: {} ({}), Dst: {} ({})",
+                    link::Mac(&src),
+                    link::Mac(&src),
+                    link::Mac(&dst),
+                    link::Mac(&dst)
+                ),
+                start: 0,
+                len,
+                fields,
+            }
+        }
+        LinkHeader::Null { family, .. } => {
+            let name = match d.link.payload {
+                Payload::EtherType(link::ethertype::IPV4) => "IP",
+                Payload::EtherType(link::ethertype::IPV6) => "IPv6",
+                _ => "Unknown",
+            };
+            Layer {
+                proto: "null",
+                label: "Null/Loopback".into(),
+                start: 0,
+                len,
+                fields: vec![Field::new(
+                    "null.family",
+                    Value::UInt(family as u64),
+                    format!("Family: {name} ({family})"),
+                    0,
+                    4,
+                )],
+            }
+        }
+        LinkHeader::LinuxSll {
+            packet_type,
+            hatype,
+            addr_len,
+            addr,
+            protocol,
+        } => Layer {
+            proto: "sll",
+            label: "Linux cooked capture v1".into(),
+            start: 0,
+            len,
+            fields: vec![
+                uint("sll.pkttype", "Packet type", packet_type as u64, 0, 2),
+                uint("sll.hatype", "Link-layer address type", hatype as u64, 2, 2),
+                uint("sll.halen", "Link-layer address length", addr_len as u64, 4, 2),
+                Field::new(
+                    "sll.src.eth",
+                    Value::Bytes(addr[..(addr_len as usize).min(8)].to_vec()),
+                    format!("Source: {}", link::Mac(&addr[..(addr_len as usize).min(8)])),
+                    6,
+                    8,
+                ),
+                Field::new("sll.etype", Value::Hex(protocol as u64, 4), format!("Protocol: {} (0x{protocol:04x})", link::ethertype_name(protocol).unwrap_or("Unknown")), 14, 2),
+            ],
+        },
+        LinkHeader::LinuxSll2 {
+            protocol,
+            ifindex,
+            hatype,
+            packet_type,
+            addr_len,
+            addr,
+        } => Layer {
+            proto: "sll",
+            label: "Linux cooked capture v2".into(),
+            start: 0,
+            len,
+            fields: vec![
+                Field::new("sll.etype", Value::Hex(protocol as u64, 4), format!("Protocol: {} (0x{protocol:04x})", link::ethertype_name(protocol).unwrap_or("Unknown")), 0, 2),
+                uint("sll.ifindex", "Interface index", ifindex as u64, 4, 4),
+                uint("sll.hatype", "Link-layer address type", hatype as u64, 8, 2),
+                uint("sll.pkttype", "Packet type", packet_type as u64, 10, 1),
+                uint("sll.halen", "Link-layer address length", addr_len as u64, 11, 1),
+                Field::new(
+                    "sll.src.eth",
+                    Value::Bytes(addr[..(addr_len as usize).min(8)].to_vec()),
+                    format!("Source: {}", link::Mac(&addr[..(addr_len as usize).min(8)])),
+                    12,
+                    8,
+                ),
+            ],
+        },
+        LinkHeader::Raw => Layer {
+            proto: "raw",
+            label: "Raw packet data".into(),
+            start: 0,
+            len: 0,
+            fields: vec![],
+        },
+        LinkHeader::Unknown { link_type } => Layer {
+            proto: "unknown",
+            label: format!("Unknown link type {link_type}"),
+            start: 0,
+            len: 0,
+            fields: vec![],
+        },
+        LinkHeader::Truncated { link_type, needed } => Layer {
+            proto: "_ws.malformed",
+            label: format!(
+                "[Malformed Packet: {} header needs {needed} bytes]",
+                link::encapsulation_name(link_type)
+            ),
+            start: 0,
+            len: d.data.len(),
+            fields: vec![],
+        },
+    })
+}
+
+fn ipv4_layer(pkt: &Packet<'_>, v4: &etherparse::LaxIpv4Slice<'_>) -> Layer {
+    let h = v4.header();
+    let start = pkt.decoded.offset_of(h.slice());
+    let src = Ipv4Addr::from(h.source());
+    let dst = Ipv4Addr::from(h.destination());
+    let flags = (h.slice()[6] >> 5) & 0x7;
+    let proto = h.protocol().0;
+    let frag_off = u16::from(h.fragments_offset()) as u64;
+    let mut fields = vec![
+        uint("ip.version", "Version", 4, start, 1),
+        Field::new("ip.hdr_len", Value::UInt(h.ihl() as u64 * 4), format!("Header Length: {} bytes ({})", h.ihl() as u32 * 4, h.ihl()), start, 1),
+        Field::new("ip.dsfield", Value::Hex(h.slice()[1] as u64, 2), format!("Differentiated Services Field: 0x{:02x}", h.slice()[1]), start + 1, 1),
+        uint("ip.len", "Total Length", h.total_len() as u64, start + 2, 2),
+        Field::new("ip.id", Value::Hex(h.identification() as u64, 4), format!("Identification: 0x{0:04x} ({0})", h.identification()), start + 4, 2),
+        Field::new("ip.flags", Value::Hex(flags as u64, 2), format!("Flags: 0x{flags:x}"), start + 6, 1).with(vec![
+            Field::new("ip.flags.rb", Value::Bool(flags & 4 != 0), format!("Reserved bit: {}", set(flags & 4 != 0)), start + 6, 1),
+            Field::new("ip.flags.df", Value::Bool(h.dont_fragment()), format!("Don't fragment: {}", set(h.dont_fragment())), start + 6, 1),
+            Field::new("ip.flags.mf", Value::Bool(h.more_fragments()), format!("More fragments: {}", set(h.more_fragments())), start + 6, 1),
+        ]),
+        uint("ip.frag_offset", "Fragment Offset", frag_off * 8, start + 6, 2),
+        uint("ip.ttl", "Time to Live", h.ttl() as u64, start + 8, 1),
+        Field::new("ip.proto", Value::UInt(proto as u64), format!("Protocol: {} ({proto})", ip_proto_name(proto)), start + 9, 1),
+        Field::new("ip.checksum", Value::Hex(h.header_checksum() as u64, 4), format!("Header Checksum: 0x{:04x} [validation disabled]", h.header_checksum()), start + 10, 2),
+        Field::new("ip.src", Value::Ipv4(src), format!("Source Address: {src}"), start + 12, 4),
+        Field::new("ip.dst", Value::Ipv4(dst), format!("Destination Address: {dst}"), start + 16, 4),
+    ];
+    if v4.is_payload_fragmented() {
+        fields.push(Field::text(
+            "[Fragment: not reassembled (IP reassembly is not implemented yet)]".into(),
+            start,
+            0,
+        ));
+    }
+    Layer {
+        proto: "ip",
+        label: format!("Internet Protocol Version 4, Src: {src}, Dst: {dst}"),
+        start,
+        len: h.slice().len() + v4.payload().payload.len(),
+        fields,
+    }
+}
+
+fn set(b: bool) -> &'static str {
+    if b {
+        "Set"
+    } else {
+        "Not set"
+    }
+}
+
+fn ipv6_layer(pkt: &Packet<'_>, v6: &etherparse::LaxIpv6Slice<'_>) -> Layer {
+    let h = v6.header();
+    let start = pkt.decoded.offset_of(h.slice());
+    let src = h.source_addr();
+    let dst = h.destination_addr();
+    let nxt = h.next_header().0;
+    let mut fields = vec![
+        uint("ipv6.version", "Version", 6, start, 1),
+        Field::new("ipv6.tclass", Value::Hex(h.traffic_class() as u64, 2), format!("Traffic Class: 0x{:02x}", h.traffic_class()), start, 2),
+        Field::new("ipv6.flow", Value::Hex(u32::from(h.flow_label()) as u64, 5), format!("Flow Label: 0x{:05x}", u32::from(h.flow_label())), start + 1, 3),
+        uint("ipv6.plen", "Payload Length", h.payload_length() as u64, start + 4, 2),
+        Field::new("ipv6.nxt", Value::UInt(nxt as u64), format!("Next Header: {} ({nxt})", ip_proto_name(nxt)), start + 6, 1),
+        uint("ipv6.hlim", "Hop Limit", h.hop_limit() as u64, start + 7, 1),
+        Field::new("ipv6.src", Value::Ipv6(src), format!("Source Address: {src}"), start + 8, 16),
+        Field::new("ipv6.dst", Value::Ipv6(dst), format!("Destination Address: {dst}"), start + 24, 16),
+    ];
+    let mut at = start + 40;
+    for ext in v6.extensions().clone().into_iter() {
+        let bytes: &[u8] = match &ext {
+            etherparse::Ipv6ExtensionSlice::HopByHop(e) => e.slice(),
+            etherparse::Ipv6ExtensionSlice::Routing(e) => e.slice(),
+            etherparse::Ipv6ExtensionSlice::Fragment(e) => e.slice(),
+            etherparse::Ipv6ExtensionSlice::DestinationOptions(e) => e.slice(),
+            etherparse::Ipv6ExtensionSlice::Authentication(e) => e.slice(),
+        };
+        let len = bytes.len();
+        let label = match ext {
+            etherparse::Ipv6ExtensionSlice::HopByHop(_) => "IPv6 Hop-by-Hop Option",
+            etherparse::Ipv6ExtensionSlice::Routing(_) => "Routing Header",
+            etherparse::Ipv6ExtensionSlice::Fragment(_) => "Fragment Header",
+            etherparse::Ipv6ExtensionSlice::DestinationOptions(_) => "Destination Options for IPv6",
+            etherparse::Ipv6ExtensionSlice::Authentication(_) => "Authentication Header",
+        };
+        fields.push(
+            Field::text(label.to_string(), at, len).with(vec![uint(
+                "ipv6.opt.nxt",
+                "Next Header",
+                bytes.first().copied().unwrap_or(0) as u64,
+                at,
+                1,
+            )]),
+        );
+        at += len;
+    }
+    Layer {
+        proto: "ipv6",
+        label: format!("Internet Protocol Version 6, Src: {src}, Dst: {dst}"),
+        start,
+        len: 40 + h.payload_length() as usize,
+        fields,
+    }
+}
+
+fn tcp_layer(pkt: &Packet<'_>, tcp: &etherparse::TcpSlice<'_>) -> Layer {
+    let d = &pkt.decoded;
+    let start = d.offset_of(tcp.header_slice());
+    let hlen = tcp.header_len();
+    let plen = tcp.payload().len();
+    let meta = pkt.tcp.unwrap_or(crate::flow::TcpMeta {
+        stream: 0,
+        rel_seq: 0,
+        rel_ack: None,
+        window: tcp.window_size() as u32,
+        window_multiplier: None,
+        next_seq: 0,
+        port_reused: false,
+        base_seq: 0,
+        rev_base_seq: 0,
+    });
+    let flags = crate::flow::tcp_flags_u16(tcp);
+    let mut flag_names = String::new();
+    write_flag_names(&mut flag_names, flags);
+    let bit = |name: &'static str, label: &str, mask: u16| {
+        Field::new(
+            name,
+            Value::Bool(flags & mask != 0),
+            format!("{label}: {}", set(flags & mask != 0)),
+            start + 12,
+            2,
+        )
+    };
+    let mut fields = vec![
+        uint("tcp.srcport", "Source Port", tcp.source_port() as u64, start, 2),
+        uint("tcp.dstport", "Destination Port", tcp.destination_port() as u64, start + 2, 2),
+        Field::new("tcp.port", Value::UInt(tcp.source_port() as u64), format!("Source or Destination Port: {}", tcp.source_port()), start, 2),
+        Field::new("tcp.port", Value::UInt(tcp.destination_port() as u64), format!("Source or Destination Port: {}", tcp.destination_port()), start + 2, 2),
+        Field::new("tcp.stream", Value::UInt(meta.stream as u64), format!("[Stream index: {}]", meta.stream), 0, 0),
+        Field::new("tcp.len", Value::UInt(plen as u64), format!("[TCP Segment Len: {plen}]"), start + 12, 1),
+        Field::new("tcp.seq", Value::UInt(meta.rel_seq as u64), format!("Sequence Number: {}    (relative sequence number)", meta.rel_seq), start + 4, 4),
+        uint("tcp.seq_raw", "Sequence Number (raw)", tcp.sequence_number() as u64, start + 4, 4),
+        Field::new("tcp.nxtseq", Value::UInt(meta.next_seq as u64), format!("[Next Sequence Number: {}    (relative sequence number)]", meta.next_seq), 0, 0),
+    ];
+    match meta.rel_ack {
+        Some(ack) => fields.push(Field::new("tcp.ack", Value::UInt(ack as u64), format!("Acknowledgment Number: {ack}    (relative ack number)"), start + 8, 4)),
+        None => fields.push(Field::text(format!("Acknowledgment Number: {}", tcp.acknowledgment_number()), start + 8, 4)),
+    }
+    fields.push(uint("tcp.ack_raw", "Acknowledgment number (raw)", tcp.acknowledgment_number() as u64, start + 8, 4));
+    fields.push(Field::new("tcp.hdr_len", Value::UInt(hlen as u64), format!("Header Length: {hlen} bytes ({})", hlen / 4), start + 12, 1));
+    fields.push(
+        Field::new("tcp.flags", Value::Hex(flags as u64, 4), format!("Flags: 0x{flags:03x} ({flag_names})"), start + 12, 2).with(vec![
+            bit("tcp.flags.ae", "Accurate ECN", 0x100),
+            bit("tcp.flags.cwr", "Congestion Window Reduced", 0x80),
+            bit("tcp.flags.ece", "ECN-Echo", 0x40),
+            bit("tcp.flags.urg", "Urgent", 0x20),
+            bit("tcp.flags.ack", "Acknowledgment", 0x10),
+            bit("tcp.flags.push", "Push", 0x08),
+            bit("tcp.flags.reset", "Reset", 0x04),
+            bit("tcp.flags.syn", "Syn", 0x02),
+            bit("tcp.flags.fin", "Fin", 0x01),
+            Field::new("tcp.flags.str", Value::Str(flags_str(flags)), format!("[TCP Flags: {}]", flags_str(flags)), start + 12, 2),
+        ]),
+    );
+    fields.push(uint("tcp.window_size_value", "Window", tcp.window_size() as u64, start + 14, 2));
+    fields.push(Field::new("tcp.window_size", Value::UInt(meta.window as u64), format!("[Calculated window size: {}]", meta.window), start + 14, 2));
+    if let Some(m) = meta.window_multiplier {
+        fields.push(Field::new("tcp.window_size_scalefactor", Value::UInt(m as u64), format!("[Window size scaling factor: {m}]"), 0, 0));
+    }
+    fields.push(Field::new("tcp.checksum", Value::Hex(tcp.checksum() as u64, 4), format!("Checksum: 0x{:04x} [unverified]", tcp.checksum()), start + 16, 2));
+    fields.push(uint("tcp.urgent_pointer", "Urgent Pointer", tcp.urgent_pointer() as u64, start + 18, 2));
+    if hlen > 20 {
+        let mut opts = Vec::new();
+        let mut at = start + 20;
+        for o in tcp.options_iterator() {
+            let (label, len, field) = match o {
+                Ok(TcpOptionElement::Noop) => ("No-Operation (NOP)".to_string(), 1, Field::new("tcp.option_kind", Value::UInt(1), "Kind: No-Operation (1)".into(), at, 1)),
+                Ok(TcpOptionElement::MaximumSegmentSize(m)) => (format!("Maximum segment size: {m} bytes"), 4, uint("tcp.options.mss_val", "MSS Value", m as u64, at + 2, 2)),
+                Ok(TcpOptionElement::WindowScale(s)) => (format!("Window scale: {s} (multiply by {})", 1u32 << s.min(14)), 3, uint("tcp.options.wscale.shift", "Shift count", s as u64, at + 2, 1)),
+                Ok(TcpOptionElement::SelectiveAcknowledgementPermitted) => ("SACK permitted".to_string(), 2, Field::new("tcp.options.sack_perm", Value::None, "Kind: SACK Permitted (4)".into(), at, 2)),
+                Ok(TcpOptionElement::SelectiveAcknowledgement(first, rest)) => {
+                    let blocks: Vec<(u32, u32)> = std::iter::once(first).chain(rest.into_iter().flatten()).collect();
+                    let len = 2 + 8 * blocks.len();
+                    let text = blocks.iter().map(|(l, r)| format!("{}-{}", l.wrapping_sub(meta.rev_base_seq), r.wrapping_sub(meta.rev_base_seq))).collect::<Vec<_>>().join(", ");
+                    (format!("SACK {text}"), len, uint("tcp.options.sack.count", "[TCP SACK Count]", blocks.len() as u64, at, len))
+                }
+                Ok(TcpOptionElement::Timestamp(v, e)) => (format!("Timestamps: TSval {v}, TSecr {e}"), 10, Field::text(format!("Timestamp value: {v}, echo reply: {e}"), at + 2, 8).with(vec![
+                    uint("tcp.options.timestamp.tsval", "Timestamp value", v as u64, at + 2, 4),
+                    uint("tcp.options.timestamp.tsecr", "Timestamp echo reply", e as u64, at + 6, 4),
+                ])),
+                Err(_) => {
+                    opts.push(Field::text("[Malformed or unknown option: options not decoded further]".into(), at, start + hlen - at));
+                    break;
+                }
+            };
+            opts.push(Field::text(format!("TCP Option - {label}"), at, len).with(vec![field]));
+            at += len;
+        }
+        fields.push(Field::text(format!("Options: ({} bytes)", hlen - 20), start + 20, hlen - 20).with(opts));
+    }
+    if meta.port_reused {
+        fields.push(Field::text("[TCP Port numbers reused]".into(), start, 0).with(vec![Field::new(
+            "tcp.analysis.reused_ports",
+            Value::None,
+            "[A new tcp session is started with the same ports as an earlier session in this trace]".into(),
+            start,
+            0,
+        )]));
+    }
+    if plen > 0 {
+        fields.push(Field::new("tcp.payload", Value::Bytes(tcp.payload().to_vec()), format!("TCP payload ({plen} bytes)"), start + hlen, plen));
+    }
+    Layer {
+        proto: "tcp",
+        label: format!(
+            "Transmission Control Protocol, Src Port: {}, Dst Port: {}, Seq: {}{}, Len: {plen}",
+            tcp.source_port(),
+            tcp.destination_port(),
+            meta.rel_seq,
+            meta.rel_ack.map(|a| format!(", Ack: {a}")).unwrap_or_default()
+        ),
+        start,
+        len: hlen + plen,
+        fields,
+    }
+}
+
+/// Wireshark's `tcp.flags.str`: one character per flag, `·` when clear.
+fn flags_str(flags: u16) -> String {
+    const CHARS: [char; 12] = ['R', 'R', 'R', 'A', 'C', 'E', 'U', 'A', 'P', 'R', 'S', 'F'];
+    (0..12)
+        .map(|i| {
+            let bit = 11 - i;
+            if flags & (1 << bit) != 0 {
+                CHARS[i]
+            } else {
+                '\u{b7}'
+            }
+        })
+        .collect()
+}
+
+fn udp_layer(pkt: &Packet<'_>, udp: &etherparse::UdpSlice<'_>) -> Layer {
+    let start = pkt.decoded.offset_of(udp.slice());
+    Layer {
+        proto: "udp",
+        label: format!(
+            "User Datagram Protocol, Src Port: {}, Dst Port: {}",
+            udp.source_port(),
+            udp.destination_port()
+        ),
+        start,
+        len: udp.slice().len(),
+        fields: vec![
+            uint("udp.srcport", "Source Port", udp.source_port() as u64, start, 2),
+            uint("udp.dstport", "Destination Port", udp.destination_port() as u64, start + 2, 2),
+            Field::new("udp.port", Value::UInt(udp.source_port() as u64), format!("Source or Destination Port: {}", udp.source_port()), start, 2),
+            Field::new("udp.port", Value::UInt(udp.destination_port() as u64), format!("Source or Destination Port: {}", udp.destination_port()), start + 2, 2),
+            uint("udp.length", "Length", udp.length() as u64, start + 4, 2),
+            Field::new("udp.checksum", Value::Hex(udp.checksum() as u64, 4), format!("Checksum: 0x{:04x} [unverified]", udp.checksum()), start + 6, 2),
+        ],
+    }
+}
+
+fn data_layer(start: usize, bytes: &[u8]) -> Layer {
+    Layer {
+        proto: "data",
+        label: format!("Data ({} bytes)", bytes.len()),
+        start,
+        len: bytes.len(),
+        fields: vec![
+            Field::new("data.data", Value::Bytes(bytes.to_vec()), format!("Data: {}", hex_preview(bytes)), start, bytes.len()),
+            Field::new("data.len", Value::UInt(bytes.len() as u64), format!("[Length: {}]", bytes.len()), start, bytes.len()),
+        ],
+    }
+}
+
+fn hex_preview(bytes: &[u8]) -> String {
+    const MAX: usize = 36;
+    let mut s: String = bytes.iter().take(MAX).map(|b| format!("{b:02x}")).collect();
+    if bytes.len() > MAX {
+        s.push_str("\u{2026}");
+    }
+    s
+}

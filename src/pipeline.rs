@@ -1,0 +1,98 @@
+//! The one pass over a capture: raw frames in, [`Packet`]s out, in order.
+//!
+//! Holds the only cross-frame state of the read path: frame numbering, the
+//! first/previous timestamps and the TCP flow table. Everything else is a
+//! pure function of a [`Packet`].
+
+use crate::decode;
+use crate::flow::{Endpoint, TcpTracker};
+use crate::model::{FrameInfo, Packet};
+use crate::source::{RawFrame, Timestamp};
+use etherparse::{LaxNetSlice, TransportSlice};
+
+#[derive(Default)]
+pub struct Analyzer {
+    tcp: TcpTracker,
+    number: u64,
+    first_ts: Option<Timestamp>,
+    prev_ts: Option<Timestamp>,
+}
+
+impl Analyzer {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Frames processed so far.
+    pub fn frames(&self) -> u64 {
+        self.number
+    }
+
+    /// The TCP flow table (for statistics).
+    pub fn tcp(&self) -> &TcpTracker {
+        &self.tcp
+    }
+
+    /// Decodes one frame and updates cross-frame state.
+    pub fn process<'a>(&mut self, raw: &RawFrame<'a>) -> Packet<'a> {
+        self.number += 1;
+        let first = *self.first_ts.get_or_insert(raw.ts);
+        let prev = self.prev_ts.replace(raw.ts).unwrap_or(raw.ts);
+        let frame = FrameInfo {
+            number: self.number,
+            ts: raw.ts,
+            precision: raw.precision,
+            rel_nanos: raw.ts.nanos_since(first),
+            delta_nanos: raw.ts.nanos_since(prev),
+            orig_len: raw.orig_len,
+            cap_len: raw.data.len() as u32,
+            link_type: raw.link_type,
+            interface_id: raw.interface_id,
+            section: raw.section,
+        };
+        let decoded = decode::decode(raw.link_type, raw.data);
+        let tcp = match (&decoded.net, &decoded.transport) {
+            (Some(net), Some(TransportSlice::Tcp(tcp))) => {
+                let (src, dst) = endpoints(net, tcp.source_port(), tcp.destination_port());
+                Some(self.tcp.track(raw.ts, src, dst, tcp))
+            }
+            _ => None,
+        };
+        Packet {
+            frame,
+            decoded,
+            tcp,
+            interface_name: raw.interface_name,
+            interface_description: raw.interface_description,
+        }
+    }
+}
+
+/// Source and destination endpoints of a transport segment.
+pub fn endpoints(net: &LaxNetSlice<'_>, src_port: u16, dst_port: u16) -> (Endpoint, Endpoint) {
+    let mut src = [0u8; 16];
+    let mut dst = [0u8; 16];
+    match net {
+        LaxNetSlice::Ipv4(v4) => {
+            let h = v4.header();
+            src[..4].copy_from_slice(&h.source());
+            dst[..4].copy_from_slice(&h.destination());
+        }
+        LaxNetSlice::Ipv6(v6) => {
+            let h = v6.header();
+            src.copy_from_slice(&h.source());
+            dst.copy_from_slice(&h.destination());
+        }
+        _ => {}
+    }
+    (
+        Endpoint {
+            addr: src,
+            port: src_port,
+        },
+        Endpoint {
+            addr: dst,
+            port: dst_port,
+        },
+    )
+}

@@ -1,0 +1,679 @@
+//! Capture sources: turn a file (or, later, a live interface) into a stream of
+//! [`RawFrame`]s.
+//!
+//! Contract:
+//! - The format is detected from the content, never from the extension: pcap
+//!   (microsecond or nanosecond magic, either byte order), pcapng (any number of
+//!   sections and interfaces, `if_tsresol`/`if_tsoffset`, Enhanced and Simple
+//!   Packet Blocks, unknown blocks skipped) and either of them gzip-compressed,
+//!   as Wireshark's wiretap does.
+//! - Reading streams through a bounded buffer ([`READ_BUFFER`], grown only for
+//!   a single oversized block up to [`MAX_BLOCK`]); nothing holds the file.
+//! - Damage stops the stream with a [`SourceError`] that says what is wrong and
+//!   at which byte offset, after every complete frame before it was delivered.
+//!
+//! The block parsing is pcap-parser's (rusticata): it was measured against
+//! pcap-file on the big benchmark capture, see `benches/read.rs`.
+
+mod error;
+pub mod time;
+
+pub use error::SourceError;
+pub use time::{Timestamp, TsPrecision};
+
+use pcap_parser::pcapng::Block;
+use pcap_parser::traits::PcapReaderIterator;
+use pcap_parser::{PcapBlockOwned, PcapError};
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+/// Bytes of capture held in memory while streaming.
+pub const READ_BUFFER: usize = 1 << 20;
+/// The largest block we grow the buffer for. Wireshark refuses packets over
+/// 256 KiB in pcap (`WTAP_MAX_PACKET_SIZE_STANDARD`); pcapng blocks may carry
+/// options too, so we allow a little more.
+pub const MAX_BLOCK: usize = 16 << 20;
+/// The largest captured length a packet record may claim (Wireshark's limit).
+pub const MAX_PACKET: u32 = 262_144;
+
+/// Which container the capture is in, found from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Pcap { nanosecond: bool, big_endian: bool },
+    PcapNg,
+}
+
+/// What we learned about one pcapng interface (or the single pcap "interface").
+#[derive(Debug, Clone)]
+pub struct Interface {
+    pub link_type: u32,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// Timestamp units per second, `if_tsresol` decoded.
+    pub units_per_sec: u64,
+    pub ts_offset_secs: i64,
+    pub precision: TsPrecision,
+    /// pcapng section this interface belongs to (0-based).
+    pub section: u32,
+}
+
+/// One captured packet as it came out of the file, before any decoding.
+#[derive(Debug, Clone, Copy)]
+pub struct RawFrame<'a> {
+    pub interface_id: u32,
+    pub link_type: u32,
+    pub ts: Timestamp,
+    pub precision: TsPrecision,
+    /// Length on the wire (`frame.len`).
+    pub orig_len: u32,
+    /// The captured bytes (`frame.cap_len` is their length).
+    pub data: &'a [u8],
+    /// Offset in the (decompressed) capture at which the record starts.
+    pub file_offset: u64,
+    /// pcapng section number, 1-based as Wireshark shows it; 0 for pcap.
+    pub section: u32,
+    /// The interface's `if_name` and `if_description`, when the file has them.
+    pub interface_name: Option<&'a str>,
+    pub interface_description: Option<&'a str>,
+}
+
+/// A streaming reader over a capture file.
+pub struct CaptureReader {
+    inner: Box<dyn PcapReaderIterator + Send>,
+    format: FileFormat,
+    compressed: bool,
+    interfaces: Vec<Interface>,
+    /// Index in `interfaces` where the current pcapng section starts.
+    section_base: usize,
+    section: u32,
+    /// Offset of the next block in the decompressed stream.
+    offset: u64,
+    /// Pending "consume" for the block we handed out last.
+    pending: usize,
+    done: bool,
+    /// Byte order of the current pcapng section.
+    big_endian: bool,
+    /// Current size of the reader's buffer.
+    capacity: usize,
+}
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
+
+impl CaptureReader {
+    /// Opens `path`, detecting compression and format from the content.
+    pub fn open(path: &Path) -> Result<Self, SourceError> {
+        let file = File::open(path).map_err(|e| SourceError::Open {
+            path: path.display().to_string(),
+            source: e,
+        })?;
+        Self::from_reader(file)
+    }
+
+    /// Builds a reader over any byte stream (a file, a gzip stream, a test buffer).
+    pub fn from_reader<R: Read + Send + 'static>(mut input: R) -> Result<Self, SourceError> {
+        let mut head = [0u8; 4];
+        let got = read_up_to(&mut input, &mut head)?;
+        let head = &head[..got];
+        let chained = std::io::Cursor::new(head.to_vec()).chain(input);
+        if head.starts_with(&GZIP_MAGIC) {
+            let decoder = flate2::read::MultiGzDecoder::new(chained);
+            let mut reader = Self::from_plain(GzipErrors(decoder))?;
+            reader.compressed = true;
+            return Ok(reader);
+        }
+        Self::from_plain(chained)
+    }
+
+    fn from_plain<R: Read + Send + 'static>(mut input: R) -> Result<Self, SourceError> {
+        let mut head = [0u8; 24];
+        let got = read_up_to(&mut input, &mut head)?;
+        let head_vec = head[..got].to_vec();
+        let format = detect_format(&head_vec)?;
+        let input = Filling(std::io::Cursor::new(head_vec).chain(input));
+        let inner: Box<dyn PcapReaderIterator + Send> = match format {
+            FileFormat::PcapNg => Box::new(
+                pcap_parser::PcapNGReader::new(READ_BUFFER, input)
+                    .map_err(|e| header_error(e, "pcapng section header"))?,
+            ),
+            FileFormat::Pcap { .. } => Box::new(
+                pcap_parser::LegacyPcapReader::new(READ_BUFFER, input)
+                    .map_err(|e| header_error(e, "pcap file header"))?,
+            ),
+        };
+        Ok(CaptureReader {
+            inner,
+            format,
+            compressed: false,
+            interfaces: Vec::new(),
+            section_base: 0,
+            section: 0,
+            offset: 0,
+            pending: 0,
+            done: false,
+            big_endian: false,
+            capacity: READ_BUFFER,
+        })
+    }
+
+    pub fn format(&self) -> FileFormat {
+        self.format
+    }
+
+    pub fn is_compressed(&self) -> bool {
+        self.compressed
+    }
+
+    /// Interfaces seen so far (pcap files have exactly one after the header).
+    pub fn interfaces(&self) -> &[Interface] {
+        &self.interfaces
+    }
+
+    /// The next packet, `Ok(None)` at a clean end of file.
+    ///
+    /// After an error the reader is finished: every later call returns `Ok(None)`.
+    pub fn next_frame(&mut self) -> Result<Option<RawFrame<'_>>, SourceError> {
+        match self.advance() {
+            Ok(Some(p)) => Ok(Some(self.make_frame(p))),
+            Ok(None) => Ok(None),
+            Err(e) => {
+                self.done = true;
+                Err(e)
+            }
+        }
+    }
+
+    /// Moves to the next packet block, handling every other block on the way.
+    /// Returns where the packet sits in the buffer (no borrow, so the caller
+    /// can hand out the bytes).
+    fn advance(&mut self) -> Result<Option<PacketBlock>, SourceError> {
+        if self.done {
+            return Ok(None);
+        }
+        loop {
+            if self.pending > 0 {
+                self.inner.consume(self.pending);
+                self.offset += self.pending as u64;
+                self.pending = 0;
+            }
+            let checked = match self.format {
+                FileFormat::Pcap { big_endian, .. } => self.check_pcap_record(big_endian),
+                FileFormat::PcapNg => self.check_pcapng_block(),
+            };
+            if let Err(e) = checked {
+                self.done = true;
+                return Err(e);
+            }
+            // Classify the outcome first so the borrow of `inner` ends before we
+            // touch our own state (NLL cannot see through the trait object).
+            let step = match self.inner.next() {
+                Ok((len, block)) => Step::Block(len, classify(block)),
+                Err(PcapError::Eof) => Step::Eof,
+                Err(PcapError::Incomplete(_)) => Step::Refill,
+                Err(PcapError::BufferTooSmall) => Step::Grow,
+                Err(PcapError::UnexpectedEof) => Step::Truncated,
+                Err(PcapError::ReadError) => Step::ReadError,
+                Err(e) => Step::Malformed(format!("{e}")),
+            };
+            match step {
+                Step::Block(len, kind) => {
+                    self.pending = len;
+                    match kind {
+                        BlockKind::Packet(p) => {
+                            self.check_interface(&p)?;
+                            return Ok(Some(p));
+                        }
+                        BlockKind::PcapHeader(h) => self.interfaces.push(h),
+                        BlockKind::SectionHeader => {
+                            self.section += 1;
+                            self.section_base = self.interfaces.len();
+                        }
+                        BlockKind::Interface(mut i) => {
+                            i.section = self.section.saturating_sub(1);
+                            self.interfaces.push(i);
+                        }
+                        BlockKind::Other => {}
+                    }
+                }
+                Step::Eof => {
+                    self.done = true;
+                    return Ok(None);
+                }
+                Step::Refill => {
+                    let before = self.inner.data().len();
+                    if let Err(e) = self.inner.refill() {
+                        self.done = true;
+                        return Err(SourceError::Read {
+                            offset: self.offset,
+                            detail: format!("{e}"),
+                        });
+                    }
+                    // A refill that brought nothing new at EOF with a partial
+                    // block left is a truncation.
+                    if self.inner.reader_exhausted() && !self.inner.data().is_empty() {
+                        // One more parse attempt will report UnexpectedEof.
+                        continue;
+                    }
+                    // A full buffer that still holds no whole block must grow.
+                    if !self.inner.reader_exhausted() && self.inner.data().len() == before {
+                        self.grow()?;
+                    }
+                }
+                Step::Grow => self.grow()?,
+                Step::Truncated => {
+                    self.done = true;
+                    return Err(SourceError::Truncated {
+                        offset: self.offset,
+                    });
+                }
+                Step::ReadError => {
+                    self.done = true;
+                    return Err(SourceError::Read {
+                        offset: self.offset,
+                        detail: "the underlying read failed".into(),
+                    });
+                }
+                Step::Malformed(detail) => {
+                    self.done = true;
+                    return Err(SourceError::Malformed {
+                        offset: self.offset,
+                        detail: describe_parse_error(self.format, &detail),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Doubles the buffer for one oversized block, up to [`MAX_BLOCK`].
+    fn grow(&mut self) -> Result<(), SourceError> {
+        let want = (self.capacity * 2).max(READ_BUFFER * 2);
+        if want > MAX_BLOCK + READ_BUFFER || !self.inner.grow(want) {
+            self.done = true;
+            return Err(SourceError::Malformed {
+                offset: self.offset,
+                detail: format!(
+                    "a block is larger than the {} MiB limit",
+                    MAX_BLOCK >> 20
+                ),
+            });
+        }
+        self.capacity = want;
+        self.inner.refill().map_err(|e| SourceError::Read {
+            offset: self.offset,
+            detail: format!("{e}"),
+        })
+    }
+
+    /// Checks a pcapng block's framing before pcap-parser sees it, so that
+    /// damage gets a precise message instead of an endless wait for more data.
+    fn check_pcapng_block(&mut self) -> Result<(), SourceError> {
+        let data = self.inner.data();
+        if data.len() < 12 {
+            return Ok(());
+        }
+        let word = |at: usize, big: bool| {
+            let raw = [data[at], data[at + 1], data[at + 2], data[at + 3]];
+            if big {
+                u32::from_be_bytes(raw)
+            } else {
+                u32::from_le_bytes(raw)
+            }
+        };
+        if data[..4] == PCAPNG_MAGIC {
+            // A section header carries its own byte order.
+            self.big_endian = data[8..12] == [0x1a, 0x2b, 0x3c, 0x4d];
+        }
+        let big = self.big_endian;
+        let block_type = word(0, big);
+        let block_len = word(4, big) as usize;
+        if block_len < 12 || block_len % 4 != 0 {
+            return Err(SourceError::Malformed {
+                offset: self.offset,
+                detail: format!("pcapng: block of type 0x{block_type:08x} has an invalid length {block_len}"),
+            });
+        }
+        if block_len > MAX_BLOCK {
+            return Err(SourceError::Malformed {
+                offset: self.offset,
+                detail: format!(
+                    "pcapng: block of type 0x{block_type:08x} claims {block_len} bytes, more than the {} MiB limit",
+                    MAX_BLOCK >> 20
+                ),
+            });
+        }
+        const EPB: u32 = 6;
+        if block_type == EPB && data.len() >= 24 {
+            let caplen = word(20, big) as usize;
+            if block_len < 32 || caplen > block_len - 32 {
+                return Err(SourceError::Malformed {
+                    offset: self.offset,
+                    detail: format!(
+                        "pcapng: total block length {block_len} of an EPB is too small for {caplen} bytes of packet data"
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// pcap-parser trusts a record's caplen blindly and would ask for ever more
+    /// buffer; Wireshark refuses records over 256 KiB, and so do we, with the
+    /// same kind of message.
+    fn check_pcap_record(&mut self, big_endian: bool) -> Result<(), SourceError> {
+        if self.interfaces.is_empty() {
+            return Ok(()); // the file header has not been delivered yet
+        }
+        let data = self.inner.data();
+        if data.len() < 16 {
+            return Ok(());
+        }
+        let raw = [data[8], data[9], data[10], data[11]];
+        let caplen = if big_endian {
+            u32::from_be_bytes(raw)
+        } else {
+            u32::from_le_bytes(raw)
+        };
+        if caplen > MAX_PACKET {
+            return Err(SourceError::Malformed {
+                offset: self.offset,
+                detail: format!(
+                    "pcap: File has {caplen}-byte packet, bigger than maximum of {MAX_PACKET}"
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn check_interface(&self, p: &PacketBlock) -> Result<(), SourceError> {
+        let count = self.interfaces.len() - self.section_base;
+        let id = p.interface.unwrap_or(0) as usize;
+        if id >= count {
+            return Err(SourceError::Malformed {
+                offset: self.offset,
+                detail: format!(
+                    "pcapng: interface index {id} is not less than the interface count {count}"
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn make_frame(&self, p: PacketBlock) -> RawFrame<'_> {
+        // The block we parsed still sits at the front of the reader's buffer.
+        let data = &self.inner.data()[p.data_start..p.data_start + p.caplen];
+        let interface_id = p.interface.unwrap_or(0);
+        let iface = &self.interfaces[self.section_base + interface_id as usize];
+        let ts = match p.ts {
+            RawTs::Split { secs, frac } => {
+                Timestamp::from_fraction(secs as i64, frac as u64, iface.units_per_sec)
+            }
+            RawTs::Units(units) => {
+                Timestamp::from_units(units, iface.units_per_sec, iface.ts_offset_secs)
+            }
+            RawTs::None => Timestamp::default(),
+        };
+        RawFrame {
+            interface_id,
+            link_type: iface.link_type,
+            ts,
+            precision: iface.precision,
+            orig_len: p.orig_len,
+            data,
+            file_offset: self.offset,
+            section: if self.format == FileFormat::PcapNg {
+                self.section
+            } else {
+                0
+            },
+            interface_name: iface.name.as_deref(),
+            interface_description: iface.description.as_deref(),
+        }
+    }
+}
+
+enum Step {
+    Block(usize, BlockKind),
+    Eof,
+    Refill,
+    Grow,
+    Truncated,
+    ReadError,
+    Malformed(String),
+}
+
+enum BlockKind {
+    Packet(PacketBlock),
+    PcapHeader(Interface),
+    SectionHeader,
+    Interface(Interface),
+    Other,
+}
+
+enum RawTs {
+    /// pcap: seconds and a fraction in the file's units.
+    Split { secs: u32, frac: u32 },
+    /// pcapng: one 64-bit count of interface units.
+    Units(u64),
+    /// Simple Packet Blocks carry no timestamp.
+    None,
+}
+
+/// Where a packet's bytes sit in the reader's buffer (offsets, so that no
+/// borrow of the parsed block outlives the parse).
+struct PacketBlock {
+    interface: Option<u32>,
+    ts: RawTs,
+    orig_len: u32,
+    data_start: usize,
+    caplen: usize,
+}
+
+fn classify(block: PcapBlockOwned<'_>) -> BlockKind {
+    match block {
+        PcapBlockOwned::LegacyHeader(h) => {
+            let nanosecond = h.is_nanosecond_precision();
+            BlockKind::PcapHeader(Interface {
+                link_type: h.network.0 as u32,
+                name: None,
+                description: None,
+                units_per_sec: if nanosecond { 1_000_000_000 } else { 1_000_000 },
+                ts_offset_secs: 0,
+                precision: if nanosecond {
+                    TsPrecision::Nanos
+                } else {
+                    TsPrecision::Micros
+                },
+                section: 0,
+            })
+        }
+        PcapBlockOwned::Legacy(b) => BlockKind::Packet(PacketBlock {
+            interface: None,
+            ts: RawTs::Split {
+                secs: b.ts_sec,
+                frac: b.ts_usec,
+            },
+            orig_len: b.origlen,
+            data_start: 16,
+            caplen: b.data.len(),
+        }),
+        PcapBlockOwned::NG(Block::SectionHeader(_)) => BlockKind::SectionHeader,
+        PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
+            let units = idb.ts_resolution().unwrap_or(1_000_000);
+            BlockKind::Interface(Interface {
+                link_type: idb.linktype.0 as u32,
+                name: idb.if_name().and_then(|r| r.ok()).map(str::to_owned),
+                description: idb.if_description().and_then(|r| r.ok()).map(str::to_owned),
+                units_per_sec: units,
+                ts_offset_secs: idb.ts_offset(),
+                precision: TsPrecision::from_units_per_sec(units),
+                section: 0,
+            })
+        }
+        PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
+            let caplen = (epb.caplen as usize).min(epb.data.len());
+            BlockKind::Packet(PacketBlock {
+                interface: Some(epb.if_id),
+                ts: RawTs::Units(((epb.ts_high as u64) << 32) | epb.ts_low as u64),
+                orig_len: epb.origlen,
+                data_start: 28,
+                caplen,
+            })
+        }
+        PcapBlockOwned::NG(Block::SimplePacket(spb)) => BlockKind::Packet(PacketBlock {
+            interface: Some(0),
+            ts: RawTs::None,
+            orig_len: spb.origlen,
+            data_start: 12,
+            caplen: spb.data.len().min(spb.origlen as usize),
+        }),
+        PcapBlockOwned::NG(_) => BlockKind::Other,
+    }
+}
+
+/// Decides pcap or pcapng from the first bytes, or says what the file looks like instead.
+pub fn detect_format(head: &[u8]) -> Result<FileFormat, SourceError> {
+    if head.is_empty() {
+        return Err(SourceError::NotACapture {
+            looks_like: "an empty file".into(),
+        });
+    }
+    if head.starts_with(&PCAPNG_MAGIC) {
+        return Ok(FileFormat::PcapNg);
+    }
+    if head.len() >= 4 {
+        let magic = [head[0], head[1], head[2], head[3]];
+        match magic {
+            [0xd4, 0xc3, 0xb2, 0xa1] => return Ok(pcap(false, false)),
+            [0xa1, 0xb2, 0xc3, 0xd4] => return Ok(pcap(false, true)),
+            [0x4d, 0x3c, 0xb2, 0xa1] => return Ok(pcap(true, false)),
+            [0xa1, 0xb2, 0x3c, 0x4d] => return Ok(pcap(true, true)),
+            _ => {}
+        }
+    }
+    Err(SourceError::NotACapture {
+        looks_like: sniff(head),
+    })
+}
+
+fn pcap(nanosecond: bool, big_endian: bool) -> FileFormat {
+    FileFormat::Pcap {
+        nanosecond,
+        big_endian,
+    }
+}
+
+/// A short human description of what a non-capture file seems to be.
+fn sniff(head: &[u8]) -> String {
+    let known: &[(&[u8], &str)] = &[
+        (b"PK\x03\x04", "a ZIP archive"),
+        (b"%PDF", "a PDF document"),
+        (b"\x7fELF", "an ELF executable"),
+        (b"\x89PNG", "a PNG image"),
+        (b"BZh", "a bzip2-compressed file (decompress it first)"),
+        (b"\xfd7zXZ", "an xz-compressed file (decompress it first)"),
+        (b"\x28\xb5\x2f\xfd", "a zstd-compressed file (decompress it first)"),
+        (b"\xa1\xb2\xcd\x34", "a modified (Kuznetzov) pcap, which is not supported"),
+    ];
+    for (magic, what) in known {
+        if head.starts_with(magic) {
+            return (*what).to_string();
+        }
+    }
+    let printable = head
+        .iter()
+        .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace());
+    if printable {
+        let text = String::from_utf8_lossy(head);
+        format!("text (starts with {:?})", text.trim_end())
+    } else {
+        let hex: Vec<String> = head.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        format!("unknown data (first bytes {})", hex.join(" "))
+    }
+}
+
+fn header_error(e: PcapError<&'static [u8]>, what: &str) -> SourceError {
+    match e {
+        PcapError::Incomplete(_) | PcapError::Eof | PcapError::UnexpectedEof => {
+            SourceError::Truncated { offset: 0 }
+        }
+        PcapError::ReadError => SourceError::Read {
+            offset: 0,
+            detail: format!("could not read the {what}"),
+        },
+        other => SourceError::Malformed {
+            offset: 0,
+            detail: format!("bad {what}: {other}"),
+        },
+    }
+}
+
+fn describe_parse_error(format: FileFormat, detail: &str) -> String {
+    let kind = match format {
+        FileFormat::PcapNg => "pcapng",
+        FileFormat::Pcap { .. } => "pcap",
+    };
+    if detail.contains("Verify") {
+        format!("{kind}: block lengths disagree or a packet is larger than its block")
+    } else {
+        format!("{kind}: malformed block ({detail})")
+    }
+}
+
+fn read_up_to<R: Read>(input: &mut R, buf: &mut [u8]) -> Result<usize, SourceError> {
+    let mut got = 0;
+    while got < buf.len() {
+        match input.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                return Err(SourceError::Read {
+                    offset: got as u64,
+                    detail: e.to_string(),
+                })
+            }
+        }
+    }
+    Ok(got)
+}
+
+/// pcap-parser reads with a single `read` call and takes a short read as all
+/// there is for now (fatal while it checks the file header); chained and
+/// decompressing readers return short reads all the time. This adapter fills
+/// the buffer until it is full or the input ends.
+struct Filling<R>(R);
+
+impl<R: Read> Read for Filling<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mut got = 0;
+        while got < buf.len() {
+            match self.0.read(&mut buf[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) if got > 0 => {
+                    // Deliver what we have; the error comes back on the next call.
+                    let _ = e;
+                    break;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(got)
+    }
+}
+
+/// A gzip stream cut short is, to the user, a capture cut short: turn the
+/// decoder's error into an end of data so the truncation is reported with its
+/// offset like any other.
+struct GzipErrors<R>(R);
+
+impl<R: Read> Read for GzipErrors<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.0.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(0),
+            other => other,
+        }
+    }
+}

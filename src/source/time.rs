@@ -1,0 +1,127 @@
+//! Capture timestamps: exact nanoseconds, never floats, so that relative times
+//! print digit for digit like Wireshark's.
+
+use std::fmt::Write;
+
+/// Seconds and nanoseconds since the Unix epoch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Timestamp {
+    pub secs: i64,
+    pub nanos: u32,
+}
+
+/// How many decimals a timestamp deserves: Wireshark's "automatic" precision
+/// follows the file's (pcap µs/ns magic, pcapng `if_tsresol`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TsPrecision {
+    Secs,
+    Decis,
+    Centis,
+    Millis,
+    Micros,
+    Nanos,
+}
+
+impl TsPrecision {
+    /// Number of decimals printed.
+    pub fn digits(self) -> usize {
+        match self {
+            TsPrecision::Secs => 0,
+            TsPrecision::Decis => 1,
+            TsPrecision::Centis => 2,
+            TsPrecision::Millis => 3,
+            TsPrecision::Micros => 6,
+            TsPrecision::Nanos => 9,
+        }
+    }
+
+    /// The precision Wireshark shows for an interface with this many units per second.
+    pub fn from_units_per_sec(units: u64) -> Self {
+        match units {
+            0..=1 => TsPrecision::Secs,
+            2..=10 => TsPrecision::Decis,
+            11..=100 => TsPrecision::Centis,
+            101..=1_000 => TsPrecision::Millis,
+            1_001..=1_000_000 => TsPrecision::Micros,
+            _ => TsPrecision::Nanos,
+        }
+    }
+}
+
+impl Timestamp {
+    /// pcap: whole seconds plus a fraction counted in `units_per_sec`.
+    pub fn from_fraction(secs: i64, frac: u64, units_per_sec: u64) -> Self {
+        let units = units_per_sec.max(1);
+        // A fraction of a second or more (bad writers do this) carries over.
+        let carry = (frac / units) as i64;
+        let frac = frac % units;
+        let nanos = (frac as u128 * 1_000_000_000 / units as u128) as u32;
+        Timestamp {
+            secs: secs + carry,
+            nanos,
+        }
+    }
+
+    /// pcapng: a 64-bit count of interface units, plus `if_tsoffset` seconds.
+    pub fn from_units(units: u64, units_per_sec: u64, offset_secs: i64) -> Self {
+        let per = units_per_sec.max(1);
+        let secs = (units / per) as i64 + offset_secs;
+        let frac = units % per;
+        let nanos = (frac as u128 * 1_000_000_000 / per as u128) as u32;
+        Timestamp { secs, nanos }
+    }
+
+    /// Signed difference `self - earlier`, in nanoseconds.
+    pub fn nanos_since(self, earlier: Timestamp) -> i128 {
+        (self.secs as i128 - earlier.secs as i128) * 1_000_000_000 + self.nanos as i128
+            - earlier.nanos as i128
+    }
+}
+
+/// Writes a signed nanosecond duration as seconds with `digits` decimals,
+/// truncating like Wireshark's `nstime` display does.
+pub fn write_seconds(out: &mut String, nanos: i128, digits: usize) {
+    let negative = nanos < 0;
+    let abs = nanos.unsigned_abs();
+    let secs = abs / 1_000_000_000;
+    let frac = (abs % 1_000_000_000) as u32;
+    if negative {
+        out.push('-');
+    }
+    let mut buf = itoa::Buffer::new();
+    out.push_str(buf.format(secs));
+    if digits > 0 {
+        let scaled = frac / 10u32.pow(9 - digits as u32);
+        let _ = write!(out, ".{scaled:0width$}", width = digits);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fractions_and_units_agree() {
+        let a = Timestamp::from_fraction(10, 500_000, 1_000_000);
+        let b = Timestamp::from_units(10_500_000, 1_000_000, 0);
+        assert_eq!(a, b);
+        assert_eq!(a.nanos, 500_000_000);
+    }
+
+    #[test]
+    fn seconds_are_truncated_not_rounded() {
+        let mut s = String::new();
+        write_seconds(&mut s, 1_999_999_999, 6);
+        assert_eq!(s, "1.999999");
+        s.clear();
+        write_seconds(&mut s, -1_500, 9);
+        assert_eq!(s, "-0.000001500");
+    }
+
+    #[test]
+    fn precision_from_resolution() {
+        assert_eq!(TsPrecision::from_units_per_sec(1_000_000), TsPrecision::Micros);
+        assert_eq!(TsPrecision::from_units_per_sec(1_000_000_000), TsPrecision::Nanos);
+        assert_eq!(TsPrecision::from_units_per_sec(1 << 20), TsPrecision::Nanos);
+    }
+}
