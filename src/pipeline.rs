@@ -36,14 +36,22 @@ impl Analyzer {
     /// Decodes one frame and updates cross-frame state.
     pub fn process<'a>(&mut self, raw: &RawFrame<'a>) -> Packet<'a> {
         self.number += 1;
-        let first = *self.first_ts.get_or_insert(raw.ts);
-        let prev = self.prev_ts.replace(raw.ts).unwrap_or(raw.ts);
+        // A frame without a timestamp (pcapng SPB) neither sets nor moves the
+        // reference times, and shows no time of its own.
+        let (rel_nanos, delta_nanos) = if raw.has_ts {
+            let first = *self.first_ts.get_or_insert(raw.ts);
+            let prev = self.prev_ts.replace(raw.ts).unwrap_or(raw.ts);
+            (raw.ts.nanos_since(first), raw.ts.nanos_since(prev))
+        } else {
+            (0, 0)
+        };
         let frame = FrameInfo {
             number: self.number,
             ts: raw.ts,
+            has_ts: raw.has_ts,
             precision: raw.precision,
-            rel_nanos: raw.ts.nanos_since(first),
-            delta_nanos: raw.ts.nanos_since(prev),
+            rel_nanos,
+            delta_nanos,
             orig_len: raw.orig_len,
             cap_len: raw.data.len() as u32,
             link_type: raw.link_type,

@@ -15,6 +15,8 @@ pub struct FrameInfo {
     /// 1-based, as Wireshark numbers frames.
     pub number: u64,
     pub ts: Timestamp,
+    /// False when the capture has no timestamp for this frame (pcapng SPB).
+    pub has_ts: bool,
     pub precision: TsPrecision,
     /// Nanoseconds since the first frame (`frame.time_relative`).
     pub rel_nanos: i128,

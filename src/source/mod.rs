@@ -64,6 +64,8 @@ pub struct RawFrame<'a> {
     pub interface_id: u32,
     pub link_type: u32,
     pub ts: Timestamp,
+    /// False for Simple Packet Blocks, which carry no timestamp.
+    pub has_ts: bool,
     pub precision: TsPrecision,
     /// Length on the wire (`frame.len`).
     pub orig_len: u32,
@@ -417,6 +419,7 @@ impl CaptureReader {
             interface_id,
             link_type: iface.link_type,
             ts,
+            has_ts: !matches!(p.ts, RawTs::None),
             precision: iface.precision,
             orig_len: p.orig_len,
             data,

@@ -15,7 +15,9 @@ pub fn write_line(out: &mut String, frame: &FrameInfo, cols: &Columns, scratch: 
     pad_left(out, n.format(frame.number), 5);
     out.push(' ');
     scratch.clear();
-    write_seconds(scratch, frame.rel_nanos, frame.precision.digits());
+    if frame.has_ts {
+        write_seconds(scratch, frame.rel_nanos, frame.precision.digits());
+    }
     pad_left(out, scratch, 10);
     out.push(' ');
     pad_left(out, &cols.source, 12);
