@@ -152,8 +152,22 @@ pub fn build(pkt: &Packet<'_>) -> Tree {
     if let Some(l) = link_layer(pkt) {
         layers.push(l);
     }
-    let mut protocols = vec!["frame"];
-    protocols.extend(layers.iter().skip(1).map(|l| l.proto));
+    // `frame.protocols` lists the dissectors Wireshark runs, "ethertype" included.
+    let mut protocols: Vec<&str> = Vec::new();
+    match d.link.header {
+        LinkHeader::Ethernet { vlans, .. } => {
+            protocols.extend(["eth", "ethertype"]);
+            for _ in vlans.iter().flatten() {
+                protocols.extend(["vlan", "ethertype"]);
+            }
+        }
+        LinkHeader::LinuxSll { .. } | LinkHeader::LinuxSll2 { .. } => {
+            protocols.extend(["sll", "ethertype"])
+        }
+        LinkHeader::Null { .. } => protocols.push("null"),
+        LinkHeader::Raw => protocols.push("raw"),
+        _ => {}
+    }
     match &d.net {
         Some(LaxNetSlice::Ipv4(v4)) => {
             layers.push(ipv4_layer(pkt, v4));
@@ -647,7 +661,8 @@ fn tcp_layer(pkt: &Packet<'_>, tcp: &etherparse::TcpSlice<'_>) -> Layer {
     ];
     match meta.rel_ack {
         Some(ack) => fields.push(Field::new("tcp.ack", Value::UInt(ack as u64), format!("Acknowledgment Number: {ack}    (relative ack number)"), start + 8, 4)),
-        None => fields.push(Field::text(format!("Acknowledgment Number: {}", tcp.acknowledgment_number()), start + 8, 4)),
+        // Without the ACK flag Wireshark shows the raw value, unrelativised.
+        None => fields.push(uint("tcp.ack", "Acknowledgment Number", tcp.acknowledgment_number() as u64, start + 8, 4)),
     }
     fields.push(uint("tcp.ack_raw", "Acknowledgment number (raw)", tcp.acknowledgment_number() as u64, start + 8, 4));
     fields.push(Field::new("tcp.hdr_len", Value::UInt(hlen as u64), format!("Header Length: {hlen} bytes ({})", hlen / 4), start + 12, 1));

@@ -1,7 +1,9 @@
 //! `-T json` / `-T jsonl`: packets as tshark's JSON objects
 //! (`{"_index", "_type", "_score", "_source": {"layers": {...}}}`), with field
 //! values as strings and a field's children under `"<name>_tree"`, so that jq
-//! scripts written for tshark keep working. `jsonl` writes the same object on
+//! scripts written for tshark keep working. A field that occurs several times
+//! (`tcp.port`) becomes an array, as with `tshark -T json --no-duplicate-keys`
+//! (plain tshark repeats the key, which most JSON parsers reduce to the last). `jsonl` writes the same object on
 //! one line per packet.
 
 use crate::model::tree::{Field, Tree};
