@@ -23,7 +23,10 @@ fn missing_file() {
     let (out, err, code) = coffeeshark(&["read", "/nonexistent/coffee.pcap"]);
     assert_eq!(out, "");
     assert_eq!(code, 2);
-    assert!(err.contains("could not be opened") && err.contains("No such file"), "{err}");
+    assert!(
+        err.contains("could not be opened") && err.contains("No such file"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -33,7 +36,10 @@ fn not_a_capture_says_what_it_looks_like() {
     std::fs::write(&text, "GET / HTTP/1.1\r\nHost: ducky\r\n\r\n").unwrap();
     let (_, err, code) = coffeeshark(&["read", text.to_str().unwrap()]);
     assert_eq!(code, 2);
-    assert!(err.contains("not a capture file") && err.contains("text (starts with \"GET / HTTP/1.1"), "{err}");
+    assert!(
+        err.contains("not a capture file") && err.contains("text (starts with \"GET / HTTP/1.1"),
+        "{err}"
+    );
 
     let empty = path_in(&dir, "empty.pcapng");
     std::fs::write(&empty, b"").unwrap();
@@ -62,7 +68,11 @@ fn cut_short_in_the_middle_of_a_packet() {
     no_panic(&err);
     assert_ne!(code, 0);
     let got: Vec<&str> = out.lines().collect();
-    assert_eq!(got, all_lines[..all_lines.len() - 1], "every complete packet is printed");
+    assert_eq!(
+        got,
+        all_lines[..all_lines.len() - 1],
+        "every complete packet is printed"
+    );
     let offset = bytes.len() - last_len;
     assert_eq!(
         err.trim_end(),
@@ -79,7 +89,14 @@ fn cut_short_pcapng_and_gzip() {
     let dir = tempdir();
     let c = TcpConn::new(Link::NullLe, LOOPBACK_V4, 55433, 5030).exchange(b"brew\n", b"coffee\n");
     let ng = path_in(&dir, "ok.pcapng");
-    write_pcapng(&ng, &[NgInterface { linktype: 0, name: "lo0" }], &c.frames);
+    write_pcapng(
+        &ng,
+        &[NgInterface {
+            linktype: 0,
+            name: "lo0",
+        }],
+        &c.frames,
+    );
     let bytes = std::fs::read(&ng).unwrap();
     let cut = path_in(&dir, "cut.pcapng");
     std::fs::write(&cut, &bytes[..bytes.len() - 7]).unwrap();
@@ -87,7 +104,10 @@ fn cut_short_pcapng_and_gzip() {
     no_panic(&err);
     assert_ne!(code, 0);
     assert_eq!(out.lines().count(), c.frames.len() - 1);
-    assert!(err.contains("cut short in the middle of a packet (offset"), "{err}");
+    assert!(
+        err.contains("cut short in the middle of a packet (offset"),
+        "{err}"
+    );
 
     // The same cut, gzip-compressed, then the compressed stream cut too.
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -98,7 +118,10 @@ fn cut_short_pcapng_and_gzip() {
     let (out_gz, err_gz, code) = coffeeshark(&["read", gz_path.to_str().unwrap()]);
     assert_ne!(code, 0);
     assert_eq!(out_gz, out);
-    assert_eq!(err_gz, err, "same message and offset (offsets count decompressed bytes)");
+    assert_eq!(
+        err_gz, err,
+        "same message and offset (offsets count decompressed bytes)"
+    );
     std::fs::write(&gz_path, &gz[..gz.len() / 2]).unwrap();
     let (_, err, code) = coffeeshark(&["read", gz_path.to_str().unwrap()]);
     no_panic(&err);
@@ -114,9 +137,20 @@ fn zero_packets() {
     let (out, err, code) = coffeeshark(&["read", p.to_str().unwrap()]);
     assert_eq!((out.as_str(), err.as_str(), code), ("", "", 0));
     let ng = path_in(&dir, "empty.pcapng");
-    write_pcapng(&ng, &[NgInterface { linktype: 1, name: "lo" }], &[]);
+    write_pcapng(
+        &ng,
+        &[NgInterface {
+            linktype: 1,
+            name: "lo",
+        }],
+        &[],
+    );
     let (out, err, code) = coffeeshark(&["read", ng.to_str().unwrap(), "-T", "json"]);
-    assert_eq!((out.as_str(), err.as_str(), code), ("[]\n", "", 0), "tshark prints [] too");
+    assert_eq!(
+        (out.as_str(), err.as_str(), code),
+        ("[]\n", "", 0),
+        "tshark prints [] too"
+    );
 }
 
 #[test]
@@ -127,7 +161,10 @@ fn header_cut_short() {
     std::fs::write(&p, &bytes[..10]).unwrap();
     let (_, err, code) = coffeeshark(&["read", p.to_str().unwrap()]);
     assert_eq!(code, 2);
-    assert!(err.contains("cut short") && err.contains("(offset 0)"), "{err}");
+    assert!(
+        err.contains("cut short") && err.contains("(offset 0)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -147,9 +184,14 @@ fn packet_larger_than_its_block() {
     let (out, err, code) = coffeeshark(&["read", p.to_str().unwrap()]);
     no_panic(&err);
     assert_eq!(code, 2);
-    assert_eq!(out.lines().count(), 1, "the good packet before the damage is shown");
+    assert_eq!(
+        out.lines().count(),
+        1,
+        "the good packet before the damage is shown"
+    );
     assert!(
-        err.contains(&format!("(offset {bad_at})")) && err.contains("too small for 4000 bytes of packet data"),
+        err.contains(&format!("(offset {bad_at})"))
+            && err.contains("too small for 4000 bytes of packet data"),
         "{err}"
     );
 }
@@ -166,7 +208,10 @@ fn pcap_record_claiming_a_huge_packet() {
     no_panic(&err);
     assert_eq!(code, 2);
     assert_eq!(out, "");
-    assert!(err.contains("bigger than maximum of 262144") && err.contains("(offset 24)"), "{err}");
+    assert!(
+        err.contains("bigger than maximum of 262144") && err.contains("(offset 24)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -186,8 +231,16 @@ fn unknown_link_type_and_ethertype_still_get_a_line() {
     assert_eq!(code, 0, "{err}");
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 3);
-    assert!(lines[0].ends_with("UNKNOWN 3 Unknown link type 147"), "{}", lines[0]);
-    assert!(lines[1].ends_with("Ethernet 34 Ethertype 0x88cc"), "{}", lines[1]);
+    assert!(
+        lines[0].ends_with("UNKNOWN 3 Unknown link type 147"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].ends_with("Ethernet 34 Ethertype 0x88cc"),
+        "{}",
+        lines[1]
+    );
     assert!(lines[2].contains("[Malformed Packet]"), "{}", lines[2]);
 }
 
@@ -201,5 +254,8 @@ fn bad_interface_index() {
     std::fs::write(&p, &bytes).unwrap();
     let (_, err, code) = coffeeshark(&["read", p.to_str().unwrap()]);
     assert_eq!(code, 2);
-    assert!(err.contains("interface index 3 is not less than the interface count 1"), "{err}");
+    assert!(
+        err.contains("interface index 3 is not less than the interface count 1"),
+        "{err}"
+    );
 }

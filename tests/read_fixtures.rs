@@ -38,36 +38,62 @@ fn pcap_of(link: Link, addrs: Addrs, opts: PcapOptions) -> impl FnOnce(&std::pat
 #[test]
 fn ethernet_pcapng() {
     check("tcp_ethernet.pcapng", |p| {
-        write_pcapng(p, &[NgInterface { linktype: 1, name: "lo" }], &conn(Link::Ethernet, LOOPBACK_V4).frames)
+        write_pcapng(
+            p,
+            &[NgInterface {
+                linktype: 1,
+                name: "lo",
+            }],
+            &conn(Link::Ethernet, LOOPBACK_V4).frames,
+        )
     });
 }
 
 #[test]
 fn ethernet_pcap_microseconds() {
-    check("tcp_ethernet.pcap", pcap_of(Link::Ethernet, LOOPBACK_V4, PCAP_US));
+    check(
+        "tcp_ethernet.pcap",
+        pcap_of(Link::Ethernet, LOOPBACK_V4, PCAP_US),
+    );
 }
 
 #[test]
 fn ethernet_pcap_nanoseconds_big_endian() {
     check(
         "tcp_ethernet_ns_be.pcap",
-        pcap_of(Link::Ethernet, LOOPBACK_V4, PcapOptions { nanosecond: true, big_endian: true }),
+        pcap_of(
+            Link::Ethernet,
+            LOOPBACK_V4,
+            PcapOptions {
+                nanosecond: true,
+                big_endian: true,
+            },
+        ),
     );
 }
 
 #[test]
 fn null_little_endian() {
-    check("tcp_null_le.pcap", pcap_of(Link::NullLe, LOOPBACK_V4, PCAP_US));
+    check(
+        "tcp_null_le.pcap",
+        pcap_of(Link::NullLe, LOOPBACK_V4, PCAP_US),
+    );
 }
 
 #[test]
 fn null_big_endian() {
-    check("tcp_null_be.pcap", pcap_of(Link::NullBe, LOOPBACK_V4, PCAP_US));
+    check(
+        "tcp_null_be.pcap",
+        pcap_of(Link::NullBe, LOOPBACK_V4, PCAP_US),
+    );
 }
 
 #[test]
 fn null_ipv6_darwin() {
-    check("tcp_null_ipv6.pcap", pcap_of(Link::NullLe, LOOPBACK_V6, PCAP_US));
+    check(
+        "tcp_null_ipv6.pcap",
+        pcap_of(Link::NullLe, LOOPBACK_V6, PCAP_US),
+    );
 }
 
 #[test]
@@ -92,18 +118,30 @@ fn raw_ip() {
 
 #[test]
 fn raw_ipv4_and_ipv6_link_types() {
-    check("tcp_raw4.pcap", pcap_of(Link::RawIpv4, LOOPBACK_V4, PCAP_US));
-    check("tcp_raw6.pcap", pcap_of(Link::RawIpv6, LOOPBACK_V6, PCAP_US));
+    check(
+        "tcp_raw4.pcap",
+        pcap_of(Link::RawIpv4, LOOPBACK_V4, PCAP_US),
+    );
+    check(
+        "tcp_raw6.pcap",
+        pcap_of(Link::RawIpv6, LOOPBACK_V6, PCAP_US),
+    );
 }
 
 #[test]
 fn ipv6_ethernet() {
-    check("tcp_ipv6.pcap", pcap_of(Link::Ethernet, LOOPBACK_V6, PCAP_US));
+    check(
+        "tcp_ipv6.pcap",
+        pcap_of(Link::Ethernet, LOOPBACK_V6, PCAP_US),
+    );
 }
 
 #[test]
 fn vlan_tagged() {
-    check("tcp_vlan.pcap", pcap_of(Link::EthernetVlan(10), LOOPBACK_V4, PCAP_US));
+    check(
+        "tcp_vlan.pcap",
+        pcap_of(Link::EthernetVlan(10), LOOPBACK_V4, PCAP_US),
+    );
 }
 
 #[test]
@@ -125,16 +163,34 @@ fn capture_started_mid_connection() {
 fn several_connections_and_port_reuse() {
     check("tcp_streams.pcapng", |p| {
         let a = TcpConn::new(Link::Ethernet, LOOPBACK_V4, 40000, 5031).exchange(REQUEST, RESPONSE);
-        let mut b = TcpConn::new(Link::Ethernet, LOOPBACK_V4, 40002, 5030).at(a.frames[3].ts_nanos + 1000);
+        let mut b =
+            TcpConn::new(Link::Ethernet, LOOPBACK_V4, 40002, 5030).at(a.frames[3].ts_nanos + 1000);
         b.next = [7_000, 9_000];
         let b = b.exchange(REQUEST, RESPONSE);
         // Same 4-tuple as `a`, new ISN: Wireshark starts a new stream.
-        let mut c = TcpConn::new(Link::Ethernet, LOOPBACK_V4, 40000, 5031).at(b.frames.last().unwrap().ts_nanos + 1000);
+        let mut c = TcpConn::new(Link::Ethernet, LOOPBACK_V4, 40000, 5031).at(b
+            .frames
+            .last()
+            .unwrap()
+            .ts_nanos
+            + 1000);
         c.next = [123_456, 654_321];
         let c = c.exchange(REQUEST, RESPONSE);
-        let mut frames: Vec<Frame> = a.frames.into_iter().chain(b.frames).chain(c.frames).collect();
+        let mut frames: Vec<Frame> = a
+            .frames
+            .into_iter()
+            .chain(b.frames)
+            .chain(c.frames)
+            .collect();
         frames.sort_by_key(|f| f.ts_nanos);
-        write_pcapng(p, &[NgInterface { linktype: 1, name: "lo" }], &frames)
+        write_pcapng(
+            p,
+            &[NgInterface {
+                linktype: 1,
+                name: "lo",
+            }],
+            &frames,
+        )
     });
 }
 
@@ -153,14 +209,24 @@ fn pcapng_two_interfaces_two_link_types() {
         let mut a = TcpConn::new(Link::Ethernet, LOOPBACK_V4, 41000, 5031);
         a.interface = 0;
         let a = a.exchange(REQUEST, RESPONSE);
-        let mut b = TcpConn::new(Link::Sll2, LOOPBACK_V4, 41001, 5030).at(a.frames[0].ts_nanos + 50_000);
+        let mut b =
+            TcpConn::new(Link::Sll2, LOOPBACK_V4, 41001, 5030).at(a.frames[0].ts_nanos + 50_000);
         b.interface = 1;
         let b = b.exchange(REQUEST, RESPONSE);
         let mut frames: Vec<Frame> = a.frames.into_iter().chain(b.frames).collect();
         frames.sort_by_key(|f| f.ts_nanos);
         write_pcapng(
             p,
-            &[NgInterface { linktype: 1, name: "lo" }, NgInterface { linktype: 276, name: "any" }],
+            &[
+                NgInterface {
+                    linktype: 1,
+                    name: "lo",
+                },
+                NgInterface {
+                    linktype: 276,
+                    name: "any",
+                },
+            ],
             &frames,
         )
     });
@@ -193,7 +259,14 @@ fn gzip_compressed_pcapng() {
     check("tcp_ethernet.pcapng.gz", |p| {
         let dir = tempdir();
         let plain = path_in(&dir, "plain.pcapng");
-        write_pcapng(&plain, &[NgInterface { linktype: 1, name: "lo" }], &conn(Link::Ethernet, LOOPBACK_V4).frames);
+        write_pcapng(
+            &plain,
+            &[NgInterface {
+                linktype: 1,
+                name: "lo",
+            }],
+            &conn(Link::Ethernet, LOOPBACK_V4).frames,
+        );
         let raw = std::fs::read(&plain).unwrap();
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         std::io::Write::write_all(&mut enc, &raw).unwrap();
@@ -205,11 +278,21 @@ fn gzip_compressed_pcapng() {
 fn udp_datagrams() {
     check("udp.pcap", |p| {
         let mut frames = Vec::new();
-        for (i, (s, d, payload)) in [(40000u16, 40001u16, &b"hello"[..]), (40001, 40000, b"world!")].iter().enumerate() {
+        for (i, (s, d, payload)) in [
+            (40000u16, 40001u16, &b"hello"[..]),
+            (40001, 40000, b"world!"),
+        ]
+        .iter()
+        .enumerate()
+        {
             let b = etherparse::PacketBuilder::ipv4([127, 0, 0, 1], [127, 0, 0, 1], 64).udp(*s, *d);
             let mut ip = Vec::new();
             b.write(&mut ip, payload).unwrap();
-            frames.push(Frame { ts_nanos: 1_795_000_000_000_000_000 + i as u64 * 1000, data: Link::NullLe.frame(&ip), interface: 0 });
+            frames.push(Frame {
+                ts_nanos: 1_795_000_000_000_000_000 + i as u64 * 1000,
+                data: Link::NullLe.frame(&ip),
+                interface: 0,
+            });
         }
         write_pcap(p, 0, &frames, PCAP_US)
     });

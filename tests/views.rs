@@ -10,7 +10,14 @@ use support::*;
 fn fixture(dir: &tempfile::TempDir) -> String {
     let path = path_in(dir, "views.pcapng");
     let c = TcpConn::new(Link::Ethernet, LOOPBACK_V4, 55433, 5030).exchange(b"brew\n", b"coffee\n");
-    write_pcapng(&path, &[NgInterface { linktype: 1, name: "lo" }], &c.frames);
+    write_pcapng(
+        &path,
+        &[NgInterface {
+            linktype: 1,
+            name: "lo",
+        }],
+        &c.frames,
+    );
     path.to_str().unwrap().to_string()
 }
 
@@ -20,7 +27,8 @@ fn hex_dump_equals_tshark() {
     let p = fixture(&dir);
     let (ours, _, code) = coffeeshark(&["read", &p, "-x"]);
     assert_eq!(code, 0);
-    assert!(ours.starts_with("0000  00 00 00 00 00 00 00 00 00 00 00 00 08 00 45 00   ..............E.\n"));
+    assert!(ours
+        .starts_with("0000  00 00 00 00 00 00 00 00 00 00 00 00 08 00 45 00   ..............E.\n"));
     if let Some((theirs, _)) = tshark(&["-r", &p, "-x"]) {
         pretty_diff(&theirs, &ours, "-x vs tshark");
     }
@@ -83,10 +91,18 @@ fn json_has_tsharks_shape_and_values() {
     assert_eq!(ours.len(), 10);
     assert_eq!(ours[0]["_type"], "doc");
     assert_eq!(layers(&ours[3])["tcp"]["tcp.len"], "5");
-    assert_eq!(layers(&ours[3])["tcp"]["tcp.flags_tree"]["tcp.flags.push"], "1");
-    assert_eq!(layers(&ours[0])["tcp"]["tcp.port"], serde_json::json!(["55433", "5030"]));
+    assert_eq!(
+        layers(&ours[3])["tcp"]["tcp.flags_tree"]["tcp.flags.push"],
+        "1"
+    );
+    assert_eq!(
+        layers(&ours[0])["tcp"]["tcp.port"],
+        serde_json::json!(["55433", "5030"])
+    );
     // Repeated fields (tcp.port) become arrays, as with tshark --no-duplicate-keys.
-    let Some((theirs, _)) = tshark(&["-r", &p, "-T", "json", "--no-duplicate-keys"]) else { return };
+    let Some((theirs, _)) = tshark(&["-r", &p, "-T", "json", "--no-duplicate-keys"]) else {
+        return;
+    };
     let theirs: Value = serde_json::from_str(&theirs).expect("tshark JSON");
     let theirs = theirs.as_array().unwrap();
     assert_eq!(theirs.len(), ours.len());
@@ -121,17 +137,31 @@ fn details_one_block_per_layer() {
     let dir = tempdir();
     let p = fixture(&dir);
     let (out, _, _) = coffeeshark(&["read", &p, "-V", "-c", "1"]);
-    let tops: Vec<&str> = out.lines().filter(|l| !l.starts_with(' ') && !l.is_empty()).collect();
+    let tops: Vec<&str> = out
+        .lines()
+        .filter(|l| !l.starts_with(' ') && !l.is_empty())
+        .collect();
     assert_eq!(tops.len(), 4, "{out}");
-    assert!(tops[0].starts_with("Frame 1: 74 bytes on wire (592 bits), 74 bytes captured (592 bits) on interface lo, id 0"));
+    assert!(tops[0].starts_with(
+        "Frame 1: 74 bytes on wire (592 bits), 74 bytes captured (592 bits) on interface lo, id 0"
+    ));
     assert!(tops[1].starts_with("Ethernet II"));
-    assert_eq!(tops[2], "Internet Protocol Version 4, Src: 127.0.0.1, Dst: 127.0.0.1");
-    assert_eq!(tops[3], "Transmission Control Protocol, Src Port: 55433, Dst Port: 5030, Seq: 0, Len: 0");
+    assert_eq!(
+        tops[2],
+        "Internet Protocol Version 4, Src: 127.0.0.1, Dst: 127.0.0.1"
+    );
+    assert_eq!(
+        tops[3],
+        "Transmission Control Protocol, Src Port: 55433, Dst Port: 5030, Seq: 0, Len: 0"
+    );
     assert!(out.contains("\n    Sequence Number: 0    (relative sequence number)\n"));
     assert!(out.contains("\n        TCP Option - Window scale: 7 (multiply by 128)\n"));
     if let Some((theirs, _)) = tshark(&["-r", &p, "-V", "-c", "1"]) {
         // Layer headlines are the same as tshark's.
-        let their_tops: Vec<&str> = theirs.lines().filter(|l| !l.starts_with(' ') && !l.is_empty()).collect();
+        let their_tops: Vec<&str> = theirs
+            .lines()
+            .filter(|l| !l.starts_with(' ') && !l.is_empty())
+            .collect();
         assert_eq!(their_tops[0], tops[0]);
         assert_eq!(their_tops[2], tops[2]);
         assert_eq!(their_tops[3], tops[3]);

@@ -1,7 +1,7 @@
 //! `coffeeshark read`: the packet list (default), details (`-V`), hex (`-x`)
 //! and JSON (`-T json|jsonl`) of a capture file, streamed.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use coffeeshark::model::summary::{self, Columns};
 use coffeeshark::model::tree;
@@ -60,7 +60,7 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
         (Some(_), Some(_)) => bail!("give the capture file once, either as FILE or with -r"),
         (None, None) => bail!("no capture file given (coffeeshark read FILE)"),
     };
-    let mut reader = CaptureReader::open(&path).with_context(|| format!("reading {}", path.display()))?;
+    let mut reader = CaptureReader::open(&path)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut buf = String::with_capacity(FLUSH_AT * 2);

@@ -109,7 +109,11 @@ pub enum LinkHeader {
         vlans: [Option<VlanTag>; MAX_VLAN_TAGS],
     },
     /// NULL and LOOP: the family and whether it was stored big-endian.
-    Null { family: u32, big_endian: bool, is_loop: bool },
+    Null {
+        family: u32,
+        big_endian: bool,
+        is_loop: bool,
+    },
     LinuxSll {
         packet_type: u16,
         hatype: u16,
@@ -126,9 +130,14 @@ pub enum LinkHeader {
         addr: [u8; 8],
     },
     Raw,
-    Unknown { link_type: u32 },
+    Unknown {
+        link_type: u32,
+    },
     /// The frame is shorter than its link header.
-    Truncated { link_type: u32, needed: usize },
+    Truncated {
+        link_type: u32,
+        needed: usize,
+    },
 }
 
 /// A decoded link layer: the header, where the payload starts, what it is.
@@ -226,7 +235,11 @@ fn ethernet(data: &[u8]) -> Link {
 }
 
 fn null(data: &[u8], is_loop: bool) -> Link {
-    let link_type = if is_loop { linktype::LOOP } else { linktype::NULL };
+    let link_type = if is_loop {
+        linktype::LOOP
+    } else {
+        linktype::NULL
+    };
     if data.len() < 4 {
         return truncated(link_type, 4);
     }

@@ -262,10 +262,19 @@ fn frame_layer(pkt: &Packet<'_>) -> Layer {
         f.cap_len,
         f.cap_len as u64 * 8
     );
-    let epoch = secs_label(f.ts.secs as i128 * 1_000_000_000 + f.ts.nanos as i128, digits);
+    let epoch = secs_label(
+        f.ts.secs as i128 * 1_000_000_000 + f.ts.nanos as i128,
+        digits,
+    );
     let mut fields = Vec::new();
     if f.section > 0 {
-        fields.push(uint("frame.section_number", "Section number", f.section as u64, 0, 0));
+        fields.push(uint(
+            "frame.section_number",
+            "Section number",
+            f.section as u64,
+            0,
+            0,
+        ));
     }
     let mut iface_field = Field::new(
         "frame.interface_id",
@@ -315,8 +324,16 @@ fn frame_layer(pkt: &Packet<'_>) -> Layer {
         0,
     ));
     for (name, label, v) in [
-        ("frame.time_delta", "Time delta from previous captured frame", f.delta_nanos),
-        ("frame.time_relative", "Time since reference or first frame", f.rel_nanos),
+        (
+            "frame.time_delta",
+            "Time delta from previous captured frame",
+            f.delta_nanos,
+        ),
+        (
+            "frame.time_relative",
+            "Time since reference or first frame",
+            f.rel_nanos,
+        ),
     ] {
         fields.push(Field::new(
             name,
@@ -330,14 +347,22 @@ fn frame_layer(pkt: &Packet<'_>) -> Layer {
     fields.push(Field::new(
         "frame.len",
         Value::UInt(f.orig_len as u64),
-        format!("Frame Length: {} bytes ({} bits)", f.orig_len, f.orig_len as u64 * 8),
+        format!(
+            "Frame Length: {} bytes ({} bits)",
+            f.orig_len,
+            f.orig_len as u64 * 8
+        ),
         0,
         0,
     ));
     fields.push(Field::new(
         "frame.cap_len",
         Value::UInt(f.cap_len as u64),
-        format!("Capture Length: {} bytes ({} bits)", f.cap_len, f.cap_len as u64 * 8),
+        format!(
+            "Capture Length: {} bytes ({} bits)",
+            f.cap_len,
+            f.cap_len as u64 * 8
+        ),
         0,
         0,
     ));
@@ -380,19 +405,34 @@ fn link_layer(pkt: &Packet<'_>) -> Option<Layer> {
             let mut fields = vec![
                 mac_field("eth.dst", "Destination", dst, 0),
                 mac_field("eth.src", "Source", src, 6),
-                Field::new("eth.type", Value::Hex(ethertype as u64, 4), ethertype_label(ethertype), 12, 2),
+                Field::new(
+                    "eth.type",
+                    Value::Hex(ethertype as u64, 4),
+                    ethertype_label(ethertype),
+                    12,
+                    2,
+                ),
             ];
             for (i, tag) in vlans.iter().flatten().enumerate() {
                 let at = 14 + i * 4;
                 fields.push(
                     Field::text(
-                        format!("802.1Q Virtual LAN, PRI: {}, DEI: {}, ID: {}", tag.priority, tag.dei as u8, tag.id),
+                        format!(
+                            "802.1Q Virtual LAN, PRI: {}, DEI: {}, ID: {}",
+                            tag.priority, tag.dei as u8, tag.id
+                        ),
                         at,
                         4,
                     )
                     .with(vec![
                         uint("vlan.priority", "Priority", tag.priority as u64, at, 2),
-                        Field::new("vlan.dei", Value::Bool(tag.dei), format!("DEI: {}", tag.dei as u8), at, 2),
+                        Field::new(
+                            "vlan.dei",
+                            Value::Bool(tag.dei),
+                            format!("DEI: {}", tag.dei as u8),
+                            at,
+                            2,
+                        ),
                         uint("vlan.id", "ID", tag.id as u64, at, 2),
                         Field::new(
                             "vlan.etype",
@@ -452,7 +492,13 @@ fn link_layer(pkt: &Packet<'_>) -> Option<Layer> {
             fields: vec![
                 uint("sll.pkttype", "Packet type", packet_type as u64, 0, 2),
                 uint("sll.hatype", "Link-layer address type", hatype as u64, 2, 2),
-                uint("sll.halen", "Link-layer address length", addr_len as u64, 4, 2),
+                uint(
+                    "sll.halen",
+                    "Link-layer address length",
+                    addr_len as u64,
+                    4,
+                    2,
+                ),
                 Field::new(
                     "sll.src.eth",
                     Value::Bytes(addr[..(addr_len as usize).min(8)].to_vec()),
@@ -460,7 +506,16 @@ fn link_layer(pkt: &Packet<'_>) -> Option<Layer> {
                     6,
                     8,
                 ),
-                Field::new("sll.etype", Value::Hex(protocol as u64, 4), format!("Protocol: {} (0x{protocol:04x})", link::ethertype_name(protocol).unwrap_or("Unknown")), 14, 2),
+                Field::new(
+                    "sll.etype",
+                    Value::Hex(protocol as u64, 4),
+                    format!(
+                        "Protocol: {} (0x{protocol:04x})",
+                        link::ethertype_name(protocol).unwrap_or("Unknown")
+                    ),
+                    14,
+                    2,
+                ),
             ],
         },
         LinkHeader::LinuxSll2 {
@@ -476,11 +531,26 @@ fn link_layer(pkt: &Packet<'_>) -> Option<Layer> {
             start: 0,
             len,
             fields: vec![
-                Field::new("sll.etype", Value::Hex(protocol as u64, 4), format!("Protocol: {} (0x{protocol:04x})", link::ethertype_name(protocol).unwrap_or("Unknown")), 0, 2),
+                Field::new(
+                    "sll.etype",
+                    Value::Hex(protocol as u64, 4),
+                    format!(
+                        "Protocol: {} (0x{protocol:04x})",
+                        link::ethertype_name(protocol).unwrap_or("Unknown")
+                    ),
+                    0,
+                    2,
+                ),
                 uint("sll.ifindex", "Interface index", ifindex as u64, 4, 4),
                 uint("sll.hatype", "Link-layer address type", hatype as u64, 8, 2),
                 uint("sll.pkttype", "Packet type", packet_type as u64, 10, 1),
-                uint("sll.halen", "Link-layer address length", addr_len as u64, 11, 1),
+                uint(
+                    "sll.halen",
+                    "Link-layer address length",
+                    addr_len as u64,
+                    11,
+                    1,
+                ),
                 Field::new(
                     "sll.src.eth",
                     Value::Bytes(addr[..(addr_len as usize).min(8)].to_vec()),
@@ -527,21 +597,97 @@ fn ipv4_layer(pkt: &Packet<'_>, v4: &etherparse::LaxIpv4Slice<'_>) -> Layer {
     let frag_off = u16::from(h.fragments_offset()) as u64;
     let mut fields = vec![
         uint("ip.version", "Version", 4, start, 1),
-        Field::new("ip.hdr_len", Value::UInt(h.ihl() as u64 * 4), format!("Header Length: {} bytes ({})", h.ihl() as u32 * 4, h.ihl()), start, 1),
-        Field::new("ip.dsfield", Value::Hex(h.slice()[1] as u64, 2), format!("Differentiated Services Field: 0x{:02x}", h.slice()[1]), start + 1, 1),
+        Field::new(
+            "ip.hdr_len",
+            Value::UInt(h.ihl() as u64 * 4),
+            format!("Header Length: {} bytes ({})", h.ihl() as u32 * 4, h.ihl()),
+            start,
+            1,
+        ),
+        Field::new(
+            "ip.dsfield",
+            Value::Hex(h.slice()[1] as u64, 2),
+            format!("Differentiated Services Field: 0x{:02x}", h.slice()[1]),
+            start + 1,
+            1,
+        ),
         uint("ip.len", "Total Length", h.total_len() as u64, start + 2, 2),
-        Field::new("ip.id", Value::Hex(h.identification() as u64, 4), format!("Identification: 0x{0:04x} ({0})", h.identification()), start + 4, 2),
-        Field::new("ip.flags", Value::Hex(flags as u64, 2), format!("Flags: 0x{flags:x}"), start + 6, 1).with(vec![
-            Field::new("ip.flags.rb", Value::Bool(flags & 4 != 0), format!("Reserved bit: {}", set(flags & 4 != 0)), start + 6, 1),
-            Field::new("ip.flags.df", Value::Bool(h.dont_fragment()), format!("Don't fragment: {}", set(h.dont_fragment())), start + 6, 1),
-            Field::new("ip.flags.mf", Value::Bool(h.more_fragments()), format!("More fragments: {}", set(h.more_fragments())), start + 6, 1),
+        Field::new(
+            "ip.id",
+            Value::Hex(h.identification() as u64, 4),
+            format!("Identification: 0x{0:04x} ({0})", h.identification()),
+            start + 4,
+            2,
+        ),
+        Field::new(
+            "ip.flags",
+            Value::Hex(flags as u64, 2),
+            format!("Flags: 0x{flags:x}"),
+            start + 6,
+            1,
+        )
+        .with(vec![
+            Field::new(
+                "ip.flags.rb",
+                Value::Bool(flags & 4 != 0),
+                format!("Reserved bit: {}", set(flags & 4 != 0)),
+                start + 6,
+                1,
+            ),
+            Field::new(
+                "ip.flags.df",
+                Value::Bool(h.dont_fragment()),
+                format!("Don't fragment: {}", set(h.dont_fragment())),
+                start + 6,
+                1,
+            ),
+            Field::new(
+                "ip.flags.mf",
+                Value::Bool(h.more_fragments()),
+                format!("More fragments: {}", set(h.more_fragments())),
+                start + 6,
+                1,
+            ),
         ]),
-        uint("ip.frag_offset", "Fragment Offset", frag_off * 8, start + 6, 2),
+        uint(
+            "ip.frag_offset",
+            "Fragment Offset",
+            frag_off * 8,
+            start + 6,
+            2,
+        ),
         uint("ip.ttl", "Time to Live", h.ttl() as u64, start + 8, 1),
-        Field::new("ip.proto", Value::UInt(proto as u64), format!("Protocol: {} ({proto})", ip_proto_name(proto)), start + 9, 1),
-        Field::new("ip.checksum", Value::Hex(h.header_checksum() as u64, 4), format!("Header Checksum: 0x{:04x} [validation disabled]", h.header_checksum()), start + 10, 2),
-        Field::new("ip.src", Value::Ipv4(src), format!("Source Address: {src}"), start + 12, 4),
-        Field::new("ip.dst", Value::Ipv4(dst), format!("Destination Address: {dst}"), start + 16, 4),
+        Field::new(
+            "ip.proto",
+            Value::UInt(proto as u64),
+            format!("Protocol: {} ({proto})", ip_proto_name(proto)),
+            start + 9,
+            1,
+        ),
+        Field::new(
+            "ip.checksum",
+            Value::Hex(h.header_checksum() as u64, 4),
+            format!(
+                "Header Checksum: 0x{:04x} [validation disabled]",
+                h.header_checksum()
+            ),
+            start + 10,
+            2,
+        ),
+        Field::new(
+            "ip.src",
+            Value::Ipv4(src),
+            format!("Source Address: {src}"),
+            start + 12,
+            4,
+        ),
+        Field::new(
+            "ip.dst",
+            Value::Ipv4(dst),
+            format!("Destination Address: {dst}"),
+            start + 16,
+            4,
+        ),
     ];
     if v4.is_payload_fragmented() {
         fields.push(Field::text(
@@ -575,13 +721,49 @@ fn ipv6_layer(pkt: &Packet<'_>, v6: &etherparse::LaxIpv6Slice<'_>) -> Layer {
     let nxt = h.next_header().0;
     let mut fields = vec![
         uint("ipv6.version", "Version", 6, start, 1),
-        Field::new("ipv6.tclass", Value::Hex(h.traffic_class() as u64, 2), format!("Traffic Class: 0x{:02x}", h.traffic_class()), start, 2),
-        Field::new("ipv6.flow", Value::Hex(u32::from(h.flow_label()) as u64, 5), format!("Flow Label: 0x{:05x}", u32::from(h.flow_label())), start + 1, 3),
-        uint("ipv6.plen", "Payload Length", h.payload_length() as u64, start + 4, 2),
-        Field::new("ipv6.nxt", Value::UInt(nxt as u64), format!("Next Header: {} ({nxt})", ip_proto_name(nxt)), start + 6, 1),
+        Field::new(
+            "ipv6.tclass",
+            Value::Hex(h.traffic_class() as u64, 2),
+            format!("Traffic Class: 0x{:02x}", h.traffic_class()),
+            start,
+            2,
+        ),
+        Field::new(
+            "ipv6.flow",
+            Value::Hex(u32::from(h.flow_label()) as u64, 5),
+            format!("Flow Label: 0x{:05x}", u32::from(h.flow_label())),
+            start + 1,
+            3,
+        ),
+        uint(
+            "ipv6.plen",
+            "Payload Length",
+            h.payload_length() as u64,
+            start + 4,
+            2,
+        ),
+        Field::new(
+            "ipv6.nxt",
+            Value::UInt(nxt as u64),
+            format!("Next Header: {} ({nxt})", ip_proto_name(nxt)),
+            start + 6,
+            1,
+        ),
         uint("ipv6.hlim", "Hop Limit", h.hop_limit() as u64, start + 7, 1),
-        Field::new("ipv6.src", Value::Ipv6(src), format!("Source Address: {src}"), start + 8, 16),
-        Field::new("ipv6.dst", Value::Ipv6(dst), format!("Destination Address: {dst}"), start + 24, 16),
+        Field::new(
+            "ipv6.src",
+            Value::Ipv6(src),
+            format!("Source Address: {src}"),
+            start + 8,
+            16,
+        ),
+        Field::new(
+            "ipv6.dst",
+            Value::Ipv6(dst),
+            format!("Destination Address: {dst}"),
+            start + 24,
+            16,
+        ),
     ];
     let mut at = start + 40;
     for ext in v6.extensions().clone().into_iter() {
@@ -600,15 +782,13 @@ fn ipv6_layer(pkt: &Packet<'_>, v6: &etherparse::LaxIpv6Slice<'_>) -> Layer {
             etherparse::Ipv6ExtensionSlice::DestinationOptions(_) => "Destination Options for IPv6",
             etherparse::Ipv6ExtensionSlice::Authentication(_) => "Authentication Header",
         };
-        fields.push(
-            Field::text(label.to_string(), at, len).with(vec![uint(
-                "ipv6.opt.nxt",
-                "Next Header",
-                bytes.first().copied().unwrap_or(0) as u64,
-                at,
-                1,
-            )]),
-        );
+        fields.push(Field::text(label.to_string(), at, len).with(vec![uint(
+            "ipv6.opt.nxt",
+            "Next Header",
+            bytes.first().copied().unwrap_or(0) as u64,
+            at,
+            1,
+        )]));
         at += len;
     }
     Layer {
@@ -649,25 +829,116 @@ fn tcp_layer(pkt: &Packet<'_>, tcp: &etherparse::TcpSlice<'_>) -> Layer {
         )
     };
     let mut fields = vec![
-        uint("tcp.srcport", "Source Port", tcp.source_port() as u64, start, 2),
-        uint("tcp.dstport", "Destination Port", tcp.destination_port() as u64, start + 2, 2),
-        Field::new("tcp.port", Value::UInt(tcp.source_port() as u64), format!("Source or Destination Port: {}", tcp.source_port()), start, 2),
-        Field::new("tcp.port", Value::UInt(tcp.destination_port() as u64), format!("Source or Destination Port: {}", tcp.destination_port()), start + 2, 2),
-        Field::new("tcp.stream", Value::UInt(meta.stream as u64), format!("[Stream index: {}]", meta.stream), 0, 0),
-        Field::new("tcp.len", Value::UInt(plen as u64), format!("[TCP Segment Len: {plen}]"), start + 12, 1),
-        Field::new("tcp.seq", Value::UInt(meta.rel_seq as u64), format!("Sequence Number: {}    (relative sequence number)", meta.rel_seq), start + 4, 4),
-        uint("tcp.seq_raw", "Sequence Number (raw)", tcp.sequence_number() as u64, start + 4, 4),
-        Field::new("tcp.nxtseq", Value::UInt(meta.next_seq as u64), format!("[Next Sequence Number: {}    (relative sequence number)]", meta.next_seq), 0, 0),
+        uint(
+            "tcp.srcport",
+            "Source Port",
+            tcp.source_port() as u64,
+            start,
+            2,
+        ),
+        uint(
+            "tcp.dstport",
+            "Destination Port",
+            tcp.destination_port() as u64,
+            start + 2,
+            2,
+        ),
+        Field::new(
+            "tcp.port",
+            Value::UInt(tcp.source_port() as u64),
+            format!("Source or Destination Port: {}", tcp.source_port()),
+            start,
+            2,
+        ),
+        Field::new(
+            "tcp.port",
+            Value::UInt(tcp.destination_port() as u64),
+            format!("Source or Destination Port: {}", tcp.destination_port()),
+            start + 2,
+            2,
+        ),
+        Field::new(
+            "tcp.stream",
+            Value::UInt(meta.stream as u64),
+            format!("[Stream index: {}]", meta.stream),
+            0,
+            0,
+        ),
+        Field::new(
+            "tcp.len",
+            Value::UInt(plen as u64),
+            format!("[TCP Segment Len: {plen}]"),
+            start + 12,
+            1,
+        ),
+        Field::new(
+            "tcp.seq",
+            Value::UInt(meta.rel_seq as u64),
+            format!(
+                "Sequence Number: {}    (relative sequence number)",
+                meta.rel_seq
+            ),
+            start + 4,
+            4,
+        ),
+        uint(
+            "tcp.seq_raw",
+            "Sequence Number (raw)",
+            tcp.sequence_number() as u64,
+            start + 4,
+            4,
+        ),
+        Field::new(
+            "tcp.nxtseq",
+            Value::UInt(meta.next_seq as u64),
+            format!(
+                "[Next Sequence Number: {}    (relative sequence number)]",
+                meta.next_seq
+            ),
+            0,
+            0,
+        ),
     ];
     match meta.rel_ack {
-        Some(ack) => fields.push(Field::new("tcp.ack", Value::UInt(ack as u64), format!("Acknowledgment Number: {ack}    (relative ack number)"), start + 8, 4)),
+        Some(ack) => fields.push(Field::new(
+            "tcp.ack",
+            Value::UInt(ack as u64),
+            format!("Acknowledgment Number: {ack}    (relative ack number)"),
+            start + 8,
+            4,
+        )),
         // Without the ACK flag Wireshark shows the raw value, unrelativised.
-        None => fields.push(uint("tcp.ack", "Acknowledgment Number", tcp.acknowledgment_number() as u64, start + 8, 4)),
+        None => fields.push(uint(
+            "tcp.ack",
+            "Acknowledgment Number",
+            tcp.acknowledgment_number() as u64,
+            start + 8,
+            4,
+        )),
     }
-    fields.push(uint("tcp.ack_raw", "Acknowledgment number (raw)", tcp.acknowledgment_number() as u64, start + 8, 4));
-    fields.push(Field::new("tcp.hdr_len", Value::UInt(hlen as u64), format!("Header Length: {hlen} bytes ({})", hlen / 4), start + 12, 1));
+    fields.push(uint(
+        "tcp.ack_raw",
+        "Acknowledgment number (raw)",
+        tcp.acknowledgment_number() as u64,
+        start + 8,
+        4,
+    ));
+    fields.push(Field::new(
+        "tcp.hdr_len",
+        Value::UInt(hlen as u64),
+        format!("Header Length: {hlen} bytes ({})", hlen / 4),
+        start + 12,
+        1,
+    ));
     fields.push(
-        Field::new("tcp.flags", Value::Hex(flags as u64, 4), format!("Flags: 0x{flags:03x} ({flag_names})"), start + 12, 2).with(vec![
+        Field::new(
+            "tcp.flags",
+            Value::Hex(flags as u64, 4),
+            format!("Flags: 0x{flags:03x} ({flag_names})"),
+            start + 12,
+            2,
+        )
+        .with(vec![
             bit("tcp.flags.ae", "Accurate ECN", 0x100),
             bit("tcp.flags.cwr", "Congestion Window Reduced", 0x80),
             bit("tcp.flags.ece", "ECN-Echo", 0x40),
@@ -677,44 +948,165 @@ fn tcp_layer(pkt: &Packet<'_>, tcp: &etherparse::TcpSlice<'_>) -> Layer {
             bit("tcp.flags.reset", "Reset", 0x04),
             bit("tcp.flags.syn", "Syn", 0x02),
             bit("tcp.flags.fin", "Fin", 0x01),
-            Field::new("tcp.flags.str", Value::Str(flags_str(flags)), format!("[TCP Flags: {}]", flags_str(flags)), start + 12, 2),
+            Field::new(
+                "tcp.flags.str",
+                Value::Str(flags_str(flags)),
+                format!("[TCP Flags: {}]", flags_str(flags)),
+                start + 12,
+                2,
+            ),
         ]),
     );
-    fields.push(uint("tcp.window_size_value", "Window", tcp.window_size() as u64, start + 14, 2));
-    fields.push(Field::new("tcp.window_size", Value::UInt(meta.window as u64), format!("[Calculated window size: {}]", meta.window), start + 14, 2));
+    fields.push(uint(
+        "tcp.window_size_value",
+        "Window",
+        tcp.window_size() as u64,
+        start + 14,
+        2,
+    ));
+    fields.push(Field::new(
+        "tcp.window_size",
+        Value::UInt(meta.window as u64),
+        format!("[Calculated window size: {}]", meta.window),
+        start + 14,
+        2,
+    ));
     if let Some(m) = meta.window_multiplier {
-        fields.push(Field::new("tcp.window_size_scalefactor", Value::UInt(m as u64), format!("[Window size scaling factor: {m}]"), 0, 0));
+        fields.push(Field::new(
+            "tcp.window_size_scalefactor",
+            Value::UInt(m as u64),
+            format!("[Window size scaling factor: {m}]"),
+            0,
+            0,
+        ));
     }
-    fields.push(Field::new("tcp.checksum", Value::Hex(tcp.checksum() as u64, 4), format!("Checksum: 0x{:04x} [unverified]", tcp.checksum()), start + 16, 2));
-    fields.push(uint("tcp.urgent_pointer", "Urgent Pointer", tcp.urgent_pointer() as u64, start + 18, 2));
+    fields.push(Field::new(
+        "tcp.checksum",
+        Value::Hex(tcp.checksum() as u64, 4),
+        format!("Checksum: 0x{:04x} [unverified]", tcp.checksum()),
+        start + 16,
+        2,
+    ));
+    fields.push(uint(
+        "tcp.urgent_pointer",
+        "Urgent Pointer",
+        tcp.urgent_pointer() as u64,
+        start + 18,
+        2,
+    ));
     if hlen > 20 {
         let mut opts = Vec::new();
         let mut at = start + 20;
         for o in tcp.options_iterator() {
             let (label, len, field) = match o {
-                Ok(TcpOptionElement::Noop) => ("No-Operation (NOP)".to_string(), 1, Field::new("tcp.option_kind", Value::UInt(1), "Kind: No-Operation (1)".into(), at, 1)),
-                Ok(TcpOptionElement::MaximumSegmentSize(m)) => (format!("Maximum segment size: {m} bytes"), 4, uint("tcp.options.mss_val", "MSS Value", m as u64, at + 2, 2)),
-                Ok(TcpOptionElement::WindowScale(s)) => (format!("Window scale: {s} (multiply by {})", 1u32 << s.min(14)), 3, uint("tcp.options.wscale.shift", "Shift count", s as u64, at + 2, 1)),
-                Ok(TcpOptionElement::SelectiveAcknowledgementPermitted) => ("SACK permitted".to_string(), 2, Field::new("tcp.options.sack_perm", Value::None, "Kind: SACK Permitted (4)".into(), at, 2)),
+                Ok(TcpOptionElement::Noop) => (
+                    "No-Operation (NOP)".to_string(),
+                    1,
+                    Field::new(
+                        "tcp.option_kind",
+                        Value::UInt(1),
+                        "Kind: No-Operation (1)".into(),
+                        at,
+                        1,
+                    ),
+                ),
+                Ok(TcpOptionElement::MaximumSegmentSize(m)) => (
+                    format!("Maximum segment size: {m} bytes"),
+                    4,
+                    uint("tcp.options.mss_val", "MSS Value", m as u64, at + 2, 2),
+                ),
+                Ok(TcpOptionElement::WindowScale(s)) => (
+                    format!("Window scale: {s} (multiply by {})", 1u32 << s.min(14)),
+                    3,
+                    uint(
+                        "tcp.options.wscale.shift",
+                        "Shift count",
+                        s as u64,
+                        at + 2,
+                        1,
+                    ),
+                ),
+                Ok(TcpOptionElement::SelectiveAcknowledgementPermitted) => (
+                    "SACK permitted".to_string(),
+                    2,
+                    Field::new(
+                        "tcp.options.sack_perm",
+                        Value::None,
+                        "Kind: SACK Permitted (4)".into(),
+                        at,
+                        2,
+                    ),
+                ),
                 Ok(TcpOptionElement::SelectiveAcknowledgement(first, rest)) => {
-                    let blocks: Vec<(u32, u32)> = std::iter::once(first).chain(rest.into_iter().flatten()).collect();
+                    let blocks: Vec<(u32, u32)> = std::iter::once(first)
+                        .chain(rest.into_iter().flatten())
+                        .collect();
                     let len = 2 + 8 * blocks.len();
-                    let text = blocks.iter().map(|(l, r)| format!("{}-{}", l.wrapping_sub(meta.rev_base_seq), r.wrapping_sub(meta.rev_base_seq))).collect::<Vec<_>>().join(", ");
-                    (format!("SACK {text}"), len, uint("tcp.options.sack.count", "[TCP SACK Count]", blocks.len() as u64, at, len))
+                    let text = blocks
+                        .iter()
+                        .map(|(l, r)| {
+                            format!(
+                                "{}-{}",
+                                l.wrapping_sub(meta.rev_base_seq),
+                                r.wrapping_sub(meta.rev_base_seq)
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    (
+                        format!("SACK {text}"),
+                        len,
+                        uint(
+                            "tcp.options.sack.count",
+                            "[TCP SACK Count]",
+                            blocks.len() as u64,
+                            at,
+                            len,
+                        ),
+                    )
                 }
-                Ok(TcpOptionElement::Timestamp(v, e)) => (format!("Timestamps: TSval {v}, TSecr {e}"), 10, Field::text(format!("Timestamp value: {v}, echo reply: {e}"), at + 2, 8).with(vec![
-                    uint("tcp.options.timestamp.tsval", "Timestamp value", v as u64, at + 2, 4),
-                    uint("tcp.options.timestamp.tsecr", "Timestamp echo reply", e as u64, at + 6, 4),
-                ])),
+                Ok(TcpOptionElement::Timestamp(v, e)) => (
+                    format!("Timestamps: TSval {v}, TSecr {e}"),
+                    10,
+                    Field::text(format!("Timestamp value: {v}, echo reply: {e}"), at + 2, 8).with(
+                        vec![
+                            uint(
+                                "tcp.options.timestamp.tsval",
+                                "Timestamp value",
+                                v as u64,
+                                at + 2,
+                                4,
+                            ),
+                            uint(
+                                "tcp.options.timestamp.tsecr",
+                                "Timestamp echo reply",
+                                e as u64,
+                                at + 6,
+                                4,
+                            ),
+                        ],
+                    ),
+                ),
                 Err(_) => {
-                    opts.push(Field::text("[Malformed or unknown option: options not decoded further]".into(), at, start + hlen - at));
+                    opts.push(Field::text(
+                        "[Malformed or unknown option: options not decoded further]".into(),
+                        at,
+                        start + hlen - at,
+                    ));
                     break;
                 }
             };
             opts.push(Field::text(format!("TCP Option - {label}"), at, len).with(vec![field]));
             at += len;
         }
-        fields.push(Field::text(format!("Options: ({} bytes)", hlen - 20), start + 20, hlen - 20).with(opts));
+        fields.push(
+            Field::text(
+                format!("Options: ({} bytes)", hlen - 20),
+                start + 20,
+                hlen - 20,
+            )
+            .with(opts),
+        );
     }
     if meta.port_reused {
         fields.push(Field::text("[TCP Port numbers reused]".into(), start, 0).with(vec![Field::new(
@@ -726,7 +1118,13 @@ fn tcp_layer(pkt: &Packet<'_>, tcp: &etherparse::TcpSlice<'_>) -> Layer {
         )]));
     }
     if plen > 0 {
-        fields.push(Field::new("tcp.payload", Value::Bytes(tcp.payload().to_vec()), format!("TCP payload ({plen} bytes)"), start + hlen, plen));
+        fields.push(Field::new(
+            "tcp.payload",
+            Value::Bytes(tcp.payload().to_vec()),
+            format!("TCP payload ({plen} bytes)"),
+            start + hlen,
+            plen,
+        ));
     }
     Layer {
         proto: "tcp",
@@ -735,7 +1133,9 @@ fn tcp_layer(pkt: &Packet<'_>, tcp: &etherparse::TcpSlice<'_>) -> Layer {
             tcp.source_port(),
             tcp.destination_port(),
             meta.rel_seq,
-            meta.rel_ack.map(|a| format!(", Ack: {a}")).unwrap_or_default()
+            meta.rel_ack
+                .map(|a| format!(", Ack: {a}"))
+                .unwrap_or_default()
         ),
         start,
         len: hlen + plen,
@@ -770,12 +1170,42 @@ fn udp_layer(pkt: &Packet<'_>, udp: &etherparse::UdpSlice<'_>) -> Layer {
         start,
         len: udp.slice().len(),
         fields: vec![
-            uint("udp.srcport", "Source Port", udp.source_port() as u64, start, 2),
-            uint("udp.dstport", "Destination Port", udp.destination_port() as u64, start + 2, 2),
-            Field::new("udp.port", Value::UInt(udp.source_port() as u64), format!("Source or Destination Port: {}", udp.source_port()), start, 2),
-            Field::new("udp.port", Value::UInt(udp.destination_port() as u64), format!("Source or Destination Port: {}", udp.destination_port()), start + 2, 2),
+            uint(
+                "udp.srcport",
+                "Source Port",
+                udp.source_port() as u64,
+                start,
+                2,
+            ),
+            uint(
+                "udp.dstport",
+                "Destination Port",
+                udp.destination_port() as u64,
+                start + 2,
+                2,
+            ),
+            Field::new(
+                "udp.port",
+                Value::UInt(udp.source_port() as u64),
+                format!("Source or Destination Port: {}", udp.source_port()),
+                start,
+                2,
+            ),
+            Field::new(
+                "udp.port",
+                Value::UInt(udp.destination_port() as u64),
+                format!("Source or Destination Port: {}", udp.destination_port()),
+                start + 2,
+                2,
+            ),
             uint("udp.length", "Length", udp.length() as u64, start + 4, 2),
-            Field::new("udp.checksum", Value::Hex(udp.checksum() as u64, 4), format!("Checksum: 0x{:04x} [unverified]", udp.checksum()), start + 6, 2),
+            Field::new(
+                "udp.checksum",
+                Value::Hex(udp.checksum() as u64, 4),
+                format!("Checksum: 0x{:04x} [unverified]", udp.checksum()),
+                start + 6,
+                2,
+            ),
         ],
     }
 }
@@ -787,8 +1217,20 @@ fn data_layer(start: usize, bytes: &[u8]) -> Layer {
         start,
         len: bytes.len(),
         fields: vec![
-            Field::new("data.data", Value::Bytes(bytes.to_vec()), format!("Data: {}", hex_preview(bytes)), start, bytes.len()),
-            Field::new("data.len", Value::UInt(bytes.len() as u64), format!("[Length: {}]", bytes.len()), start, bytes.len()),
+            Field::new(
+                "data.data",
+                Value::Bytes(bytes.to_vec()),
+                format!("Data: {}", hex_preview(bytes)),
+                start,
+                bytes.len(),
+            ),
+            Field::new(
+                "data.len",
+                Value::UInt(bytes.len() as u64),
+                format!("[Length: {}]", bytes.len()),
+                start,
+                bytes.len(),
+            ),
         ],
     }
 }
@@ -797,7 +1239,7 @@ fn hex_preview(bytes: &[u8]) -> String {
     const MAX: usize = 36;
     let mut s: String = bytes.iter().take(MAX).map(|b| format!("{b:02x}")).collect();
     if bytes.len() > MAX {
-        s.push_str("\u{2026}");
+        s.push('\u{2026}');
     }
     s
 }

@@ -7,12 +7,8 @@ use thiserror::Error;
 #[non_exhaustive]
 pub enum SourceError {
     /// The file could not be opened at all.
-    #[error("The file \"{path}\" could not be opened: {source}")]
-    Open {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("The file \"{path}\" could not be opened: {error}")]
+    Open { path: String, error: std::io::Error },
     /// The content is neither pcap nor pcapng (nor gzip of either).
     #[error("the file is not a capture file in a format coffeeshark understands (pcap, pcapng, or either gzip-compressed); it looks like {looks_like}")]
     NotACapture { looks_like: String },

@@ -108,7 +108,7 @@ impl CaptureReader {
     pub fn open(path: &Path) -> Result<Self, SourceError> {
         let file = File::open(path).map_err(|e| SourceError::Open {
             path: path.display().to_string(),
-            source: e,
+            error: e,
         })?;
         Self::from_reader(file)
     }
@@ -294,10 +294,7 @@ impl CaptureReader {
             self.done = true;
             return Err(SourceError::Malformed {
                 offset: self.offset,
-                detail: format!(
-                    "a block is larger than the {} MiB limit",
-                    MAX_BLOCK >> 20
-                ),
+                detail: format!("a block is larger than the {} MiB limit", MAX_BLOCK >> 20),
             });
         }
         self.capacity = want;
@@ -332,7 +329,9 @@ impl CaptureReader {
         if block_len < 12 || block_len % 4 != 0 {
             return Err(SourceError::Malformed {
                 offset: self.offset,
-                detail: format!("pcapng: block of type 0x{block_type:08x} has an invalid length {block_len}"),
+                detail: format!(
+                    "pcapng: block of type 0x{block_type:08x} has an invalid length {block_len}"
+                ),
             });
         }
         if block_len > MAX_BLOCK {
@@ -575,8 +574,14 @@ fn sniff(head: &[u8]) -> String {
         (b"\x89PNG", "a PNG image"),
         (b"BZh", "a bzip2-compressed file (decompress it first)"),
         (b"\xfd7zXZ", "an xz-compressed file (decompress it first)"),
-        (b"\x28\xb5\x2f\xfd", "a zstd-compressed file (decompress it first)"),
-        (b"\xa1\xb2\xcd\x34", "a modified (Kuznetzov) pcap, which is not supported"),
+        (
+            b"\x28\xb5\x2f\xfd",
+            "a zstd-compressed file (decompress it first)",
+        ),
+        (
+            b"\xa1\xb2\xcd\x34",
+            "a modified (Kuznetzov) pcap, which is not supported",
+        ),
     ];
     for (magic, what) in known {
         if head.starts_with(magic) {

@@ -120,8 +120,14 @@ mod tests {
 
     #[test]
     fn precision_from_resolution() {
-        assert_eq!(TsPrecision::from_units_per_sec(1_000_000), TsPrecision::Micros);
-        assert_eq!(TsPrecision::from_units_per_sec(1_000_000_000), TsPrecision::Nanos);
+        assert_eq!(
+            TsPrecision::from_units_per_sec(1_000_000),
+            TsPrecision::Micros
+        );
+        assert_eq!(
+            TsPrecision::from_units_per_sec(1_000_000_000),
+            TsPrecision::Nanos
+        );
         assert_eq!(TsPrecision::from_units_per_sec(1 << 20), TsPrecision::Nanos);
     }
 }

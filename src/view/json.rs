@@ -23,7 +23,10 @@ pub fn packet_object(frame: &FrameInfo, tree: &Tree) -> Value {
     let mut source = Map::new();
     source.insert("layers".into(), Value::Object(layers));
     let mut top = Map::new();
-    top.insert("_index".into(), Value::String(format!("packets-{}", utc_date(frame.ts.secs))));
+    top.insert(
+        "_index".into(),
+        Value::String(format!("packets-{}", utc_date(frame.ts.secs))),
+    );
     top.insert("_type".into(), Value::String("doc".into()));
     top.insert("_score".into(), Value::Null);
     top.insert("_source".into(), Value::Object(source));
@@ -31,7 +34,11 @@ pub fn packet_object(frame: &FrameInfo, tree: &Tree) -> Value {
 }
 
 fn insert_field(obj: &mut Map<String, Value>, f: &Field) {
-    let key = if f.name.is_empty() { f.label.clone() } else { f.name.to_string() };
+    let key = if f.name.is_empty() {
+        f.label.clone()
+    } else {
+        f.name.to_string()
+    };
     if !f.name.is_empty() {
         insert_multi(obj, key.clone(), Value::String(f.value.show()));
     }
@@ -40,7 +47,11 @@ fn insert_field(obj: &mut Map<String, Value>, f: &Field) {
         for c in &f.children {
             insert_field(&mut sub, c);
         }
-        let tree_key = if f.name.is_empty() { key } else { format!("{key}_tree") };
+        let tree_key = if f.name.is_empty() {
+            key
+        } else {
+            format!("{key}_tree")
+        };
         insert_multi(obj, tree_key, Value::Object(sub));
     } else if f.name.is_empty() {
         insert_multi(obj, key, Value::String(String::new()));

@@ -127,12 +127,48 @@ pub struct Flags {
     pub psh: bool,
 }
 
-pub const SYN: Flags = Flags { syn: true, ack: false, fin: false, rst: false, psh: false };
-pub const SYN_ACK: Flags = Flags { syn: true, ack: true, fin: false, rst: false, psh: false };
-pub const ACK: Flags = Flags { syn: false, ack: true, fin: false, rst: false, psh: false };
-pub const PSH_ACK: Flags = Flags { syn: false, ack: true, fin: false, rst: false, psh: true };
-pub const FIN_ACK: Flags = Flags { syn: false, ack: true, fin: true, rst: false, psh: false };
-pub const RST_ACK: Flags = Flags { syn: false, ack: true, fin: false, rst: true, psh: false };
+pub const SYN: Flags = Flags {
+    syn: true,
+    ack: false,
+    fin: false,
+    rst: false,
+    psh: false,
+};
+pub const SYN_ACK: Flags = Flags {
+    syn: true,
+    ack: true,
+    fin: false,
+    rst: false,
+    psh: false,
+};
+pub const ACK: Flags = Flags {
+    syn: false,
+    ack: true,
+    fin: false,
+    rst: false,
+    psh: false,
+};
+pub const PSH_ACK: Flags = Flags {
+    syn: false,
+    ack: true,
+    fin: false,
+    rst: false,
+    psh: true,
+};
+pub const FIN_ACK: Flags = Flags {
+    syn: false,
+    ack: true,
+    fin: true,
+    rst: false,
+    psh: false,
+};
+pub const RST_ACK: Flags = Flags {
+    syn: false,
+    ack: true,
+    fin: false,
+    rst: true,
+    psh: false,
+};
 
 /// Builds the frames of one TCP connection, keeping sequence and
 /// acknowledgement numbers right for each side.
@@ -203,7 +239,13 @@ impl TcpConn {
 
     /// A segment with explicit sequence number (retransmissions, gaps).
     #[allow(clippy::too_many_arguments)]
-    pub fn send_at_seq(&mut self, from_client: bool, flags: Flags, seq: u32, payload: &[u8]) -> &mut Self {
+    pub fn send_at_seq(
+        &mut self,
+        from_client: bool,
+        flags: Flags,
+        seq: u32,
+        payload: &[u8],
+    ) -> &mut Self {
         let me = if from_client { 0 } else { 1 };
         let ack = self.next[1 - me];
         let (sport, dport) = if from_client {
@@ -219,7 +261,11 @@ impl TcpConn {
 
     fn push_raw(&mut self, ip: Vec<u8>) {
         let data = self.link.frame(&ip);
-        self.frames.push(Frame { ts_nanos: self.ts_nanos, data, interface: self.interface });
+        self.frames.push(Frame {
+            ts_nanos: self.ts_nanos,
+            data,
+            interface: self.interface,
+        });
         self.ts_nanos += self.step_nanos;
     }
 
@@ -262,7 +308,11 @@ impl TcpConn {
             tcp = tcp.psh();
         }
         let tsval = (self.ts_nanos / 1_000_000) as u32;
-        let tsecr = if flags.syn && !flags.ack { 0 } else { tsval.wrapping_sub(1) };
+        let tsecr = if flags.syn && !flags.ack {
+            0
+        } else {
+            tsval.wrapping_sub(1)
+        };
         if self.options && flags.syn {
             tcp = tcp
                 .options(&[
@@ -310,7 +360,10 @@ pub struct PcapOptions {
     pub big_endian: bool,
 }
 
-pub const PCAP_US: PcapOptions = PcapOptions { nanosecond: false, big_endian: false };
+pub const PCAP_US: PcapOptions = PcapOptions {
+    nanosecond: false,
+    big_endian: false,
+};
 
 /// Writes a pcap file with pcap-file's writer.
 pub fn write_pcap(path: &Path, linktype: u32, frames: &[Frame], opts: PcapOptions) {
@@ -322,8 +375,16 @@ pub fn write_pcap(path: &Path, linktype: u32, frames: &[Frame], opts: PcapOption
         ts_accuracy: 0,
         snaplen: 262144,
         datalink: DataLink::from(linktype),
-        ts_resolution: if opts.nanosecond { TsResolution::NanoSecond } else { TsResolution::MicroSecond },
-        endianness: if opts.big_endian { Endianness::Big } else { Endianness::Little },
+        ts_resolution: if opts.nanosecond {
+            TsResolution::NanoSecond
+        } else {
+            TsResolution::MicroSecond
+        },
+        endianness: if opts.big_endian {
+            Endianness::Big
+        } else {
+            Endianness::Little
+        },
     };
     let mut w = PcapWriter::with_header(file, header).expect("pcap header");
     for f in frames {
@@ -381,7 +442,13 @@ pub mod ng {
     }
 
     fn block(big: bool, kind: u32, body: &[u8]) -> Vec<u8> {
-        let u32b = |x: u32| if big { x.to_be_bytes() } else { x.to_le_bytes() };
+        let u32b = |x: u32| {
+            if big {
+                x.to_be_bytes()
+            } else {
+                x.to_le_bytes()
+            }
+        };
         let mut body = body.to_vec();
         pad4(&mut body);
         let len = 12 + body.len() as u32;
@@ -394,10 +461,18 @@ pub mod ng {
     }
 
     fn u32b(big: bool, x: u32) -> [u8; 4] {
-        if big { x.to_be_bytes() } else { x.to_le_bytes() }
+        if big {
+            x.to_be_bytes()
+        } else {
+            x.to_le_bytes()
+        }
     }
     fn u16b(big: bool, x: u16) -> [u8; 2] {
-        if big { x.to_be_bytes() } else { x.to_le_bytes() }
+        if big {
+            x.to_be_bytes()
+        } else {
+            x.to_le_bytes()
+        }
     }
 
     /// Section Header Block.
@@ -488,7 +563,9 @@ pub fn tshark(args: &[&str]) -> Option<(String, i32)> {
         )),
         Err(e) => {
             if std::env::var_os("COFFEESHARK_REQUIRE_TSHARK").is_some() {
-                panic!("tshark is required (COFFEESHARK_REQUIRE_TSHARK is set) but could not run: {e}");
+                panic!(
+                    "tshark is required (COFFEESHARK_REQUIRE_TSHARK is set) but could not run: {e}"
+                );
             }
             eprintln!("tshark not found: skipping the comparison ({e})");
             None
@@ -499,14 +576,20 @@ pub fn tshark(args: &[&str]) -> Option<(String, i32)> {
 /// Compares our output with a committed golden file; `UPDATE_GOLDEN=1`
 /// rewrites the golden file instead.
 pub fn assert_golden(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("golden file {} missing ({e}); run with UPDATE_GOLDEN=1", path.display()));
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "golden file {} missing ({e}); run with UPDATE_GOLDEN=1",
+            path.display()
+        )
+    });
     pretty_diff(&expected, actual, name);
 }
 
