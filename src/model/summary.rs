@@ -35,7 +35,9 @@ pub fn fill(pkt: &Packet<'_>, cols: &mut Columns) {
     let d = &pkt.decoded;
     // Link-level defaults, overwritten by the network layer when there is one.
     match d.link.header {
-        LinkHeader::Ethernet { src, dst, .. } => {
+        // MACs are the addresses only when no network layer follows
+        // (formatting them for every IP packet was a third of the fast path).
+        LinkHeader::Ethernet { src, dst, .. } if d.net.is_none() => {
             let _ = write!(cols.source, "{}", link::Mac(&src));
             let _ = write!(cols.destination, "{}", link::Mac(&dst));
         }
@@ -71,9 +73,6 @@ pub fn fill(pkt: &Packet<'_>, cols: &mut Columns) {
         }
         return;
     };
-    // The network layer's addresses replace the link layer's.
-    cols.source.clear();
-    cols.destination.clear();
     let ttl;
     match net {
         LaxNetSlice::Ipv4(v4) => {

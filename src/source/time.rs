@@ -1,8 +1,6 @@
 //! Capture timestamps: exact nanoseconds, never floats, so that relative times
 //! print digit for digit like Wireshark's.
 
-use std::fmt::Write;
-
 /// Seconds and nanoseconds since the Unix epoch.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Timestamp {
@@ -64,6 +62,22 @@ impl Timestamp {
 
     /// pcapng: a 64-bit count of interface units, plus `if_tsoffset` seconds.
     pub fn from_units(units: u64, units_per_sec: u64, offset_secs: i64) -> Self {
+        // Fast paths for the resolutions real captures use.
+        match units_per_sec {
+            1_000_000_000 => {
+                return Timestamp {
+                    secs: (units / 1_000_000_000) as i64 + offset_secs,
+                    nanos: (units % 1_000_000_000) as u32,
+                }
+            }
+            1_000_000 => {
+                return Timestamp {
+                    secs: (units / 1_000_000) as i64 + offset_secs,
+                    nanos: (units % 1_000_000) as u32 * 1000,
+                }
+            }
+            _ => {}
+        }
         let per = units_per_sec.max(1);
         let secs = (units / per) as i64 + offset_secs;
         let frac = units % per;
@@ -83,16 +97,26 @@ impl Timestamp {
 pub fn write_seconds(out: &mut String, nanos: i128, digits: usize) {
     let negative = nanos < 0;
     let abs = nanos.unsigned_abs();
-    let secs = abs / 1_000_000_000;
-    let frac = (abs % 1_000_000_000) as u32;
+    // Durations in captures fit in 64 bits of nanoseconds (584 years); the
+    // 128-bit division is only for absurd timestamps.
+    let (secs, frac) = match u64::try_from(abs) {
+        Ok(v) => (v / 1_000_000_000, (v % 1_000_000_000) as u32),
+        Err(_) => ((abs / 1_000_000_000) as u64, (abs % 1_000_000_000) as u32),
+    };
     if negative {
         out.push('-');
     }
     let mut buf = itoa::Buffer::new();
     out.push_str(buf.format(secs));
     if digits > 0 {
+        // Hand-rolled zero padding: `write!` with a width was a hot spot.
         let scaled = frac / 10u32.pow(9 - digits as u32);
-        let _ = write!(out, ".{scaled:0width$}", width = digits);
+        let text = buf.format(scaled);
+        out.push('.');
+        for _ in text.len()..digits {
+            out.push('0');
+        }
+        out.push_str(text);
     }
 }
 

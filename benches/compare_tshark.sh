@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# coffeeshark read vs tshark -r, side by side in one run, on the same
+# generated lab capture (benches/support/generator.rs).
+#
+#   bash benches/compare_tshark.sh [PACKETS=1000000]
+#
+# Environment: RUNS (default 3) timed runs per tool, the best one counts.
+#
+# Builds the release binary and the generator, writes a PACKETS-packet pcapng
+# into a temporary directory (removed on exit), times `coffeeshark read BIG`
+# and `tshark -r BIG` with stdout to /dev/null, and prints seconds, packets/s,
+# MB/s (file size / seconds, MB = 10^6 bytes), peak RSS and the ratio
+# tshark/coffeeshark. Then it writes a capture twice as big and shows
+# coffeeshark's peak RSS on it, to see that memory does not grow with the file.
+#
+# Wall time is taken with a nanosecond clock around each run (the 10 ms
+# resolution of /usr/bin/time's %e is too coarse for sub-second runs; %e is
+# printed per run alongside); peak RSS is /usr/bin/time's %M.
+set -euo pipefail
+
+PACKETS="${1:-1000000}"
+RUNS="${RUNS:-3}"
+case "$PACKETS" in
+'' | *[!0-9]*)
+    echo "usage: $0 [PACKETS]" >&2
+    exit 2
+    ;;
+esac
+BIG_PACKETS=$((PACKETS * 2))
+
+cd "$(dirname "$0")/.."
+
+if [[ ! -x /usr/bin/time ]]; then
+    echo "== installing GNU time (Debian package 'time')" >&2
+    SUDO=""
+    if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq time >/dev/null
+fi
+command -v tshark >/dev/null || {
+    echo "tshark is not installed" >&2
+    exit 1
+}
+
+echo "== building (release)" >&2
+cargo build --release --quiet --bin coffeeshark --example gen_big_capture
+TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+COFFEESHARK="$TARGET_DIR/release/coffeeshark"
+GENERATE="$TARGET_DIR/release/examples/gen_big_capture"
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/coffeeshark-bench.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+BIG="$WORK/big.pcapng"
+
+echo "== generating $PACKETS packets" >&2
+"$GENERATE" "$BIG" "$PACKETS"
+SIZE=$(stat -c %s "$BIG")
+
+# Warm the page cache and check that coffeeshark lists every packet.
+cat "$BIG" >/dev/null
+LINES=$("$COFFEESHARK" read "$BIG" | wc -l)
+if [[ "$LINES" -ne "$PACKETS" ]]; then
+    echo "coffeeshark listed $LINES lines for $PACKETS packets" >&2
+    exit 1
+fi
+
+now_ns() { date +%s%N; }
+
+# measure LABEL CMD...: runs CMD $RUNS times (stdout to /dev/null) and sets
+# BEST_SECS (best wall time) and BEST_RSS_KB (peak RSS of that run).
+measure() {
+    local label="$1"
+    shift
+    BEST_SECS=""
+    BEST_RSS_KB=""
+    local i start end secs e rss
+    for ((i = 1; i <= RUNS; i++)); do
+        start=$(now_ns)
+        if ! /usr/bin/time -f '%e %M' -o "$WORK/time.txt" "$@" >/dev/null 2>"$WORK/stderr.txt"; then
+            echo "$label failed:" >&2
+            cat "$WORK/stderr.txt" >&2
+            exit 1
+        fi
+        end=$(now_ns)
+        secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+        read -r e rss <"$WORK/time.txt"
+        printf '   %-12s run %d: %7s s (time %%e %s s), peak RSS %7.1f MiB\n' \
+            "$label" "$i" "$secs" "$e" "$(awk -v k="$rss" 'BEGIN { print k / 1024 }')" >&2
+        if [[ -z "$BEST_SECS" ]] || awk -v a="$secs" -v b="$BEST_SECS" 'BEGIN { exit !(a < b) }'; then
+            BEST_SECS="$secs"
+            BEST_RSS_KB="$rss"
+        fi
+    done
+}
+
+row() { # row TOOL SECS RSS_KB
+    awk -v tool="$1" -v s="$2" -v k="$3" -v n="$PACKETS" -v size="$SIZE" 'BEGIN {
+        printf "%-12s %9.3f %14.0f %10.1f %15.1f\n", tool, s, n / s, size / 1e6 / s, k / 1024 }'
+}
+
+echo "== timing, best of $RUNS (stdout to /dev/null)" >&2
+measure coffeeshark "$COFFEESHARK" read "$BIG"
+CS_SECS="$BEST_SECS"
+CS_RSS="$BEST_RSS_KB"
+measure tshark tshark -r "$BIG"
+TS_SECS="$BEST_SECS"
+TS_RSS="$BEST_RSS_KB"
+
+echo "== peak RSS of coffeeshark on $BIG_PACKETS packets" >&2
+BIGGER="$WORK/bigger.pcapng"
+"$GENERATE" "$BIGGER" "$BIG_PACKETS"
+BIGGER_SIZE=$(stat -c %s "$BIGGER")
+rm -f "$BIG" # keep the disk use down; it is not needed any more
+cat "$BIGGER" >/dev/null
+measure coffeeshark "$COFFEESHARK" read "$BIGGER"
+CS2_SECS="$BEST_SECS"
+CS2_RSS="$BEST_RSS_KB"
+
+echo
+echo "coffeeshark read vs tshark -r: $PACKETS packets, $(awk -v s="$SIZE" 'BEGIN { printf "%.1f", s / 1e6 }') MB pcapng, best of $RUNS"
+echo "($(tshark --version 2>/dev/null | head -n 1 | sed "s/\.$//"); coffeeshark $(git rev-parse --short HEAD 2>/dev/null || echo '?'); $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1))"
+echo
+printf '%-12s %9s %14s %10s %15s\n' tool seconds packets/s MB/s "peak RSS MiB"
+row coffeeshark "$CS_SECS" "$CS_RSS"
+row tshark "$TS_SECS" "$TS_RSS"
+echo
+awk -v t="$TS_SECS" -v c="$CS_SECS" 'BEGIN { printf "ratio tshark_time / coffeeshark_time: %.1fx\n", t / c }'
+echo
+awk -v n1="$PACKETS" -v k1="$CS_RSS" -v n2="$BIG_PACKETS" -v k2="$CS2_RSS" -v s2="$CS2_SECS" -v b2="$BIGGER_SIZE" 'BEGIN {
+    printf "coffeeshark peak RSS: %.1f MiB on %d packets, %.1f MiB on %d packets (%.1f MB, %.3f s)\n",
+        k1 / 1024, n1, k2 / 1024, n2, b2 / 1e6, s2 }'
