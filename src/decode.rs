@@ -43,6 +43,7 @@ impl<'a> Decoded<'a> {
 }
 
 /// Decodes `data`, captured on a link of type `link_type`.
+#[inline]
 pub fn decode(link_type: u32, data: &[u8]) -> Decoded<'_> {
     let link = link::decode(link_type, data);
     let mut decoded = Decoded {

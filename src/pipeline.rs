@@ -34,6 +34,7 @@ impl Analyzer {
     }
 
     /// Decodes one frame and updates cross-frame state.
+    #[inline]
     pub fn process<'a>(&mut self, raw: &RawFrame<'a>) -> Packet<'a> {
         self.number += 1;
         // A frame without a timestamp (pcapng SPB) neither sets nor moves the
