@@ -828,35 +828,13 @@ fn tcp_layer(pkt: &Packet<'_>, tcp: &etherparse::TcpSlice<'_>) -> Layer {
             2,
         )
     };
-    let mut fields = vec![
-        uint(
-            "tcp.srcport",
-            "Source Port",
-            tcp.source_port() as u64,
-            start,
-            2,
-        ),
-        uint(
-            "tcp.dstport",
-            "Destination Port",
-            tcp.destination_port() as u64,
-            start + 2,
-            2,
-        ),
-        Field::new(
-            "tcp.port",
-            Value::UInt(tcp.source_port() as u64),
-            format!("Source or Destination Port: {}", tcp.source_port()),
-            start,
-            2,
-        ),
-        Field::new(
-            "tcp.port",
-            Value::UInt(tcp.destination_port() as u64),
-            format!("Source or Destination Port: {}", tcp.destination_port()),
-            start + 2,
-            2,
-        ),
+    let mut fields = port_fields(
+        PortNames::TCP,
+        tcp.source_port(),
+        tcp.destination_port(),
+        start,
+    );
+    fields.extend([
         Field::new(
             "tcp.stream",
             Value::UInt(meta.stream as u64),
@@ -898,7 +876,7 @@ fn tcp_layer(pkt: &Packet<'_>, tcp: &etherparse::TcpSlice<'_>) -> Layer {
             0,
             0,
         ),
-    ];
+    ]);
     match meta.rel_ack {
         Some(ack) => fields.push(Field::new(
             "tcp.ack",
@@ -1169,35 +1147,14 @@ fn udp_layer(pkt: &Packet<'_>, udp: &etherparse::UdpSlice<'_>) -> Layer {
         ),
         start,
         len: udp.slice().len(),
-        fields: vec![
-            uint(
-                "udp.srcport",
-                "Source Port",
-                udp.source_port() as u64,
-                start,
-                2,
-            ),
-            uint(
-                "udp.dstport",
-                "Destination Port",
-                udp.destination_port() as u64,
-                start + 2,
-                2,
-            ),
-            Field::new(
-                "udp.port",
-                Value::UInt(udp.source_port() as u64),
-                format!("Source or Destination Port: {}", udp.source_port()),
-                start,
-                2,
-            ),
-            Field::new(
-                "udp.port",
-                Value::UInt(udp.destination_port() as u64),
-                format!("Source or Destination Port: {}", udp.destination_port()),
-                start + 2,
-                2,
-            ),
+        fields: port_fields(
+            PortNames::UDP,
+            udp.source_port(),
+            udp.destination_port(),
+            start,
+        )
+        .into_iter()
+        .chain([
             uint("udp.length", "Length", udp.length() as u64, start + 4, 2),
             Field::new(
                 "udp.checksum",
@@ -1206,8 +1163,49 @@ fn udp_layer(pkt: &Packet<'_>, udp: &etherparse::UdpSlice<'_>) -> Layer {
                 start + 6,
                 2,
             ),
-        ],
+        ])
+        .collect(),
     }
+}
+
+/// Field names of a transport's port fields.
+struct PortNames {
+    src: &'static str,
+    dst: &'static str,
+    either: &'static str,
+}
+
+impl PortNames {
+    const TCP: PortNames = PortNames {
+        src: "tcp.srcport",
+        dst: "tcp.dstport",
+        either: "tcp.port",
+    };
+    const UDP: PortNames = PortNames {
+        src: "udp.srcport",
+        dst: "udp.dstport",
+        either: "udp.port",
+    };
+}
+
+/// Source and destination port, then both again under the "either" name
+/// (`tcp.port`), as Wireshark adds them.
+fn port_fields(names: PortNames, src: u16, dst: u16, start: usize) -> Vec<Field> {
+    let either = |port: u16, at: usize| {
+        Field::new(
+            names.either,
+            Value::UInt(port as u64),
+            format!("Source or Destination Port: {port}"),
+            at,
+            2,
+        )
+    };
+    vec![
+        uint(names.src, "Source Port", src as u64, start, 2),
+        uint(names.dst, "Destination Port", dst as u64, start + 2, 2),
+        either(src, start),
+        either(dst, start + 2),
+    ]
 }
 
 fn data_layer(start: usize, bytes: &[u8]) -> Layer {
