@@ -18,21 +18,71 @@ pub struct Columns {
     pub destination: String,
     pub protocol: String,
     pub info: String,
+    /// The IP addresses `source`/`destination` were last formatted from:
+    /// captures repeat the same few hosts, so formatting is mostly skipped.
+    source_ip: Option<IpKey>,
+    destination_ip: Option<IpKey>,
+}
+
+/// An IPv4 or IPv6 address as raw bytes (IPv4 in the first 4, flagged).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct IpKey {
+    v6: bool,
+    bytes: [u8; 16],
+}
+
+impl IpKey {
+    fn v4(a: [u8; 4]) -> Self {
+        let mut bytes = [0; 16];
+        bytes[..4].copy_from_slice(&a);
+        IpKey { v6: false, bytes }
+    }
 }
 
 impl Columns {
     pub fn clear(&mut self) {
         self.source.clear();
         self.destination.clear();
+        self.source_ip = None;
+        self.destination_ip = None;
         self.protocol.clear();
         self.info.clear();
+    }
+
+    /// Sets an address column from an IP address unless it already shows it.
+    fn set_ip(column: &mut String, cached: &mut Option<IpKey>, key: IpKey) {
+        if *cached == Some(key) {
+            return;
+        }
+        column.clear();
+        if key.v6 {
+            let _ = write!(column, "{}", std::net::Ipv6Addr::from(key.bytes));
+        } else {
+            write_ipv4(
+                column,
+                [key.bytes[0], key.bytes[1], key.bytes[2], key.bytes[3]],
+            );
+        }
+        *cached = Some(key);
+    }
+
+    fn set_ips(&mut self, src: IpKey, dst: IpKey) {
+        Self::set_ip(&mut self.source, &mut self.source_ip, src);
+        Self::set_ip(&mut self.destination, &mut self.destination_ip, dst);
     }
 }
 
 /// Fills `cols` for `pkt`.
 pub fn fill(pkt: &Packet<'_>, cols: &mut Columns) {
-    cols.clear();
+    cols.protocol.clear();
+    cols.info.clear();
     let d = &pkt.decoded;
+    if !matches!(
+        d.net,
+        Some(LaxNetSlice::Ipv4(_)) | Some(LaxNetSlice::Ipv6(_))
+    ) {
+        cols.clear();
+    }
     // Link-level defaults, overwritten by the network layer when there is one.
     match d.link.header {
         // MACs are the addresses only when no network layer follows
@@ -77,8 +127,7 @@ pub fn fill(pkt: &Packet<'_>, cols: &mut Columns) {
     match net {
         LaxNetSlice::Ipv4(v4) => {
             let h = v4.header();
-            write_ipv4(&mut cols.source, h.source());
-            write_ipv4(&mut cols.destination, h.destination());
+            cols.set_ips(IpKey::v4(h.source()), IpKey::v4(h.destination()));
             ttl = h.ttl();
             if v4.is_payload_fragmented() {
                 cols.protocol.push_str("IPv4");
@@ -95,8 +144,16 @@ pub fn fill(pkt: &Packet<'_>, cols: &mut Columns) {
         }
         LaxNetSlice::Ipv6(v6) => {
             let h = v6.header();
-            let _ = write!(cols.source, "{}", h.source_addr());
-            let _ = write!(cols.destination, "{}", h.destination_addr());
+            cols.set_ips(
+                IpKey {
+                    v6: true,
+                    bytes: h.source(),
+                },
+                IpKey {
+                    v6: true,
+                    bytes: h.destination(),
+                },
+            );
             ttl = h.hop_limit();
             if v6.is_payload_fragmented() {
                 cols.protocol.push_str("IPv6");
