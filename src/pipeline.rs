@@ -63,7 +63,7 @@ impl Analyzer {
         let tcp = match (&decoded.net, &decoded.transport) {
             (Some(net), Some(TransportSlice::Tcp(tcp))) => {
                 let (src, dst) = endpoints(net, tcp.source_port(), tcp.destination_port());
-                Some(self.tcp.track(raw.ts, src, dst, tcp))
+                Some(self.tcp.track(self.number, raw.ts, src, dst, tcp))
             }
             _ => None,
         };

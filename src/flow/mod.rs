@@ -18,7 +18,10 @@
 //! connection (FIN both ways, or RST) is forgotten once it has been quiet for
 //! [`CLOSED_LINGER_NANOS`] of capture time.
 
+pub mod analysis;
+
 use crate::source::Timestamp;
+use analysis::{Analysis, Segment, SeqState};
 use etherparse::TcpSlice;
 use rustc_hash::FxHashMap;
 
@@ -58,6 +61,7 @@ struct Direction {
     base_seq: Option<u32>,
     win_scale: WinScale,
     fin: bool,
+    seq: SeqState,
 }
 
 impl Direction {
@@ -65,7 +69,28 @@ impl Direction {
         base_seq: None,
         win_scale: WinScale::Unknown,
         fin: false,
+        seq: SeqState {
+            nextseq: 0,
+            nextseq_time: Timestamp { secs: 0, nanos: 0 },
+            lastack: 0,
+            lastack_time: Timestamp { secs: 0, nanos: 0 },
+            window: 0,
+            last_flags: 0,
+            dupacknum: 0,
+            lastnondupack: 0,
+            maxseqtobeacked: 0,
+        },
     };
+}
+
+/// Wireshark's `tcp.completeness` bits.
+pub mod completeness {
+    pub const SYN: u8 = 1;
+    pub const SYN_ACK: u8 = 2;
+    pub const ACK: u8 = 4;
+    pub const DATA: u8 = 8;
+    pub const FIN: u8 = 16;
+    pub const RST: u8 = 32;
 }
 
 #[derive(Debug, Clone)]
@@ -75,6 +100,25 @@ struct Conn {
     dirs: [Direction; 2],
     rst: bool,
     last_seen: Timestamp,
+    completeness: u8,
+    /// Time of the most recent SYN (without ACK), for the handshake RTT.
+    last_syn: Option<Timestamp>,
+    /// SYN to handshake-ACK time, Wireshark's `tcp.analysis.initial_rtt`.
+    first_rtt: Option<i128>,
+}
+
+impl Conn {
+    fn new(stream: u32, ts: Timestamp) -> Self {
+        Conn {
+            stream,
+            dirs: [Direction::NEW; 2],
+            rst: false,
+            last_seen: ts,
+            completeness: 0,
+            last_syn: None,
+            first_rtt: None,
+        }
+    }
 }
 
 /// What the flow table says about one segment.
@@ -96,6 +140,11 @@ pub struct TcpMeta {
     pub base_seq: u32,
     /// Base of the reverse direction (for relative SACK/ack values).
     pub rev_base_seq: u32,
+    /// Sequence analysis flags (retransmission, dup ACK, ...).
+    pub analysis: Analysis,
+    /// `tcp.completeness` as tshark shows it in one pass: the bits seen
+    /// before this segment.
+    pub completeness: u8,
 }
 
 /// The stream table. Feed it every TCP segment in capture order.
@@ -133,6 +182,7 @@ impl TcpTracker {
     /// Attributes a segment from `src` to `dst` to its stream and updates state.
     pub fn track(
         &mut self,
+        frame: u64,
         ts: Timestamp,
         src: Endpoint,
         dst: Endpoint,
@@ -179,22 +229,12 @@ impl TcpTracker {
                 let fwd = &c.dirs[fwd_idx];
                 if syn && !is_ack && fwd.base_seq.is_some_and(|b| b != seq) {
                     port_reused = true;
-                    *c = Conn {
-                        stream: *next_stream,
-                        dirs: [Direction::NEW; 2],
-                        rst: false,
-                        last_seen: ts,
-                    };
+                    *c = Conn::new(*next_stream, ts);
                     *next_stream += 1;
                 }
             })
             .or_insert_with(|| {
-                let c = Conn {
-                    stream: *next_stream,
-                    dirs: [Direction::NEW; 2],
-                    rst: false,
-                    last_seen: ts,
-                };
+                let c = Conn::new(*next_stream, ts);
                 *next_stream += 1;
                 c
             });
@@ -238,6 +278,71 @@ impl TcpTracker {
             }
         };
 
+        // Handshake RTT: from the latest SYN to the first pure ACK after it.
+        if syn && !is_ack {
+            conn.last_syn = Some(ts);
+        } else if is_ack && !syn && conn.first_rtt.is_none() {
+            if let Some(t) = conn.last_syn {
+                conn.first_rtt = Some(ts.nanos_since(t));
+            }
+        }
+
+        let payload_len = tcp.payload().len() as u32;
+        let rev_shift = match conn.dirs[rev_idx].win_scale {
+            WinScale::Shift(s) => Some(s),
+            WinScale::Off => Some(0),
+            WinScale::Unknown => None,
+        };
+        let segment = Segment {
+            frame,
+            ts,
+            seq,
+            ack,
+            len: payload_len,
+            syn,
+            ack_flag: is_ack,
+            fin: flags & FIN != 0,
+            rst: flags & RST != 0,
+            window: raw_window,
+        };
+        let (fwd_dir, rev_dir) = if fwd_idx == 0 {
+            let (a, b) = conn.dirs.split_at_mut(1);
+            (&mut a[0], &mut b[0])
+        } else {
+            let (a, b) = conn.dirs.split_at_mut(1);
+            (&mut b[0], &mut a[0])
+        };
+        let mut analysis = analysis::analyze(
+            &mut fwd_dir.seq,
+            &mut rev_dir.seq,
+            &segment,
+            rev_shift,
+            conn.first_rtt,
+        );
+        if port_reused {
+            analysis.flags |= analysis::flag::REUSED_PORTS;
+        }
+
+        let completeness_before = conn.completeness;
+        if syn {
+            conn.completeness |= if is_ack {
+                completeness::SYN_ACK
+            } else {
+                completeness::SYN
+            };
+        } else if is_ack && payload_len == 0 && conn.completeness & completeness::SYN_ACK != 0 {
+            conn.completeness |= completeness::ACK;
+        }
+        if payload_len > 0 {
+            conn.completeness |= completeness::DATA;
+        }
+        if flags & FIN != 0 {
+            conn.completeness |= completeness::FIN;
+        }
+        if flags & RST != 0 {
+            conn.completeness |= completeness::RST;
+        }
+
         if flags & FIN != 0 {
             conn.dirs[fwd_idx].fin = true;
         }
@@ -248,7 +353,6 @@ impl TcpTracker {
         let base = conn.dirs[fwd_idx].base_seq.unwrap_or(seq);
         let rev_base = conn.dirs[rev_idx].base_seq.unwrap_or(0);
         let rel_seq = seq.wrapping_sub(base);
-        let payload_len = tcp.payload().len() as u32;
         let next_seq = rel_seq
             .wrapping_add(payload_len)
             .wrapping_add(u32::from(syn))
@@ -263,6 +367,8 @@ impl TcpTracker {
             port_reused,
             base_seq: base,
             rev_base_seq: rev_base,
+            analysis,
+            completeness: completeness_before,
         }
     }
 

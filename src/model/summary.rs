@@ -269,9 +269,7 @@ pub fn write_flag_names(out: &mut String, flags: u16) {
 /// TCP Info text: `55433 → 5031 [SYN] Seq=0 Win=65535 Len=0 MSS=16344 ...`.
 pub fn tcp_info(out: &mut String, tcp: &TcpSlice<'_>, meta: &crate::flow::TcpMeta) {
     let mut n = itoa::Buffer::new();
-    if meta.port_reused {
-        out.push_str("[TCP Port numbers reused] ");
-    }
+    meta.analysis.write_info_prefix(out);
     out.push_str(n.format(tcp.source_port()));
     out.push_str(" \u{2192} ");
     out.push_str(n.format(tcp.destination_port()));

@@ -815,6 +815,8 @@ fn tcp_layer(pkt: &Packet<'_>, tcp: &etherparse::TcpSlice<'_>) -> Layer {
         port_reused: false,
         base_seq: 0,
         rev_base_seq: 0,
+        analysis: Default::default(),
+        completeness: 0,
     });
     let flags = crate::flow::tcp_flags_u16(tcp);
     let mut flag_names = String::new();
@@ -839,6 +841,16 @@ fn tcp_layer(pkt: &Packet<'_>, tcp: &etherparse::TcpSlice<'_>) -> Layer {
             "tcp.stream",
             Value::UInt(meta.stream as u64),
             format!("[Stream index: {}]", meta.stream),
+            0,
+            0,
+        ),
+        Field::new(
+            "tcp.completeness",
+            Value::UInt(meta.completeness as u64),
+            format!(
+                "[Conversation completeness: {}]",
+                completeness_label(meta.completeness)
+            ),
             0,
             0,
         ),
@@ -1086,14 +1098,8 @@ fn tcp_layer(pkt: &Packet<'_>, tcp: &etherparse::TcpSlice<'_>) -> Layer {
             .with(opts),
         );
     }
-    if meta.port_reused {
-        fields.push(Field::text("[TCP Port numbers reused]".into(), start, 0).with(vec![Field::new(
-            "tcp.analysis.reused_ports",
-            Value::None,
-            "[A new tcp session is started with the same ports as an earlier session in this trace]".into(),
-            start,
-            0,
-        )]));
+    if meta.analysis.flags != 0 {
+        fields.push(analysis_fields(&meta.analysis, start));
     }
     if plen > 0 {
         fields.push(Field::new(
@@ -1118,6 +1124,145 @@ fn tcp_layer(pkt: &Packet<'_>, tcp: &etherparse::TcpSlice<'_>) -> Layer {
         start,
         len: hlen + plen,
         fields,
+    }
+}
+
+/// `tcp.analysis` with its flag fields, named as Wireshark names them.
+fn analysis_fields(a: &crate::flow::analysis::Analysis, start: usize) -> Field {
+    use crate::flow::analysis::flag::*;
+    const NAMES: [(u32, &str, &str); 15] = [
+        (
+            REUSED_PORTS,
+            "tcp.analysis.reused_ports",
+            "A new tcp session is started with the same ports as an earlier session in this trace",
+        ),
+        (
+            RETRANSMISSION,
+            "tcp.analysis.retransmission",
+            "This frame is a (suspected) retransmission",
+        ),
+        (
+            FAST_RETRANSMISSION,
+            "tcp.analysis.fast_retransmission",
+            "This frame is a (suspected) fast retransmission",
+        ),
+        (
+            SPURIOUS_RETRANSMISSION,
+            "tcp.analysis.spurious_retransmission",
+            "This frame is a (suspected) spurious retransmission",
+        ),
+        (
+            OUT_OF_ORDER,
+            "tcp.analysis.out_of_order",
+            "This frame is a (suspected) out-of-order segment",
+        ),
+        (
+            LOST_PACKET,
+            "tcp.analysis.lost_segment",
+            "Previous segment(s) not captured (common at capture start)",
+        ),
+        (
+            ACK_LOST_PACKET,
+            "tcp.analysis.ack_lost_segment",
+            "ACKed segment that wasn't captured (common at capture start)",
+        ),
+        (
+            WINDOW_UPDATE,
+            "tcp.analysis.window_update",
+            "TCP window update",
+        ),
+        (
+            WINDOW_FULL,
+            "tcp.analysis.window_full",
+            "TCP window specified by the receiver is now completely full",
+        ),
+        (
+            KEEP_ALIVE,
+            "tcp.analysis.keep_alive",
+            "TCP keep-alive segment",
+        ),
+        (
+            KEEP_ALIVE_ACK,
+            "tcp.analysis.keep_alive_ack",
+            "ACK to a TCP keep-alive segment",
+        ),
+        (DUPLICATE_ACK, "tcp.analysis.duplicate_ack", "Duplicate ACK"),
+        (
+            ZERO_WINDOW_PROBE,
+            "tcp.analysis.zero_window_probe",
+            "TCP Zero Window Probe",
+        ),
+        (
+            ZERO_WINDOW,
+            "tcp.analysis.zero_window",
+            "TCP Zero Window segment",
+        ),
+        (
+            ZERO_WINDOW_PROBE_ACK,
+            "tcp.analysis.zero_window_probe_ack",
+            "ACK to a TCP Zero Window Probe",
+        ),
+    ];
+    let mut flags: Vec<Field> = NAMES
+        .iter()
+        .filter(|(f, _, _)| a.flags & f != 0)
+        .map(|(_, name, text)| Field::new(name, Value::None, format!("[{text}]"), start, 0))
+        .collect();
+    if a.flags & DUPLICATE_ACK != 0 {
+        flags.push(Field::new(
+            "tcp.analysis.duplicate_ack_num",
+            Value::UInt(a.dup_ack_num as u64),
+            format!("[Duplicate ACK #: {}]", a.dup_ack_num),
+            start,
+            0,
+        ));
+        flags.push(Field::new(
+            "tcp.analysis.duplicate_ack_frame",
+            Value::UInt(a.dup_ack_frame),
+            format!("[Duplicate to the ACK in frame: {}]", a.dup_ack_frame),
+            start,
+            0,
+        ));
+    }
+    Field::text("[SEQ/ACK analysis]".into(), start, 0).with(vec![Field::new(
+        "tcp.analysis.flags",
+        Value::None,
+        "[TCP Analysis Flags]".into(),
+        start,
+        0,
+    )
+    .with(flags)])
+}
+
+/// Wireshark's wording of `tcp.completeness`.
+fn completeness_label(bits: u8) -> String {
+    use crate::flow::completeness::*;
+    let handshake = SYN | SYN_ACK | ACK;
+    let state = if bits & handshake == handshake && bits & (FIN | RST) != 0 {
+        if bits & DATA != 0 {
+            "Complete, WITH_DATA"
+        } else {
+            "Complete, NO_DATA"
+        }
+    } else {
+        "Incomplete"
+    };
+    let names: Vec<&str> = [
+        (SYN, "SYN_SENT"),
+        (SYN_ACK, "SYN_ACK_SENT"),
+        (ACK, "ACK_SENT"),
+        (DATA, "DATA"),
+        (FIN, "FIN"),
+        (RST, "RST"),
+    ]
+    .iter()
+    .filter(|(b, _)| bits & b != 0)
+    .map(|(_, n)| *n)
+    .collect();
+    if state == "Incomplete" && !names.is_empty() {
+        format!("{state}, {} ({bits})", names.join(", "))
+    } else {
+        format!("{state} ({bits})")
     }
 }
 

@@ -531,6 +531,16 @@ pub mod ng {
     }
 }
 
+/// With `KEEP_FIXTURES=DIR`, copies a fixture there for a look with
+/// tshark or Wireshark.
+pub fn keep_fixture(path: &Path) {
+    if let Some(dir) = std::env::var_os("KEEP_FIXTURES") {
+        let dir = PathBuf::from(dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(path, dir.join(path.file_name().unwrap())).unwrap();
+    }
+}
+
 /// A temp directory that lives as long as the test.
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
