@@ -17,6 +17,8 @@
 
 pub mod decode;
 pub mod flow;
+#[cfg(feature = "lab")]
+pub mod lab;
 pub mod link;
 pub mod model;
 pub mod pipeline;

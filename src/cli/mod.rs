@@ -4,6 +4,8 @@
 //! tshark's option letters keep their meaning (`-r -c -T -V -x -P`), and
 //! `coffeeshark -r FILE` works like `coffeeshark read FILE`.
 
+#[cfg(feature = "lab")]
+mod pot;
 mod read;
 
 use clap::{Parser, Subcommand};
@@ -32,6 +34,9 @@ pub struct Cli {
 enum Command {
     /// Read a capture file (pcap, pcapng, gzip of either) and print its packets.
     Read(read::ReadArgs),
+    /// Run the lab's coffee pot: an HTCPCP server on TCP 5030.
+    #[cfg(feature = "lab")]
+    Pot(pot::PotArgs),
 }
 
 /// Runs the command line; the exit code follows tshark (2 for a bad file).
@@ -39,6 +44,8 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Read(args)) => read::run(args),
+        #[cfg(feature = "lab")]
+        Some(Command::Pot(args)) => pot::run(args),
         None if cli.read.has_input() => read::run(cli.read),
         None => {
             use clap::CommandFactory;

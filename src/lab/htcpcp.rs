@@ -124,16 +124,86 @@ const fn bean(
 
 /// The ten beans of the lab; a brew picks one at random.
 pub const BEANS: [Bean; 10] = [
-    bean("Sidamo Mountain Coffee", "Chocolate, Floral, Spice", "Ethiopia, Africa", "Single Origin", "3/5", "Medium Dark"),
-    bean("Yirgacheffe Heirloom Coffee", "Citrus, Malty", "Ethiopia, Africa", "Single Origin", "1/5", "Medium"),
-    bean("Milano Morning Coffee", "Chocolate, Malty, Nutty", "N/A", "Fine Flavoured", "2/5", "Medium"),
-    bean("Star of Hanoi Coffee", "Spice", "Vietnam, Asia", "Single Origin", "2.5/5", "Medium dark"),
-    bean("Black Pearl Coffee", "Chocolate, Spice", "Kenya, Africa", "Single Origin", "3/5", "Medium dark"),
-    bean("Turquino Coffee", "Spice", "Cuba, Central America And The Caribbean", "Single Origin", "1.5/5", "Medium dark"),
-    bean("1910 Coffee", "Fruity", "N/A", "Fine Flavoured", "1.5/5", "Medium"),
-    bean("Flores del Café Superior Coffee", "Floral, Fruity, Malty", "Nicaragua, Central America And The Caribbean", "Single Origin", "1.5/5", "Medium light"),
-    bean("Paraíso Gold Coffee", "Chocolate, Floral, Fruity, Malty, Nutty", "Brazil, South America", "Single Origin", "2/5", "Medium light"),
-    bean("Honey Dragon Coffee", "Fruity, Malty, Nutty", "China, Asia", "Single Origin", "2.5/5", "Medium dark"),
+    bean(
+        "Sidamo Mountain Coffee",
+        "Chocolate, Floral, Spice",
+        "Ethiopia, Africa",
+        "Single Origin",
+        "3/5",
+        "Medium Dark",
+    ),
+    bean(
+        "Yirgacheffe Heirloom Coffee",
+        "Citrus, Malty",
+        "Ethiopia, Africa",
+        "Single Origin",
+        "1/5",
+        "Medium",
+    ),
+    bean(
+        "Milano Morning Coffee",
+        "Chocolate, Malty, Nutty",
+        "N/A",
+        "Fine Flavoured",
+        "2/5",
+        "Medium",
+    ),
+    bean(
+        "Star of Hanoi Coffee",
+        "Spice",
+        "Vietnam, Asia",
+        "Single Origin",
+        "2.5/5",
+        "Medium dark",
+    ),
+    bean(
+        "Black Pearl Coffee",
+        "Chocolate, Spice",
+        "Kenya, Africa",
+        "Single Origin",
+        "3/5",
+        "Medium dark",
+    ),
+    bean(
+        "Turquino Coffee",
+        "Spice",
+        "Cuba, Central America And The Caribbean",
+        "Single Origin",
+        "1.5/5",
+        "Medium dark",
+    ),
+    bean(
+        "1910 Coffee",
+        "Fruity",
+        "N/A",
+        "Fine Flavoured",
+        "1.5/5",
+        "Medium",
+    ),
+    bean(
+        "Flores del Café Superior Coffee",
+        "Floral, Fruity, Malty",
+        "Nicaragua, Central America And The Caribbean",
+        "Single Origin",
+        "1.5/5",
+        "Medium light",
+    ),
+    bean(
+        "Paraíso Gold Coffee",
+        "Chocolate, Floral, Fruity, Malty, Nutty",
+        "Brazil, South America",
+        "Single Origin",
+        "2/5",
+        "Medium light",
+    ),
+    bean(
+        "Honey Dragon Coffee",
+        "Fruity, Malty, Nutty",
+        "China, Asia",
+        "Single Origin",
+        "2.5/5",
+        "Medium dark",
+    ),
 ];
 
 /// The status codes the pot sends.
@@ -147,12 +217,13 @@ pub enum Status {
     PayloadTooLarge,
     UnsupportedMediaType,
     ImATeapot,
+    ServerError,
     NotImplemented,
 }
 
 impl Status {
     /// Every status, in code order.
-    pub const ALL: [Status; 9] = [
+    pub const ALL: [Status; 10] = [
         Status::Ok,
         Status::BadRequest,
         Status::NotFound,
@@ -161,6 +232,7 @@ impl Status {
         Status::PayloadTooLarge,
         Status::UnsupportedMediaType,
         Status::ImATeapot,
+        Status::ServerError,
         Status::NotImplemented,
     ];
 
@@ -174,6 +246,7 @@ impl Status {
             Status::PayloadTooLarge => 413,
             Status::UnsupportedMediaType => 415,
             Status::ImATeapot => 418,
+            Status::ServerError => 500,
             Status::NotImplemented => 501,
         }
     }
@@ -189,6 +262,7 @@ impl Status {
             Status::PayloadTooLarge => "Request Entity Too Large",
             Status::UnsupportedMediaType => "Unsupported Media Type",
             Status::ImATeapot => "I'm a Teapot",
+            Status::ServerError => "Internal Server Error",
             Status::NotImplemented => "Not Implemented",
         }
     }
@@ -204,6 +278,7 @@ impl Status {
             Status::PayloadTooLarge => "The request was larger than the pot accepts (64 KiB).",
             Status::UnsupportedMediaType => "The command was not sent as application/coffee-pot-command.",
             Status::ImATeapot => "The pot asked to brew coffee is a teapot (RFC 2324, section 2.3.2), so it refuses.",
+            Status::ServerError => "The pot failed to save its state (its data directory is not writable?).",
             Status::NotImplemented => "The pot does not know that method: it speaks BREW, POST, GET, PROPFIND and WHEN.",
         }
     }
@@ -233,13 +308,20 @@ impl Head {
     }
 
     /// `Content-Length`, if present: `Err` when it is not a number.
-    pub fn content_length(&self) -> Result<Option<usize>, ()> {
+    pub fn content_length(&self) -> Result<Option<usize>, InvalidContentLength> {
         match self.header("Content-Length") {
             None => Ok(None),
-            Some(v) => v.parse::<usize>().map(Some).map_err(|_| ()),
+            Some(v) => v
+                .parse::<usize>()
+                .map(Some)
+                .map_err(|_| InvalidContentLength),
         }
     }
 }
+
+/// A `Content-Length` that is not a decimal number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidContentLength;
 
 /// Where the head ends in `buf`: `(head_len, body_start)`, the head being the
 /// bytes before the blank line. Accepts CRLF and bare LF line ends.
@@ -495,15 +577,59 @@ mod tests {
         );
         let status = |s: &str, body: &[u8]| validate(&head(s), body).unwrap_err().status;
         let ct = "Content-Type: application/coffee-pot-command\r\n";
-        assert_eq!(status(&format!("GET caffeine://ducky HTTP/1.1\r\n{ct}\r\n"), b""), Status::BadRequest);
-        assert_eq!(status(&format!("GET coffee://psyduck HTTP/1.1\r\n{ct}\r\n"), b""), Status::NotFound);
-        assert_eq!(status(&format!("MILK coffee://ducky HTTP/1.1\r\n{ct}\r\n"), b""), Status::NotImplemented);
-        assert_eq!(status("GET coffee://ducky HTTP/1.1\r\nContent-Type: application/tea-pot-command\r\n\r\n", b""), Status::UnsupportedMediaType);
-        assert_eq!(status("GET coffee://ducky HTTP/1.1\r\n\r\n", b""), Status::UnsupportedMediaType);
-        assert_eq!(status(&format!("BREW coffee://ducky HTTP/1.1\r\n{ct}Use-Pot: tea\r\n\r\n"), b"start"), Status::ImATeapot);
-        assert_eq!(status(&format!("BREW coffee://ducky HTTP/1.1\r\n{ct}Accept-Additions: tea\r\n\r\n"), b"start"), Status::NotAcceptable);
-        assert_eq!(status(&format!("BREW coffee://ducky HTTP/1.1\r\n{ct}\r\n"), b"espresso"), Status::BadRequest);
-        assert_eq!(validate(&head(&format!("WHEN %E3%82%B3%E3%83%BC%E3%83%92%E3%83%BC://ducky/ HTCPCP/1.0\r\n{ct}\r\n")), b""), Ok(Command::When));
+        assert_eq!(
+            status(&format!("GET caffeine://ducky HTTP/1.1\r\n{ct}\r\n"), b""),
+            Status::BadRequest
+        );
+        assert_eq!(
+            status(&format!("GET coffee://psyduck HTTP/1.1\r\n{ct}\r\n"), b""),
+            Status::NotFound
+        );
+        assert_eq!(
+            status(&format!("MILK coffee://ducky HTTP/1.1\r\n{ct}\r\n"), b""),
+            Status::NotImplemented
+        );
+        assert_eq!(
+            status(
+                "GET coffee://ducky HTTP/1.1\r\nContent-Type: application/tea-pot-command\r\n\r\n",
+                b""
+            ),
+            Status::UnsupportedMediaType
+        );
+        assert_eq!(
+            status("GET coffee://ducky HTTP/1.1\r\n\r\n", b""),
+            Status::UnsupportedMediaType
+        );
+        assert_eq!(
+            status(
+                &format!("BREW coffee://ducky HTTP/1.1\r\n{ct}Use-Pot: tea\r\n\r\n"),
+                b"start"
+            ),
+            Status::ImATeapot
+        );
+        assert_eq!(
+            status(
+                &format!("BREW coffee://ducky HTTP/1.1\r\n{ct}Accept-Additions: tea\r\n\r\n"),
+                b"start"
+            ),
+            Status::NotAcceptable
+        );
+        assert_eq!(
+            status(
+                &format!("BREW coffee://ducky HTTP/1.1\r\n{ct}\r\n"),
+                b"espresso"
+            ),
+            Status::BadRequest
+        );
+        assert_eq!(
+            validate(
+                &head(&format!(
+                    "WHEN %E3%82%B3%E3%83%BC%E3%83%92%E3%83%BC://ducky/ HTCPCP/1.0\r\n{ct}\r\n"
+                )),
+                b""
+            ),
+            Ok(Command::When)
+        );
     }
 
     #[test]
