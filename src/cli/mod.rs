@@ -4,9 +4,15 @@
 //! tshark's option letters keep their meaning (`-r -c -T -V -x -P`), and
 //! `coffeeshark -r FILE` works like `coffeeshark read FILE`.
 
+mod conv;
+mod follow;
+#[cfg(feature = "lab")]
+mod lab;
 #[cfg(feature = "lab")]
 mod pot;
 mod read;
+#[cfg(feature = "lab")]
+mod webapp;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -34,9 +40,19 @@ pub struct Cli {
 enum Command {
     /// Read a capture file (pcap, pcapng, gzip of either) and print its packets.
     Read(read::ReadArgs),
+    /// TCP conversations (tshark's -z conv,tcp) with handshakes and teardowns.
+    Conv(conv::ConvArgs),
+    /// Print the reassembled payload of one TCP stream (tshark's -z follow,tcp).
+    Follow(follow::FollowArgs),
     /// Run the lab's coffee pot: an HTCPCP server on TCP 5030.
     #[cfg(feature = "lab")]
     Pot(pot::PotArgs),
+    /// Run the lab's web app: HTTP on TCP 5031, HTCPCP to the pot.
+    #[cfg(feature = "lab")]
+    Webapp(webapp::WebappArgs),
+    /// Run the pot and the web app together and print the URL to open.
+    #[cfg(feature = "lab")]
+    Lab(lab::LabArgs),
 }
 
 /// Runs the command line; the exit code follows tshark (2 for a bad file).
@@ -44,8 +60,14 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Read(args)) => read::run(args),
+        Some(Command::Conv(args)) => conv::run(args),
+        Some(Command::Follow(args)) => follow::run(args),
         #[cfg(feature = "lab")]
         Some(Command::Pot(args)) => pot::run(args),
+        #[cfg(feature = "lab")]
+        Some(Command::Webapp(args)) => webapp::run(args),
+        #[cfg(feature = "lab")]
+        Some(Command::Lab(args)) => lab::run(args),
         None if cli.read.has_input() => read::run(cli.read),
         None => {
             use clap::CommandFactory;

@@ -470,7 +470,8 @@ fn execute(command: Command, shared: &Shared) -> io::Result<Response> {
             }
             let ends_at = now + shared.brew_time;
             let has_milk = additions.iter().any(|a| htcpcp::is_milk(a));
-            let end = lab_date(whole_seconds(ends_at));
+            // Rounded up: the pot is never busy after the time it announces.
+            let end = lab_date(whole_seconds(ends_at + Duration::from_nanos(999_999_999)));
             let record = BrewRecord {
                 date: lab_date(now),
                 beverage_type: "Coffee".into(),

@@ -1,0 +1,73 @@
+//! `coffeeshark lab`: the pot and the web app in one process, prefixed logs.
+
+use super::pot::{bind_ip, data_dir, parse_seconds, runtime, shutdown_signal};
+use super::webapp::url;
+use anyhow::{Context, Result};
+use clap::Args;
+use coffeeshark::lab::log::Log;
+use coffeeshark::lab::pot::{Pot, PotConfig};
+use coffeeshark::lab::webapp::{WebApp, WebConfig};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Args, Debug, Clone)]
+pub struct LabArgs {
+    /// TCP port of the web app.
+    #[arg(long, default_value_t = coffeeshark::lab::WEBAPP_PORT)]
+    pub port: u16,
+    /// TCP port of the pot.
+    #[arg(long, default_value_t = coffeeshark::lab::POT_PORT)]
+    pub pot_port: u16,
+    /// Listen on 127.0.0.1 only (default: every interface, 0.0.0.0, as the lab).
+    #[arg(long)]
+    pub local: bool,
+    /// The pot's data directory [default: $XDG_DATA_HOME/coffeeshark or ~/.local/share/coffeeshark].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Seconds a brew takes.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = parse_seconds)]
+    pub brew_time: f64,
+}
+
+pub fn run(args: LabArgs) -> Result<ExitCode> {
+    let dir = data_dir(args.data_dir.clone())?;
+    let ip = bind_ip(args.local);
+    let mut pot_cfg = PotConfig::new(dir.clone());
+    pot_cfg.addr = SocketAddr::new(ip, args.pot_port);
+    pot_cfg.brew_time = Duration::from_secs_f64(args.brew_time);
+    pot_cfg.log = Log::stderr("pot", "33");
+    let mut web_cfg = WebConfig::new(dir.clone());
+    web_cfg.addr = SocketAddr::new(ip, args.port);
+    web_cfg.log = Log::stderr("webapp", "36");
+    runtime()?.block_on(async move {
+        let pot = Pot::bind(pot_cfg)
+            .await
+            .with_context(|| format!("cannot start the pot on port {}", args.pot_port))?;
+        let pot_addr = pot.local_addr()?;
+        // The web app reaches the pot over loopback, whatever the pot binds.
+        web_cfg.pot = SocketAddr::new(Ipv4Addr::LOCALHOST.into(), pot_addr.port()).to_string();
+        let web = WebApp::bind(web_cfg)
+            .await
+            .with_context(|| format!("cannot start the web app on port {}", args.port))?;
+        let web_addr = web.local_addr()?;
+        println!(
+            "coffeeshark lab: pot (HTCPCP) on {pot_addr}, web app (HTTP) on {web_addr}, data in {}",
+            dir.display()
+        );
+        println!("open {}  (Ctrl-C stops)", url(web_addr));
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|s| *s).await;
+        };
+        let pot_task = tokio::spawn(pot.run(wait(stop_rx.clone())));
+        let web_task = tokio::spawn(web.run(wait(stop_rx)));
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+        let (p, w) = tokio::join!(pot_task, web_task);
+        p.context("pot task")??;
+        w.context("web app task")??;
+        Ok(ExitCode::SUCCESS)
+    })
+}
