@@ -5,10 +5,11 @@
 //! pure function of a [`Packet`].
 
 use crate::decode;
-use crate::flow::{Endpoint, TcpTracker};
+pub use crate::flow::endpoints;
+use crate::flow::TcpTracker;
 use crate::model::{FrameInfo, Packet};
 use crate::source::{RawFrame, Timestamp};
-use etherparse::{LaxNetSlice, TransportSlice};
+use etherparse::TransportSlice;
 
 #[derive(Default)]
 pub struct Analyzer {
@@ -75,33 +76,4 @@ impl Analyzer {
             interface_description: raw.interface_description,
         }
     }
-}
-
-/// Source and destination endpoints of a transport segment.
-pub fn endpoints(net: &LaxNetSlice<'_>, src_port: u16, dst_port: u16) -> (Endpoint, Endpoint) {
-    let mut src = [0u8; 16];
-    let mut dst = [0u8; 16];
-    match net {
-        LaxNetSlice::Ipv4(v4) => {
-            let h = v4.header();
-            src[..4].copy_from_slice(&h.source());
-            dst[..4].copy_from_slice(&h.destination());
-        }
-        LaxNetSlice::Ipv6(v6) => {
-            let h = v6.header();
-            src.copy_from_slice(&h.source());
-            dst.copy_from_slice(&h.destination());
-        }
-        _ => {}
-    }
-    (
-        Endpoint {
-            addr: src,
-            port: src_port,
-        },
-        Endpoint {
-            addr: dst,
-            port: dst_port,
-        },
-    )
 }

@@ -10,6 +10,7 @@ mod follow;
 mod lab;
 #[cfg(feature = "lab")]
 mod pot;
+mod conv;
 mod read;
 #[cfg(feature = "lab")]
 mod webapp;
@@ -42,6 +43,8 @@ enum Command {
     Read(read::ReadArgs),
     /// TCP conversations (tshark's -z conv,tcp) with handshakes and teardowns.
     Conv(conv::ConvArgs),
+    /// TCP conversations (tshark's -z conv,tcp) with handshakes and teardowns.
+    Conv(conv::ConvArgs),
     /// Print the reassembled payload of one TCP stream (tshark's -z follow,tcp).
     Follow(follow::FollowArgs),
     /// Run the lab's coffee pot: an HTCPCP server on TCP 5030.
@@ -60,6 +63,7 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Read(args)) => read::run(args),
+        Some(Command::Conv(args)) => conv::run(args),
         Some(Command::Conv(args)) => conv::run(args),
         Some(Command::Follow(args)) => follow::run(args),
         #[cfg(feature = "lab")]

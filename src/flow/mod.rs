@@ -22,7 +22,7 @@ pub mod analysis;
 
 use crate::source::Timestamp;
 use analysis::{Analysis, Segment, SeqState};
-use etherparse::TcpSlice;
+use etherparse::{LaxNetSlice, TcpSlice};
 use rustc_hash::FxHashMap;
 
 /// How long (capture time) a closed connection is kept to attribute late
@@ -145,6 +145,8 @@ pub struct TcpMeta {
     /// `tcp.completeness` as tshark shows it in one pass: the bits seen
     /// before this segment.
     pub completeness: u8,
+    /// The bits including this segment.
+    pub completeness_after: u8,
 }
 
 /// The stream table. Feed it every TCP segment in capture order.
@@ -369,6 +371,7 @@ impl TcpTracker {
             rev_base_seq: rev_base,
             analysis,
             completeness: completeness_before,
+            completeness_after: conn.completeness,
         }
     }
 
@@ -398,4 +401,33 @@ fn window_scale_option(tcp: &TcpSlice<'_>) -> Option<u8> {
         Ok(TcpOptionElement::WindowScale(s)) => Some(s),
         _ => None,
     })
+}
+
+/// Source and destination endpoints of a transport segment.
+pub fn endpoints(net: &LaxNetSlice<'_>, src_port: u16, dst_port: u16) -> (Endpoint, Endpoint) {
+    let mut src = [0u8; 16];
+    let mut dst = [0u8; 16];
+    match net {
+        LaxNetSlice::Ipv4(v4) => {
+            let h = v4.header();
+            src[..4].copy_from_slice(&h.source());
+            dst[..4].copy_from_slice(&h.destination());
+        }
+        LaxNetSlice::Ipv6(v6) => {
+            let h = v6.header();
+            src.copy_from_slice(&h.source());
+            dst.copy_from_slice(&h.destination());
+        }
+        _ => {}
+    }
+    (
+        Endpoint {
+            addr: src,
+            port: src_port,
+        },
+        Endpoint {
+            addr: dst,
+            port: dst_port,
+        },
+    )
 }

@@ -2,6 +2,7 @@
 //! lax decode, TCP flow facts) and, built only on demand, its field tree
 //! ([`tree::Tree`]), whose field names are Wireshark's display-filter names.
 
+pub mod conversations;
 pub mod summary;
 pub mod tree;
 

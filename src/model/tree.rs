@@ -817,6 +817,7 @@ fn tcp_layer(pkt: &Packet<'_>, tcp: &etherparse::TcpSlice<'_>) -> Layer {
         rev_base_seq: 0,
         analysis: Default::default(),
         completeness: 0,
+        completeness_after: 0,
     });
     let flags = crate::flow::tcp_flags_u16(tcp);
     let mut flag_names = String::new();

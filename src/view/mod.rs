@@ -1,6 +1,7 @@
 //! Views: pure renderers over the model. The CLI (and later the TUI) call
 //! these; none of them reads a file or keeps state across packets.
 
+pub mod conv;
 pub mod details;
 pub mod hex;
 pub mod json;

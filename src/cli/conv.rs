@@ -1,0 +1,67 @@
+//! `coffeeshark conv`: TCP conversations with handshakes and teardowns.
+
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+use coffeeshark::model::conversations::ConversationTable;
+use coffeeshark::pipeline::Analyzer;
+use coffeeshark::source::CaptureReader;
+use coffeeshark::view::conv;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub struct ConvArgs {
+    /// Capture file to read.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// table (tshark's -z conv,tcp plus handshakes), json or csv.
+    #[arg(long, value_enum, default_value = "table")]
+    format: ConvFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum ConvFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+pub fn run(args: ConvArgs) -> Result<ExitCode> {
+    let mut reader = CaptureReader::open(&args.file)?;
+    let mut analyzer = Analyzer::new();
+    let mut table = ConversationTable::new();
+    let outcome = loop {
+        match reader.next_frame() {
+            Ok(Some(raw)) => {
+                let pkt = analyzer.process(&raw);
+                table.add(&pkt);
+            }
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
+        }
+    };
+    let convs = table.conversations();
+    let mut out = String::new();
+    match args.format {
+        ConvFormat::Table => {
+            conv::tshark_table(&mut out, convs, None);
+            conv::handshake_table(&mut out, convs);
+        }
+        ConvFormat::Json => {
+            let records: Vec<_> = convs.iter().map(conv::json_record).collect();
+            out = serde_json::to_string_pretty(&records)?;
+            out.push('\n');
+        }
+        ConvFormat::Csv => conv::csv(&mut out, convs),
+    }
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    lock.write_all(out.as_bytes())?;
+    lock.flush()?;
+    if let Err(e) = outcome {
+        eprintln!("coffeeshark: {e}");
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}

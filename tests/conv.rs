@@ -1,0 +1,214 @@
+//! `coffeeshark conv`: tshark's `-z conv,tcp` block byte for byte, and the
+//! handshake/teardown classification of each stream checked against what
+//! each fixture was built to contain.
+
+mod support;
+
+use serde_json::Value;
+use support::*;
+
+const SAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/sample_capture/http_loopback.pcapng"
+);
+
+/// Our table's tshark block (everything up to the second rule line).
+fn tshark_block(ours: &str) -> String {
+    let mut out = String::new();
+    let mut rules = 0;
+    for line in ours.lines() {
+        out.push_str(line);
+        out.push('\n');
+        if line.starts_with("=====") {
+            rules += 1;
+            if rules == 2 {
+                break;
+            }
+        }
+    }
+    out
+}
+
+fn compare_with_tshark(path: &str) {
+    let (ours, err, code) = coffeeshark(&["conv", path]);
+    assert_eq!(code, 0, "{err}");
+    if let Some((theirs, _)) = tshark(&["-r", path, "-q", "-z", "conv,tcp"]) {
+        pretty_diff(
+            &theirs,
+            &tshark_block(&ours),
+            &format!("conv of {path} vs tshark"),
+        );
+    }
+}
+
+fn json(path: &str) -> Vec<Value> {
+    let (out, err, code) = coffeeshark(&["conv", path, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str::<Value>(&out)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn sample_capture_matches_tshark_and_every_stream_is_complete() {
+    compare_with_tshark(SAMPLE);
+    let rows = json(SAMPLE);
+    assert_eq!(rows.len(), 5);
+    for r in &rows {
+        assert_eq!(r["handshake_class"], "complete");
+        assert_eq!(r["close"], "fin");
+        assert_eq!(r["conn_state"], "SF");
+        assert_eq!(r["completeness"], 31);
+        assert_eq!(r["server"], "127.0.0.1:8000");
+        // SYN, SYN/ACK and ACK are the stream's first three frames here.
+        let first = r["first_frame"].as_u64().unwrap();
+        assert_eq!(
+            r["handshake"],
+            serde_json::json!({"syn": first, "syn_ack": first + 1, "ack": first + 2})
+        );
+    }
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, frames: &[Frame]) -> String {
+    let p = path_in(dir, name);
+    write_pcap(&p, 1, frames, PCAP_US);
+    p.to_str().unwrap().to_string()
+}
+
+#[test]
+fn refused_reset_open_half_closed_midstream() {
+    let dir = tempdir();
+    let mut frames = Vec::new();
+    // 0: refused.
+    let mut refused = TcpConn::new(Link::Ethernet, LOOPBACK_V4, 41000, 5030);
+    refused.send(true, SYN, b"").send(false, RST_ACK, b"");
+    frames.extend(refused.frames);
+    // 1: established, then reset by the server.
+    let mut reset =
+        TcpConn::new(Link::Ethernet, LOOPBACK_V4, 41001, 5031)
+            .at(frames.last().unwrap().ts_nanos + 1000);
+    reset
+        .send(true, SYN, b"")
+        .send(false, SYN_ACK, b"")
+        .send(true, ACK, b"")
+        .send(true, PSH_ACK, b"hi")
+        .send(false, RST_ACK, b"");
+    frames.extend(reset.frames);
+    // 2: SYN without answer.
+    let mut lonely =
+        TcpConn::new(Link::Ethernet, LOOPBACK_V4, 41002, 5030)
+            .at(frames.last().unwrap().ts_nanos + 1000);
+    lonely.send(true, SYN, b"");
+    frames.extend(lonely.frames);
+    // 3: handshake and data, still open at the end; 4: one FIN only.
+    let mut open =
+        TcpConn::new(Link::Ethernet, LOOPBACK_V4, 41003, 5031)
+            .at(frames.last().unwrap().ts_nanos + 1000);
+    open.send(true, SYN, b"")
+        .send(false, SYN_ACK, b"")
+        .send(true, ACK, b"")
+        .send(true, PSH_ACK, b"GET");
+    frames.extend(open.frames);
+    let mut half =
+        TcpConn::new(Link::Ethernet, LOOPBACK_V4, 41004, 5030)
+            .at(frames.last().unwrap().ts_nanos + 1000);
+    half.send(true, SYN, b"")
+        .send(false, SYN_ACK, b"")
+        .send(true, ACK, b"")
+        .send(false, FIN_ACK, b"");
+    frames.extend(half.frames);
+    // 5: capture started mid-connection (server port lower: client is the higher port).
+    let mut mid =
+        TcpConn::new(Link::Ethernet, LOOPBACK_V4, 41005, 5031)
+            .at(frames.last().unwrap().ts_nanos + 1000);
+    mid.send(false, PSH_ACK, b"HTTP/1.1 200 OK\r\n\r\n")
+        .send(true, ACK, b"");
+    frames.extend(mid.frames);
+    let p = write(&dir, "mixed.pcap", &frames);
+    compare_with_tshark(&p);
+    let rows = json(&p);
+    let get = |i: usize, k: &str| rows[i][k].clone();
+    assert_eq!(
+        (
+            get(0, "handshake_class"),
+            get(0, "close"),
+            get(0, "conn_state")
+        ),
+        ("refused".into(), "refused".into(), "REJ".into())
+    );
+    assert_eq!(
+        get(0, "handshake"),
+        serde_json::json!({"syn": 1, "syn_ack": null, "ack": null})
+    );
+    assert_eq!(
+        get(0, "rst"),
+        serde_json::json!({"client": null, "server": 2})
+    );
+    assert_eq!(
+        (
+            get(1, "handshake_class"),
+            get(1, "close"),
+            get(1, "conn_state")
+        ),
+        ("complete".into(), "rst".into(), "RSTR".into())
+    );
+    assert_eq!(
+        (
+            get(2, "handshake_class"),
+            get(2, "close"),
+            get(2, "conn_state")
+        ),
+        ("syn-only".into(), "open".into(), "S0".into())
+    );
+    assert_eq!(
+        (get(3, "close"), get(3, "conn_state")),
+        ("open".into(), "S1".into())
+    );
+    assert_eq!(
+        (get(4, "close"), get(4, "conn_state")),
+        ("half-closed".into(), "S3".into())
+    );
+    assert_eq!(
+        (get(5, "handshake_class"), get(5, "conn_state")),
+        ("not-seen".into(), "OTH".into())
+    );
+    assert_eq!(get(5, "client"), "127.0.0.1:41005");
+    assert_eq!(get(5, "server"), "127.0.0.1:5031");
+    assert_eq!(
+        get(1, "frames"),
+        serde_json::json!({"client_to_server": 3, "server_to_client": 2})
+    );
+}
+
+#[test]
+fn simultaneous_open_and_ipv6() {
+    let dir = tempdir();
+    let mut c = TcpConn::new(Link::Ethernet, LOOPBACK_V6, 40109, 40110);
+    let (a, b) = (c.next[0], c.next[1]);
+    c.send(true, SYN, b"");
+    c.send_at_seq(false, SYN, b, b"");
+    c.next = [a.wrapping_add(1), b.wrapping_add(1)];
+    c.send_at_seq(true, SYN_ACK, a, b"");
+    c.send_at_seq(false, SYN_ACK, b, b"");
+    c.send(true, FIN_ACK, b"")
+        .send(false, FIN_ACK, b"")
+        .send(true, ACK, b"");
+    let p = write(&dir, "simopen6.pcap", &c.frames);
+    compare_with_tshark(&p);
+    let rows = json(&p);
+    assert_eq!(rows[0]["handshake_class"], "simultaneous-open");
+    assert_eq!(rows[0]["client"], "::1:40109");
+    assert_eq!(rows[0]["close"], "fin");
+}
+
+#[test]
+fn csv_has_a_row_per_stream() {
+    let (out, _, code) = coffeeshark(&["conv", SAMPLE, "--format", "csv"]);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 6);
+    assert!(lines[0].starts_with("stream,client,server,handshake_class,syn,syn_ack,ack,close"));
+    assert!(lines[1].starts_with("0,127.0.0.1:36680,127.0.0.1:8000,complete,1,2,3,fin,SF,"));
+}
