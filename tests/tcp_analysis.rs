@@ -31,6 +31,8 @@ const FIELDS: &[&str] = &[
     "tcp.len",
     "tcp.window_size",
     "tcp.completeness",
+    "tcp.time_relative",
+    "tcp.time_delta",
 ];
 
 fn check(name: &str, frames: &[Frame]) {
@@ -70,7 +72,12 @@ fn fields_via_json(p: &str) -> (String, String, i32) {
             .iter()
             .map(|f| {
                 let layer = f.split('.').next().unwrap();
-                match &layers[layer][*f] {
+                let value = match f.strip_prefix("tcp.time_") {
+                    // Timestamps sit in a subtree, as in tshark's JSON.
+                    Some(_) => &layers[layer]["[Timestamps]"][*f],
+                    None => &layers[layer][*f],
+                };
+                match value {
                     serde_json::Value::String(s) => s.clone(),
                     _ => String::new(),
                 }

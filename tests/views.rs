@@ -74,6 +74,7 @@ const SHARED_FIELDS: &[(&str, &str)] = &[
     ("tcp", "tcp.window_size"),
     ("tcp", "tcp.checksum"),
     ("tcp", "tcp.urgent_pointer"),
+    ("tcp", "tcp.completeness"),
 ];
 
 fn layers(v: &Value) -> &serde_json::Map<String, Value> {

@@ -105,6 +105,8 @@ struct Conn {
     last_syn: Option<Timestamp>,
     /// SYN to handshake-ACK time, Wireshark's `tcp.analysis.initial_rtt`.
     first_rtt: Option<i128>,
+    /// Time of the stream's first segment (`tcp.time_relative` counts from it).
+    first_seen: Timestamp,
 }
 
 impl Conn {
@@ -117,6 +119,7 @@ impl Conn {
             completeness: 0,
             last_syn: None,
             first_rtt: None,
+            first_seen: ts,
         }
     }
 }
@@ -147,6 +150,10 @@ pub struct TcpMeta {
     pub completeness: u8,
     /// The bits including this segment.
     pub completeness_after: u8,
+    /// Nanoseconds since the stream's first segment (`tcp.time_relative`).
+    pub time_relative: i128,
+    /// Nanoseconds since the stream's previous segment (`tcp.time_delta`).
+    pub time_delta: i128,
 }
 
 /// The stream table. Feed it every TCP segment in capture order.
@@ -240,6 +247,7 @@ impl TcpTracker {
                 *next_stream += 1;
                 c
             });
+        let time_delta = ts.nanos_since(conn.last_seen);
         conn.last_seen = ts;
 
         let rev_idx = 1 - fwd_idx;
@@ -372,6 +380,8 @@ impl TcpTracker {
             analysis,
             completeness: completeness_before,
             completeness_after: conn.completeness,
+            time_relative: ts.nanos_since(conn.first_seen),
+            time_delta,
         }
     }
 

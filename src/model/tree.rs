@@ -249,7 +249,9 @@ pub fn build(pkt: &Packet<'_>) -> Tree {
 
 fn frame_layer(pkt: &Packet<'_>) -> Layer {
     let f = &pkt.frame;
-    let digits = f.precision.digits();
+    // Field values carry full nanosecond precision (only the list column
+    // follows the file's precision), as in tshark.
+    let digits = 9;
     let iface = match pkt.interface_name {
         Some(name) => format!(" on interface {name}, id {}", f.interface_id),
         None => format!(" on interface {}", f.interface_id),
@@ -818,6 +820,8 @@ fn tcp_layer(pkt: &Packet<'_>, tcp: &etherparse::TcpSlice<'_>) -> Layer {
         analysis: Default::default(),
         completeness: 0,
         completeness_after: 0,
+        time_relative: 0,
+        time_delta: 0,
     });
     let flags = crate::flow::tcp_flags_u16(tcp);
     let mut flag_names = String::new();
@@ -1102,6 +1106,29 @@ fn tcp_layer(pkt: &Packet<'_>, tcp: &etherparse::TcpSlice<'_>) -> Layer {
     if meta.analysis.flags != 0 {
         fields.push(analysis_fields(&meta.analysis, start));
     }
+    let digits = 9u8;
+    fields.push(Field::text("[Timestamps]".into(), start, 0).with(vec![
+        Field::new(
+            "tcp.time_relative",
+            Value::Seconds(meta.time_relative, digits),
+            format!(
+                "[Time since first frame in this TCP stream: {} seconds]",
+                secs_label(meta.time_relative, digits as usize)
+            ),
+            start,
+            0,
+        ),
+        Field::new(
+            "tcp.time_delta",
+            Value::Seconds(meta.time_delta, digits),
+            format!(
+                "[Time since previous frame in this TCP stream: {} seconds]",
+                secs_label(meta.time_delta, digits as usize)
+            ),
+            start,
+            0,
+        ),
+    ]));
     if plen > 0 {
         fields.push(Field::new(
             "tcp.payload",
