@@ -5,6 +5,7 @@
 //! `coffeeshark -r FILE` works like `coffeeshark read FILE`.
 
 mod conv;
+mod follow;
 #[cfg(feature = "lab")]
 mod lab;
 #[cfg(feature = "lab")]
@@ -41,6 +42,8 @@ enum Command {
     Read(read::ReadArgs),
     /// TCP conversations (tshark's -z conv,tcp) with handshakes and teardowns.
     Conv(conv::ConvArgs),
+    /// Print the reassembled payload of one TCP stream (tshark's -z follow,tcp).
+    Follow(follow::FollowArgs),
     /// Run the lab's coffee pot: an HTCPCP server on TCP 5030.
     #[cfg(feature = "lab")]
     Pot(pot::PotArgs),
@@ -58,6 +61,7 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Some(Command::Read(args)) => read::run(args),
         Some(Command::Conv(args)) => conv::run(args),
+        Some(Command::Follow(args)) => follow::run(args),
         #[cfg(feature = "lab")]
         Some(Command::Pot(args)) => pot::run(args),
         #[cfg(feature = "lab")]

@@ -19,6 +19,7 @@
 //! [`CLOSED_LINGER_NANOS`] of capture time.
 
 pub mod analysis;
+pub mod reassembly;
 
 use crate::source::Timestamp;
 use analysis::{Analysis, Segment, SeqState};

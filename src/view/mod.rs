@@ -3,6 +3,7 @@
 
 pub mod conv;
 pub mod details;
+pub mod follow;
 pub mod hex;
 pub mod json;
 pub mod list;
