@@ -354,3 +354,50 @@ fn damaged_capture_follows_what_was_read() {
         }
     }
 }
+
+#[test]
+fn port_reuse_starts_a_new_stream() {
+    let first = TcpConn::new(Link::NullLe, LOOPBACK_V4, 53000, 5030).exchange(
+        b"BREW coffee://ducky HTTP/1.1\r\n\r\nstart",
+        b"HTCPCP/1.1 200 OK\r\n\r\n{}",
+    );
+    let mut second = TcpConn::new(Link::NullLe, LOOPBACK_V4, 53000, 5030).at(first.ts_nanos);
+    second.next = [7_000_000, 9_000_000];
+    let second = second.exchange(
+        b"GET coffee://ducky HTTP/1.1\r\n\r\n",
+        b"HTCPCP/1.1 200 OK\r\n\r\n{}",
+    );
+    let mut frames = first.frames.clone();
+    frames.extend(second.frames);
+    let ascii = check_fixture("reuse.pcap", Link::NullLe, &frames, &[0, 1]);
+    if let [a, b] = &ascii[..] {
+        assert!(a.contains("BREW") && !a.contains("GET"));
+        assert!(b.contains("GET") && !b.contains("BREW"));
+    }
+}
+
+#[test]
+fn long_stream_with_losses_and_retransmissions() {
+    // 300 KB each way: hex offsets past 0xFFFF, output flushed in pieces,
+    // every 7th server segment delivered late, every 11th lost and acked.
+    let mut c = conn();
+    let block: Vec<u8> = (0..1400u32).map(|i| (i * 7 % 251) as u8).collect();
+    for i in 0..220u32 {
+        c.send(true, PSH_ACK, &block[..(i as usize * 13) % 1400 + 1]);
+        let s = c.next[1];
+        let len = 1400 - (i as usize % 5) * 100;
+        if i % 11 == 3 {
+            c.next[1] += len as u32; // lost, acked by the client below
+        } else if i % 7 == 2 {
+            c.send_at_seq(false, PSH_ACK, s + 100, &block[100..len]);
+            c.send_at_seq(false, PSH_ACK, s, &block[..200]); // overlaps the late one
+            c.send_at_seq(false, PSH_ACK, s + 100, &block[100..len]); // and again
+            c.next[1] = s + len as u32;
+        } else {
+            c.send(false, PSH_ACK, &block[..len]);
+        }
+        c.send(true, ACK, b"");
+    }
+    close(&mut c);
+    check_fixture("long.pcap", Link::NullLe, &c.frames, &[0]);
+}
