@@ -36,7 +36,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
 use minijinja::{context, Environment};
 use serde::Serialize;
 use std::future::Future;
@@ -646,7 +645,20 @@ impl WebApp {
                     }
                 },
             };
-            let service = TowerToHyperService::new(self.router.clone());
+            // Each request is logged like the lab's dev server does:
+            // peer, request line, status.
+            let (router, log) = (self.router.clone(), self.log.clone());
+            let service =
+                hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let line = format!("{} {} {:?}", req.method(), req.uri(), req.version());
+                    let (mut router, log) = (router.clone(), log.clone());
+                    async move {
+                        let resp =
+                            tower_service::Service::call(&mut router, req.map(Body::new)).await?;
+                        log.line(format_args!("{peer} \"{line}\" {}", resp.status().as_u16()));
+                        Ok::<_, std::convert::Infallible>(resp)
+                    }
+                });
             let conn = http.serve_connection(TokioIo::new(stream), service);
             let log = self.log.clone();
             let idle = self.timeout * 6;
