@@ -401,3 +401,42 @@ fn long_stream_with_losses_and_retransmissions() {
     close(&mut c);
     check_fixture("long.pcap", Link::NullLe, &c.frames, &[0]);
 }
+
+#[test]
+fn snapshot_length_cuts_are_passed_over_like_tshark() {
+    // Frames cut at 80 bytes (tcpdump -s 80): each segment's tail is not in
+    // the file but takes sequence space; tshark prints what was captured.
+    let mut c = conn();
+    c.options = false;
+    c.send(true, PSH_ACK, &[b'A'; 100]);
+    c.send(true, PSH_ACK, &[b'B'; 50]);
+    c.send(false, PSH_ACK, b"short answer");
+    c.send(true, ACK, b"");
+    let dir = tempdir();
+    let path = path_in(&dir, "snaplen.pcap");
+    let mut file = Vec::new();
+    for v in [0xa1b2c3d4u32, 0x0004_0002, 0, 0, 80, 0] {
+        file.extend_from_slice(&v.to_le_bytes());
+    }
+    for f in &c.frames {
+        let cap = f.data.len().min(80);
+        for v in [
+            (f.ts_nanos / 1_000_000_000) as u32,
+            0,
+            cap as u32,
+            f.data.len() as u32,
+        ] {
+            file.extend_from_slice(&v.to_le_bytes());
+        }
+        file.extend_from_slice(&f.data[..cap]);
+    }
+    std::fs::write(&path, file).unwrap();
+    let p = path.to_str().unwrap();
+    check_stream(p, 0);
+    let out = ours(p, 0, "ascii");
+    assert!(!out.contains("missing"), "{out}");
+    assert!(
+        out.contains(&format!("\n{}\nBBBB", 80 - 4 - 20 - 20)),
+        "{out}"
+    );
+}

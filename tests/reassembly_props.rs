@@ -2,7 +2,8 @@
 //! segments, reordered, duplicated and overlapped (consistent bytes), with
 //! random initial sequence numbers (many crossing 2^32), come out as the
 //! original stream; lost segments come out as gaps covering exactly bytes no
-//! segment carried; the buffer cap holds; arbitrary input never panics.
+//! segment carried; the buffer cap holds; arbitrary input (uncaptured tails
+//! too) never panics.
 
 use coffeeshark::flow::reassembly::{Config, Event, Reassembler, Segment};
 use proptest::prelude::*;
@@ -39,6 +40,10 @@ impl Out {
                 self.gaps.push((offset, len));
             }
             Event::Fin { offset, frame } => self.fins.push((offset, frame)),
+            Event::Uncaptured { offset, len, .. } => {
+                assert_eq!(offset, self.end, "uncaptured not contiguous");
+                self.end += len;
+            }
             Event::Overflow { .. } | Event::DataAfterFin { .. } => {}
         }
     }
@@ -119,6 +124,7 @@ fn feed(
             frame: 1,
             syn: true,
             fin: false,
+            uncaptured: 0,
         },
         |e| out.take(e),
     );
@@ -134,6 +140,7 @@ fn feed(
                 frame: i as u64 + 2,
                 syn: false,
                 fin: end == stream.len(),
+                uncaptured: 0,
             },
             |e| out.take(e),
         );
@@ -203,7 +210,7 @@ proptest! {
         let mut r = Reassembler::new(Config { max_buffered: cap });
         let mut out = Out::default();
         let mut overflowed = 0u64;
-        r.push(Segment { seq: isn, data: b"", frame: 1, syn: true, fin: false }, |e| out.take(e));
+        r.push(Segment { seq: isn, data: b"", frame: 1, syn: true, fin: false, uncaptured: 0 }, |e| out.take(e));
         for (i, &(start, len)) in segs.iter().enumerate() {
             if lost.contains(&i) { continue; }
             r.push(
@@ -213,6 +220,7 @@ proptest! {
                     frame: i as u64 + 2,
                     syn: false,
                     fin: false,
+                    uncaptured: 0,
                 },
                 |e| {
                     if let Event::Overflow { dropped, .. } = e { overflowed += dropped as u64; }
@@ -246,7 +254,8 @@ proptest! {
                 (0..=5, Some(n)) => n.wrapping_add(seq % 200).wrapping_sub(50),
                 _ => *seq,
             };
-            r.push(Segment { seq, data, frame: i as u64, syn: *syn, fin: *fin }, |e| out.take(e));
+            let uncaptured = if *op == 6 { seq % 100 } else { 0 };
+            r.push(Segment { seq, data, frame: i as u64, syn: *syn, fin: *fin, uncaptured }, |e| out.take(e));
             if *op == 7 {
                 r.skip_gap(i as u64, |e| out.take(e));
             }

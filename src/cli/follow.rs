@@ -141,6 +141,7 @@ pub fn run(args: FollowArgs) -> Result<ExitCode> {
                 frame,
                 syn: flags & TCP_SYN != 0,
                 fin: false,
+                uncaptured: uncaptured(net, tcp),
             },
             |e| emit(&mut renderer, &mut buf, server, e, &mut st.overflow_bytes),
         );
@@ -218,7 +219,8 @@ fn emit(r: &mut Renderer, buf: &mut String, server: bool, e: Event<'_>, overflow
             },
         ),
         Event::Overflow { dropped, .. } => *overflow += dropped as u64,
-        Event::Fin { .. } | Event::DataAfterFin { .. } => {}
+        // tshark's follow passes over bytes cut by the snapshot length silently.
+        Event::Uncaptured { .. } | Event::Fin { .. } | Event::DataAfterFin { .. } => {}
     }
 }
 
@@ -256,4 +258,22 @@ fn addresses(net: &LaxNetSlice<'_>) -> ([u8; 16], [u8; 16]) {
         _ => {}
     }
     (src, dst)
+}
+
+/// TCP payload bytes the IP header declares beyond what was captured
+/// (snapshot length). IPv6 with extension headers counts as complete.
+fn uncaptured(net: &LaxNetSlice<'_>, tcp: &etherparse::TcpSlice<'_>) -> u32 {
+    let declared = match net {
+        LaxNetSlice::Ipv4(v4) => {
+            let h = v4.header();
+            usize::from(h.total_len()).saturating_sub(h.slice().len())
+        }
+        LaxNetSlice::Ipv6(v6) if v6.extensions().is_empty() => {
+            usize::from(v6.header().payload_length())
+        }
+        _ => return 0,
+    };
+    let wire = declared.saturating_sub(tcp.header_len());
+    wire.saturating_sub(tcp.payload().len())
+        .min(u32::MAX as usize) as u32
 }

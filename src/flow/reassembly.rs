@@ -41,6 +41,8 @@
 //!   text after FIN is ignored): it is cut off and reported as
 //!   [`Event::DataAfterFin`]. Consumers that want Wireshark's follow
 //!   behaviour, which ignores FIN, pass `fin: false`.
+//! - Bytes cut off by the capture's snapshot length ([`Segment::uncaptured`])
+//!   take sequence space and are passed over at once as [`Event::Uncaptured`].
 //! - Memory: at most [`Config::max_buffered`] bytes of out-of-order data are
 //!   held (default [`DEFAULT_MAX_BUFFERED`], 16 MiB). A segment that would
 //!   exceed it is dropped and reported as [`Event::Overflow`] (and counted in
@@ -82,6 +84,10 @@ pub struct Segment<'a> {
     pub frame: u64,
     pub syn: bool,
     pub fin: bool,
+    /// Payload bytes on the wire after `data` that the capture did not keep
+    /// (snapshot length); they take sequence space and come out as
+    /// [`Event::Uncaptured`]. 0 for complete frames.
+    pub uncaptured: u32,
 }
 
 /// What reassembly reports, in stream order.
@@ -102,6 +108,9 @@ pub enum Event<'a> {
         frame: u64,
         resume_frame: u64,
     },
+    /// `len` bytes at `offset` were sent in `frame` but cut off by the
+    /// capture's snapshot length. Passed over at once (they are known lost).
+    Uncaptured { offset: u64, len: u64, frame: u64 },
     /// The stream reached the FIN (sent in `frame`); `offset` = total bytes.
     Fin { offset: u64, frame: u64 },
     /// An out-of-order segment was dropped: buffering it would exceed the cap.
@@ -125,6 +134,8 @@ pub struct Stats {
     /// Segments dropped because the buffer was full, and their bytes.
     pub overflows: u64,
     pub overflow_bytes: u64,
+    /// Bytes cut off by the snapshot length and passed over.
+    pub uncaptured_bytes: u64,
     /// Bytes seen beyond the FIN.
     pub after_fin_bytes: u64,
     /// Largest amount of out-of-order data held at once.
@@ -135,6 +146,8 @@ pub struct Stats {
 struct Pending {
     frame: u64,
     data: Vec<u8>,
+    /// Uncaptured bytes after `data`.
+    tail: u64,
 }
 
 /// Reassembler for one direction of a TCP connection. See the module doc.
@@ -224,33 +237,41 @@ impl Reassembler {
         if data.len() > i32::MAX as usize {
             data = &data[..i32::MAX as usize];
         }
-        let end = start + data.len() as i128;
+        let mut tail = i128::from(seg.uncaptured).min(i32::MAX as i128 - data.len() as i128);
+        let end = start + data.len() as i128 + tail;
 
         if seg.fin && self.fin.is_none() && end >= self.offset as i128 {
             self.fin = Some((end as u64, seg.frame));
         }
         if let Some((fin_at, _)) = self.fin {
-            if end > fin_at as i128 && !data.is_empty() {
-                let keep = (fin_at as i128 - start).clamp(0, data.len() as i128) as usize;
-                let cut = data.len() - keep;
+            let fin_at = fin_at as i128;
+            if end > fin_at && end > start {
+                let cut = (end - fin_at).min(end - start);
+                let from_tail = cut.min(tail);
+                tail -= from_tail;
+                data = &data[..data.len() - (cut - from_tail) as usize];
                 self.stats.after_fin_bytes += cut as u64;
                 sink(Event::DataAfterFin {
                     frame: seg.frame,
-                    bytes: cut,
+                    bytes: cut as usize,
                 });
-                data = &data[..keep];
             }
         }
-        let end = start + data.len() as i128;
+        let end = start + data.len() as i128 + tail;
 
-        if !data.is_empty() {
+        if end > start {
             let cur = self.offset as i128;
             if end <= cur {
                 self.stats.duplicate_bytes += data.len() as u64;
             } else if start <= cur {
-                let skip = (cur - start) as usize;
-                self.stats.duplicate_bytes += skip as u64;
-                self.deliver(&data[skip..], seg.frame, &mut sink);
+                self.stats.duplicate_bytes += (cur - start).min(data.len() as i128) as u64;
+                // A piece reaching back before the stream's start: drop that part.
+                let before = (-start).max(0);
+                let from_data = before.min(data.len() as i128);
+                let data = &data[from_data as usize..];
+                let tail = tail - (before - from_data);
+                let start = start.max(0);
+                self.deliver_piece(start as u64, data, tail as u64, seg.frame, &mut sink);
                 self.drain(&mut sink);
             } else {
                 self.stats.out_of_order_segments += 1;
@@ -270,12 +291,44 @@ impl Reassembler {
                         Pending {
                             frame: seg.frame,
                             data: data.to_vec(),
+                            tail: tail as u64,
                         },
                     );
                 }
             }
         }
         self.check_fin(&mut sink);
+    }
+
+    /// Delivers what lies beyond the stream's end of a piece starting at or
+    /// before it: captured bytes as data, then the uncaptured tail.
+    fn deliver_piece<F: FnMut(Event<'_>)>(
+        &mut self,
+        start: u64,
+        data: &[u8],
+        tail: u64,
+        frame: u64,
+        sink: &mut F,
+    ) {
+        let data_end = start + data.len() as u64;
+        if data_end > self.offset {
+            let skip = (self.offset - start) as usize;
+            self.deliver(&data[skip..], frame, sink);
+        }
+        let end = data_end + tail;
+        if end > self.offset {
+            let len = end - self.offset;
+            sink(Event::Uncaptured {
+                offset: self.offset,
+                len,
+                frame,
+            });
+            self.stats.uncaptured_bytes += len;
+            self.offset = end;
+            if let Some(n) = self.next_seq.as_mut() {
+                *n = n.wrapping_add(len as u32);
+            }
+        }
     }
 
     /// Skips the first hole: the stream jumps to the lowest buffered segment,
@@ -335,7 +388,7 @@ impl Reassembler {
             let mut dead = Vec::new();
             let mut best: Option<(u64, u64)> = None;
             for (&(start, arrival), p) in self.pending.range(..=(cur, u64::MAX)) {
-                if start + p.data.len() as u64 <= cur {
+                if start + p.data.len() as u64 + p.tail <= cur {
                     dead.push((start, arrival));
                 } else if best.map_or(true, |(_, a)| arrival < a) {
                     best = Some((start, arrival));
@@ -352,9 +405,8 @@ impl Reassembler {
                 break;
             };
             self.buffered -= p.data.len();
-            let skip = (cur - key.0) as usize;
-            self.stats.duplicate_bytes += skip as u64;
-            self.deliver(&p.data[skip..], p.frame, sink);
+            self.stats.duplicate_bytes += (cur - key.0).min(p.data.len() as u64);
+            self.deliver_piece(key.0, &p.data, p.tail, p.frame, sink);
         }
     }
 
@@ -380,6 +432,7 @@ mod tests {
         Fin(u64, u64),
         Overflow(u64, usize),
         AfterFin(u64, usize),
+        Uncaptured(u64, u64, u64),
     }
 
     fn own(e: Event<'_>) -> Ev {
@@ -398,6 +451,7 @@ mod tests {
             Event::Fin { offset, frame } => Ev::Fin(offset, frame),
             Event::Overflow { frame, dropped } => Ev::Overflow(frame, dropped),
             Event::DataAfterFin { frame, bytes } => Ev::AfterFin(frame, bytes),
+            Event::Uncaptured { offset, len, frame } => Ev::Uncaptured(offset, len, frame),
         }
     }
 
@@ -408,6 +462,7 @@ mod tests {
             frame,
             syn: false,
             fin: false,
+            uncaptured: 0,
         }
     }
 
@@ -535,6 +590,28 @@ mod tests {
         // Data beyond the FIN is cut off and reported.
         assert_eq!(push(&mut r, seg(4, b"eXY", 4)), vec![Ev::AfterFin(4, 2)]);
         assert_eq!(r.stats().after_fin_bytes, 2);
+    }
+
+    #[test]
+    fn uncaptured_tails_take_sequence_space() {
+        let mut r = Reassembler::default();
+        push(&mut r, seg(0, b"", 1));
+        let mut late = seg(8, b"ij", 2);
+        late.uncaptured = 2;
+        assert!(push(&mut r, late).is_empty());
+        let mut cut = seg(0, b"abc", 3);
+        cut.uncaptured = 5;
+        assert_eq!(
+            push(&mut r, cut),
+            vec![
+                Ev::Data(0, b"abc".to_vec(), 3),
+                Ev::Uncaptured(3, 5, 3),
+                Ev::Data(8, b"ij".to_vec(), 2),
+                Ev::Uncaptured(10, 2, 2)
+            ]
+        );
+        assert_eq!(r.next_seq(), Some(12));
+        assert_eq!(r.stats().uncaptured_bytes, 7);
     }
 
     #[test]
