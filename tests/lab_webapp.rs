@@ -21,6 +21,16 @@ async fn start_web(dir: &Path, pot: SocketAddr) -> WebHandle {
     webapp::start(cfg).await.expect("web app starts")
 }
 
+/// Text as the templates write it (minijinja's HTML escaping, `/` included).
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#x27;")
+        .replace('/', "&#x2f;")
+}
+
 fn text(body: &[u8]) -> String {
     String::from_utf8_lossy(body).into_owned()
 }
@@ -87,9 +97,20 @@ async fn pages_and_every_htcpcp_status() {
     let bean = page(w, "/?method=propfind", 200).await;
     let chosen = BEANS
         .iter()
-        .find(|b| bean.contains(&format!("<h1 id=\"bean\">{}</h1>", b.name)))
+        .find(|b| bean.contains(&format!("<h1 id=\"bean\">{}</h1>", esc(b.name))))
         .expect("a bean of the lab");
-    assert!(bean.contains(chosen.origin) && bean.contains(chosen.roast));
+    for field in [
+        chosen.origin,
+        chosen.kind,
+        chosen.roast,
+        chosen.strength,
+        chosen.profile,
+    ] {
+        assert!(
+            bean.contains(&format!("<dd>{}</dd>", esc(field))),
+            "{field} in {bean}"
+        );
+    }
 
     // 406 Pot is busy, as a page with HTTP status 406.
     let busy = page(w, "/?method=brew&message=start&pots=ducky", 406).await;
@@ -158,7 +179,7 @@ async fn pages_and_every_htcpcp_status() {
     assert!(page(w, "/", 200).await.contains("The pot is idle"));
     let log = page(w, "/log", 200).await;
     assert!(log.contains("1 coffee brewed."), "{log}");
-    assert!(log.contains(chosen.name) && log.contains("cream, rum"));
+    assert!(log.contains(&esc(chosen.name)) && log.contains("cream, rum"));
 
     // The web app's own 404.
     let missing = page(w, "/no-such-page", 404).await;
