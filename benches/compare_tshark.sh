@@ -106,6 +106,18 @@ measure tshark tshark -r "$BIG"
 TS_SECS="$BEST_SECS"
 TS_RSS="$BEST_RSS_KB"
 
+echo "== conversations: coffeeshark conv vs tshark -q -z conv,tcp" >&2
+measure "cs conv" "$COFFEESHARK" conv "$BIG"
+CONV_CS_SECS="$BEST_SECS"
+CONV_CS_RSS="$BEST_RSS_KB"
+measure "ts conv" tshark -r "$BIG" -q -z conv,tcp
+CONV_TS_SECS="$BEST_SECS"
+CONV_TS_RSS="$BEST_RSS_KB"
+# Same table? (coffeeshark's first block is tshark's.)
+"$COFFEESHARK" conv "$BIG" | awk '/^=====/ { n++ } { print } n == 2 { exit }' >"$WORK/conv_cs.txt"
+tshark -r "$BIG" -q -z conv,tcp >"$WORK/conv_ts.txt" 2>/dev/null
+if cmp -s "$WORK/conv_cs.txt" "$WORK/conv_ts.txt"; then CONV_SAME="identical"; else CONV_SAME="DIFFERENT"; fi
+
 echo "== peak RSS of coffeeshark on $BIG_PACKETS packets" >&2
 BIGGER="$WORK/bigger.pcapng"
 "$GENERATE" "$BIGGER" "$BIG_PACKETS"
@@ -125,6 +137,12 @@ row coffeeshark "$CS_SECS" "$CS_RSS"
 row tshark "$TS_SECS" "$TS_RSS"
 echo
 awk -v t="$TS_SECS" -v c="$CS_SECS" 'BEGIN { printf "ratio tshark_time / coffeeshark_time: %.1fx\n", t / c }'
+echo
+echo "conversations (conv vs -q -z conv,tcp; tables $CONV_SAME):"
+printf '%-12s %9s %14s %10s %15s\n' tool seconds packets/s MB/s "peak RSS MiB"
+row "cs conv" "$CONV_CS_SECS" "$CONV_CS_RSS"
+row "ts conv" "$CONV_TS_SECS" "$CONV_TS_RSS"
+awk -v t="$CONV_TS_SECS" -v c="$CONV_CS_SECS" 'BEGIN { printf "ratio: %.1fx\n", t / c }'
 echo
 awk -v n1="$PACKETS" -v k1="$CS_RSS" -v n2="$BIG_PACKETS" -v k2="$CS2_RSS" -v s2="$CS2_SECS" -v b2="$BIGGER_SIZE" 'BEGIN {
     printf "coffeeshark peak RSS: %.1f MiB on %d packets, %.1f MiB on %d packets (%.1f MB, %.3f s)\n",
