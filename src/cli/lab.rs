@@ -1,7 +1,7 @@
 //! `coffeeshark lab`: the pot and the web app in one process, prefixed logs.
 
 use super::pot::{bind_ip, data_dir, parse_seconds, runtime, shutdown_signal};
-use super::webapp::url;
+use super::webapp::{tls_config, tls_note, url};
 use anyhow::{Context, Result};
 use clap::Args;
 use coffeeshark::lab::log::Log;
@@ -26,6 +26,15 @@ pub struct LabArgs {
     /// The pot's data directory [default: $XDG_DATA_HOME/coffeeshark or ~/.local/share/coffeeshark].
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Serve the web app over HTTPS (self-signed unless --cert/--key; $SSLKEYLOGFILE honoured).
+    #[arg(long)]
+    pub https: bool,
+    /// PEM certificate for --https (with --key).
+    #[arg(long, value_name = "PEM", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// PEM private key for --https (with --cert).
+    #[arg(long, value_name = "PEM", requires = "cert")]
+    pub key: Option<PathBuf>,
     /// Seconds a brew takes.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = parse_seconds)]
     pub brew_time: f64,
@@ -41,6 +50,8 @@ pub fn run(args: LabArgs) -> Result<ExitCode> {
     let mut web_cfg = WebConfig::new(dir.clone());
     web_cfg.addr = SocketAddr::new(ip, args.port);
     web_cfg.log = Log::stderr("webapp", "36");
+    web_cfg.tls = tls_config(args.https, &args.cert, &args.key);
+    let https = web_cfg.tls.is_some();
     runtime()?.block_on(async move {
         let pot = Pot::bind(pot_cfg)
             .await
@@ -48,15 +59,17 @@ pub fn run(args: LabArgs) -> Result<ExitCode> {
         let pot_addr = pot.local_addr()?;
         // The web app reaches the pot over loopback, whatever the pot binds.
         web_cfg.pot = SocketAddr::new(Ipv4Addr::LOCALHOST.into(), pot_addr.port()).to_string();
-        let web = WebApp::bind(web_cfg)
+        let web = WebApp::bind(web_cfg.clone())
             .await
             .with_context(|| format!("cannot start the web app on port {}", args.port))?;
         let web_addr = web.local_addr()?;
         println!(
-            "coffeeshark lab: pot (HTCPCP) on {pot_addr}, web app (HTTP) on {web_addr}, data in {}",
+            "coffeeshark lab: pot (HTCPCP) on {pot_addr}, web app ({}) on {web_addr}, data in {}",
+            if https { "HTTPS" } else { "HTTP" },
             dir.display()
         );
-        println!("open {}  (Ctrl-C stops)", url(web_addr));
+        tls_note(&web_cfg, &web);
+        println!("open {}  (Ctrl-C stops)", url(web_addr, https));
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
             let _ = rx.wait_for(|s| *s).await;

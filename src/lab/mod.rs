@@ -26,6 +26,7 @@ pub mod htcpcp;
 pub mod log;
 pub mod pot;
 pub mod state;
+pub mod tls;
 pub mod webapp;
 
 /// Default TCP port of the pot (the lab's `COFFEE_SERVER_PORT`).

@@ -63,6 +63,8 @@ pub struct WebConfig {
     pub keep_alive: bool,
     /// Connections served at once.
     pub max_connections: usize,
+    /// Serve HTTPS instead of HTTP.
+    pub tls: Option<super::tls::TlsConfig>,
     pub log: Log,
 }
 
@@ -76,6 +78,7 @@ impl WebConfig {
             timeout: Duration::from_secs(10),
             keep_alive: false,
             max_connections: 4096,
+            tls: None,
             log: Log::off(),
         }
     }
@@ -569,6 +572,8 @@ async fn robots(State(app): State<Arc<AppState>>, headers: HeaderMap) -> Respons
 pub struct WebApp {
     listener: TcpListener,
     router: Router,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    cert_pem: Option<String>,
     keep_alive: bool,
     timeout: Duration,
     max_connections: usize,
@@ -578,6 +583,7 @@ pub struct WebApp {
 /// A web app serving in a background task.
 pub struct WebHandle {
     addr: SocketAddr,
+    cert_pem: Option<String>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<io::Result<()>>,
 }
@@ -585,6 +591,11 @@ pub struct WebHandle {
 impl WebHandle {
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The certificate served over HTTPS (PEM), `None` for plain HTTP.
+    pub fn certificate_pem(&self) -> Option<&str> {
+        self.cert_pem.as_deref()
     }
 
     /// Stops accepting and waits for open connections (bounded).
@@ -598,6 +609,7 @@ impl WebHandle {
 
 impl WebApp {
     pub async fn bind(cfg: WebConfig) -> io::Result<WebApp> {
+        let tls = cfg.tls.as_ref().map(super::tls::setup).transpose()?;
         let listener = super::pot::bind_listener(cfg.addr)?;
         let state = Arc::new(AppState {
             pot: cfg.pot,
@@ -610,6 +622,8 @@ impl WebApp {
         Ok(WebApp {
             listener,
             router: router(state),
+            cert_pem: tls.as_ref().map(|t| t.cert_pem.clone()),
+            tls: tls.map(|t| t.acceptor),
             keep_alive: cfg.keep_alive,
             timeout: cfg.timeout,
             max_connections: cfg.max_connections.max(1),
@@ -619,6 +633,11 @@ impl WebApp {
 
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// The certificate served over HTTPS (PEM), `None` for plain HTTP.
+    pub fn certificate_pem(&self) -> Option<&str> {
+        self.cert_pem.as_deref()
     }
 
     /// Serves until `shutdown` completes, then waits (bounded) for open connections.
@@ -659,16 +678,34 @@ impl WebApp {
                         Ok::<_, std::convert::Infallible>(resp)
                     }
                 });
-            let conn = http.serve_connection(TokioIo::new(stream), service);
-            let log = self.log.clone();
-            let idle = self.timeout * 6;
+            let (http, tls, log) = (http.clone(), self.tls.clone(), self.log.clone());
+            let log_after = log.clone();
+            let (timeout, idle) = (self.timeout, self.timeout * 6);
             tokio::spawn(async move {
                 // Bounded: a connection lives at most `idle` (keep-alive included).
-                match tokio::time::timeout(idle, conn).await {
-                    Ok(Err(e)) if !e.is_incomplete_message() => {
-                        log.line(format_args!("{peer}: {e}"));
+                let served = tokio::time::timeout(idle, async move {
+                    match tls {
+                        None => http.serve_connection(TokioIo::new(stream), service).await,
+                        Some(acceptor) => {
+                            match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
+                                Ok(Ok(tls)) => {
+                                    http.serve_connection(TokioIo::new(tls), service).await
+                                }
+                                Ok(Err(e)) => {
+                                    log.line(format_args!("{peer}: TLS handshake failed: {e}"));
+                                    Ok(())
+                                }
+                                Err(_) => Ok(()),
+                            }
+                        }
                     }
-                    _ => {}
+                })
+                .await;
+                // hyper's errors are about one connection; the server goes on.
+                if let Ok(Err(e)) = served {
+                    if !e.is_incomplete_message() {
+                        log_after.line(format_args!("{peer}: {e}"));
+                    }
                 }
                 drop(permit);
             });
@@ -681,12 +718,14 @@ impl WebApp {
 
     pub fn spawn(self) -> io::Result<WebHandle> {
         let addr = self.local_addr()?;
+        let cert_pem = self.cert_pem.clone();
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(self.run(async move {
             let _ = rx.await;
         }));
         Ok(WebHandle {
             addr,
+            cert_pem,
             stop: Some(tx),
             task,
         })
