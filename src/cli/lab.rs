@@ -1,11 +1,13 @@
 //! `coffeeshark lab`: the pot and the web app in one process, prefixed logs.
 
 use super::pot::{bind_ip, data_dir, parse_seconds, runtime, shutdown_signal};
+use super::visit::run_visit;
 use super::webapp::{tls_config, tls_note, url};
 use anyhow::{Context, Result};
 use clap::Args;
 use coffeeshark::lab::log::Log;
 use coffeeshark::lab::pot::{Pot, PotConfig};
+use coffeeshark::lab::visit::VisitConfig;
 use coffeeshark::lab::webapp::{WebApp, WebConfig};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -35,6 +37,10 @@ pub struct LabArgs {
     /// PEM private key for --https (with --cert).
     #[arg(long, value_name = "PEM", requires = "cert")]
     pub key: Option<PathBuf>,
+    /// Run a scripted visit (homepage, brew, 418_406, full) once the servers
+    /// are up, then stop: traffic to capture.
+    #[arg(long, value_name = "SCENARIO", value_parser = super::visit::parse_scenario)]
+    pub script: Option<String>,
     /// Seconds a brew takes.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = parse_seconds)]
     pub brew_time: f64,
@@ -63,6 +69,7 @@ pub fn run(args: LabArgs) -> Result<ExitCode> {
             .await
             .with_context(|| format!("cannot start the web app on port {}", args.port))?;
         let web_addr = web.local_addr()?;
+        let web_cert = web.certificate_pem().map(str::to_string);
         println!(
             "coffeeshark lab: pot (HTCPCP) on {pot_addr}, web app ({}) on {web_addr}, data in {}",
             if https { "HTTPS" } else { "HTTP" },
@@ -76,11 +83,31 @@ pub fn run(args: LabArgs) -> Result<ExitCode> {
         };
         let pot_task = tokio::spawn(pot.run(wait(stop_rx.clone())));
         let web_task = tokio::spawn(web.run(wait(stop_rx)));
-        shutdown_signal().await;
+        let mut outcome = Ok(());
+        match &args.script {
+            None => shutdown_signal().await,
+            Some(scenario) => {
+                let mut cfg = VisitConfig::new(url(
+                    SocketAddr::new(Ipv4Addr::LOCALHOST.into(), web_addr.port()),
+                    https,
+                ));
+                cfg.trust_pem = web_cert;
+                cfg.log = Log::stderr("visit", "35");
+                if https {
+                    // The certificate names localhost, not 127.0.0.1 only.
+                    cfg.base = format!("https://localhost:{}", web_addr.port());
+                }
+                tokio::select! {
+                    r = run_visit(cfg, scenario) => outcome = r.map(|_| ()),
+                    _ = shutdown_signal() => {}
+                }
+            }
+        }
         let _ = stop_tx.send(true);
         let (p, w) = tokio::join!(pot_task, web_task);
         p.context("pot task")??;
         w.context("web app task")??;
+        outcome?;
         Ok(ExitCode::SUCCESS)
     })
 }

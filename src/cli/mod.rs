@@ -12,6 +12,8 @@ mod lab;
 mod pot;
 mod read;
 #[cfg(feature = "lab")]
+mod visit;
+#[cfg(feature = "lab")]
 mod webapp;
 
 use clap::{Parser, Subcommand};
@@ -53,6 +55,9 @@ enum Command {
     /// Run the pot and the web app together and print the URL to open.
     #[cfg(feature = "lab")]
     Lab(lab::LabArgs),
+    /// Visit the web app as a browser would (the lab's scenarios).
+    #[cfg(feature = "lab")]
+    Visit(visit::VisitArgs),
 }
 
 /// Runs the command line; the exit code follows tshark (2 for a bad file).
@@ -68,6 +73,8 @@ pub fn run() -> ExitCode {
         Some(Command::Webapp(args)) => webapp::run(args),
         #[cfg(feature = "lab")]
         Some(Command::Lab(args)) => lab::run(args),
+        #[cfg(feature = "lab")]
+        Some(Command::Visit(args)) => visit::run(args),
         None if cli.read.has_input() => read::run(cli.read),
         None => {
             use clap::CommandFactory;

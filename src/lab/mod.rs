@@ -27,6 +27,7 @@ pub mod log;
 pub mod pot;
 pub mod state;
 pub mod tls;
+pub mod visit;
 pub mod webapp;
 
 /// Default TCP port of the pot (the lab's `COFFEE_SERVER_PORT`).
