@@ -195,7 +195,9 @@ impl CaptureReader {
         }
         loop {
             if self.pending > 0 {
-                self.inner.consume(self.pending);
+                // No shift here: circular's `consume` moves half the buffer every
+                // time it passes the middle; `refill` moves only the partial tail.
+                self.inner.consume_noshift(self.pending);
                 self.offset += self.pending as u64;
                 self.pending = 0;
             }
@@ -206,6 +208,11 @@ impl CaptureReader {
             if let Err(e) = checked {
                 self.done = true;
                 return Err(e);
+            }
+            if let Some((p, len)) = self.fast_packet() {
+                self.pending = len;
+                self.check_interface(&p)?;
+                return Ok(Some(p));
             }
             // Classify the outcome first so the borrow of `inner` ends before we
             // touch our own state (NLL cannot see through the trait object).
@@ -302,6 +309,69 @@ impl CaptureReader {
             offset: self.offset,
             detail: format!("{e}"),
         })
+    }
+
+    /// The hot path: a whole packet record (pcap) or Enhanced Packet Block
+    /// (pcapng) at the front of the buffer is read here directly, without
+    /// building pcap-parser's block (which collects options into a `Vec`);
+    /// this halved the reader's cost per packet on the benchmark capture.
+    /// Anything else, or anything incomplete, goes through pcap-parser.
+    /// Framing was already validated by `check_*`.
+    fn fast_packet(&self) -> Option<(PacketBlock, usize)> {
+        let data = self.inner.data();
+        let word = |at: usize, big: bool| {
+            let raw = [data[at], data[at + 1], data[at + 2], data[at + 3]];
+            if big {
+                u32::from_be_bytes(raw)
+            } else {
+                u32::from_le_bytes(raw)
+            }
+        };
+        match self.format {
+            FileFormat::Pcap { big_endian, .. } => {
+                if self.interfaces.is_empty() || data.len() < 16 {
+                    return None;
+                }
+                let caplen = word(8, big_endian) as usize;
+                if data.len() < 16 + caplen {
+                    return None;
+                }
+                let packet = PacketBlock {
+                    interface: None,
+                    ts: RawTs::Split {
+                        secs: word(0, big_endian),
+                        frac: word(4, big_endian),
+                    },
+                    orig_len: word(12, big_endian),
+                    data_start: 16,
+                    caplen,
+                };
+                Some((packet, 16 + caplen))
+            }
+            FileFormat::PcapNg => {
+                const EPB: u32 = 6;
+                let big = self.big_endian;
+                if self.section == 0 || data.len() < 32 || word(0, big) != EPB {
+                    return None;
+                }
+                let block_len = word(4, big) as usize;
+                if block_len < 32
+                    || data.len() < block_len
+                    || word(block_len - 4, big) as usize != block_len
+                {
+                    return None;
+                }
+                let caplen = (word(20, big) as usize).min(block_len - 32);
+                let packet = PacketBlock {
+                    interface: Some(word(8, big)),
+                    ts: RawTs::Units(((word(12, big) as u64) << 32) | word(16, big) as u64),
+                    orig_len: word(24, big),
+                    data_start: 28,
+                    caplen,
+                };
+                Some((packet, block_len))
+            }
+        }
     }
 
     /// Checks a pcapng block's framing before pcap-parser sees it, so that

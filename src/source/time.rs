@@ -87,8 +87,15 @@ impl Timestamp {
 
     /// Signed difference `self - earlier`, in nanoseconds.
     pub fn nanos_since(self, earlier: Timestamp) -> i128 {
-        (self.secs as i128 - earlier.secs as i128) * 1_000_000_000 + self.nanos as i128
-            - earlier.nanos as i128
+        let dsecs = self.secs.wrapping_sub(earlier.secs);
+        let dnanos = self.nanos as i64 - earlier.nanos as i64;
+        // 64-bit arithmetic covers ±292 years, i.e. every real capture; this
+        // runs several times per packet, so the 128-bit path is the fallback.
+        if dsecs.unsigned_abs() < 9_000_000_000 && (dsecs >= 0) == (self.secs >= earlier.secs) {
+            (dsecs * 1_000_000_000 + dnanos) as i128
+        } else {
+            (self.secs as i128 - earlier.secs as i128) * 1_000_000_000 + dnanos as i128
+        }
     }
 }
 
