@@ -270,7 +270,21 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
 ) -> io::Result<Response> {
     s.write_all(req).await?;
     s.flush().await?;
-    read_response(s).await
+    let resp = read_response(s).await?;
+    if resp
+        .header("connection")
+        .is_some_and(|v| v.eq_ignore_ascii_case("close"))
+    {
+        // As a browser does: the server announced it closes, so let it close
+        // first (its FIN, then ours), as in the lab's captures.
+        let mut sink = [0u8; 4096];
+        while let Ok(n) = s.read(&mut sink).await {
+            if n == 0 {
+                break;
+            }
+        }
+    }
+    Ok(resp)
 }
 
 /// `(scheme is https, host:port authority, host)` of a base URL.
