@@ -1,7 +1,7 @@
 //! A real browser against the web app: headless Chromium (Debian's
 //! `chromium`) loads the index page and the 418 page, dumps the DOM after
 //! scripts ran and takes screenshots; the DOM must hold the expected text and
-//! the screenshots must not be blank.
+//! the screenshots must not be blank; over HTTPS (self-signed) too.
 //!
 //! Without Chromium the test is skipped, unless COFFEESHARK_REQUIRE_CHROMIUM
 //! is set (`.ci/run` sets it): then it fails.
@@ -173,6 +173,27 @@ fn headless_chromium_renders_the_index_and_the_teapot() {
     // The browser's requests went through the web app to the pot: nothing was brewed.
     let body = rt.block_on(raw(pot.addr(), &req("GET", "", ""))).body;
     assert_eq!(body, "{}");
+    // HTTPS with the self-signed certificate: the browser proceeds anyway
+    // (the lab's Task 8) and renders the same page.
+    let https = rt.block_on(async {
+        let mut cfg = WebConfig::new(dir.path().to_path_buf());
+        cfg.addr = SocketAddr::from(([127, 0, 0, 1], 0));
+        cfg.pot = pot.addr().to_string();
+        cfg.tls = Some(coffeeshark::lab::tls::TlsConfig::default());
+        cfg.log = Log::off();
+        webapp::start(cfg).await.unwrap()
+    });
+    let url = format!("https://127.0.0.1:{}/", https.addr().port());
+    let dom = String::from_utf8(chromium(
+        &bin,
+        profile.path(),
+        &["--dump-dom".into(), "--ignore-certificate-errors".into()],
+        &url,
+    ))
+    .unwrap();
+    assert!(dom.contains("Welcome to Ducky's CoffeePot"), "{dom}");
+    rt.block_on(https.shutdown()).unwrap();
+
     if let Ok(keep) = std::env::var("COFFEESHARK_KEEP_SCREENSHOTS") {
         std::fs::copy(&index_png, Path::new(&keep).join("index.png")).unwrap();
         std::fs::copy(&teapot_png, Path::new(&keep).join("teapot.png")).unwrap();
