@@ -158,7 +158,7 @@ async fn all_23_schemes_and_rfc_version() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn milk_pours_when_brewing_ends_and_when_stops_it() {
     let dir = tempfile::tempdir().unwrap();
-    let pot = start_pot(dir.path(), Duration::from_millis(400), TIMEOUT).await;
+    let pot = start_pot(dir.path(), Duration::from_millis(1500), TIMEOUT).await;
     let a = pot.addr();
     let r = raw(
         a,
@@ -169,7 +169,7 @@ async fn milk_pours_when_brewing_ends_and_when_stops_it() {
     // Too early: nothing is pouring, WHEN changes nothing.
     let early: BrewRecord = serde_json::from_str(&raw(a, &req("WHEN", "", "")).await.body).unwrap();
     assert!(!early.pour_milk_stop);
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    tokio::time::sleep(Duration::from_millis(1700)).await;
     let late: BrewRecord = serde_json::from_str(&raw(a, &req("WHEN", "", "")).await.body).unwrap();
     assert!(late.pour_milk_stop);
     let on_disk: BrewRecord =
@@ -179,7 +179,7 @@ async fn milk_pours_when_brewing_ends_and_when_stops_it() {
     let r = raw(a, &req("BREW", "Accept-Additions: whisky\r\n", "start")).await;
     let plain: BrewRecord = serde_json::from_str(&r.body).unwrap();
     assert_eq!(plain.pour_milk_start, "");
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    tokio::time::sleep(Duration::from_millis(1700)).await;
     let w: BrewRecord = serde_json::from_str(&raw(a, &req("WHEN", "", "")).await.body).unwrap();
     assert!(!w.pour_milk_stop);
     pot.shutdown().await.unwrap();
