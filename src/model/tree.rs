@@ -205,31 +205,13 @@ pub fn build(pkt: &Packet<'_>) -> Tree {
             }
         }
         Some(TransportSlice::Icmpv4(icmp)) => {
-            let start = d.offset_of(icmp.slice());
-            layers.push(Layer {
-                proto: "icmp",
-                label: "Internet Control Message Protocol".into(),
-                start,
-                len: icmp.slice().len(),
-                fields: vec![
-                    uint("icmp.type", "Type", icmp.type_u8() as u64, start, 1),
-                    uint("icmp.code", "Code", icmp.code_u8() as u64, start + 1, 1),
-                ],
-            });
+            let bytes = icmp.slice();
+            layers.push(icmp_layer(IcmpNames::V4, d.offset_of(bytes), bytes));
             protocols.push("icmp");
         }
         Some(TransportSlice::Icmpv6(icmp)) => {
-            let start = d.offset_of(icmp.slice());
-            layers.push(Layer {
-                proto: "icmpv6",
-                label: "Internet Control Message Protocol v6".into(),
-                start,
-                len: icmp.slice().len(),
-                fields: vec![
-                    uint("icmpv6.type", "Type", icmp.type_u8() as u64, start, 1),
-                    uint("icmpv6.code", "Code", icmp.code_u8() as u64, start + 1, 1),
-                ],
-            });
+            let bytes = icmp.slice();
+            layers.push(icmp_layer(IcmpNames::V6, d.offset_of(bytes), bytes));
             protocols.push("icmpv6");
         }
         _ => {}
@@ -1379,6 +1361,44 @@ fn port_fields(names: PortNames, src: u16, dst: u16, start: usize) -> Vec<Field>
         either(src, start),
         either(dst, start + 2),
     ]
+}
+
+/// Names of the ICMP and ICMPv6 layers and their type/code fields.
+struct IcmpNames {
+    proto: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    code: &'static str,
+}
+
+impl IcmpNames {
+    const V4: IcmpNames = IcmpNames {
+        proto: "icmp",
+        label: "Internet Control Message Protocol",
+        kind: "icmp.type",
+        code: "icmp.code",
+    };
+    const V6: IcmpNames = IcmpNames {
+        proto: "icmpv6",
+        label: "Internet Control Message Protocol v6",
+        kind: "icmpv6.type",
+        code: "icmpv6.code",
+    };
+}
+
+/// ICMP and ICMPv6 share their first two bytes: type and code.
+fn icmp_layer(names: IcmpNames, start: usize, bytes: &[u8]) -> Layer {
+    let byte = |i: usize| bytes.get(i).copied().unwrap_or(0) as u64;
+    Layer {
+        proto: names.proto,
+        label: names.label.into(),
+        start,
+        len: bytes.len(),
+        fields: vec![
+            uint(names.kind, "Type", byte(0), start, 1),
+            uint(names.code, "Code", byte(1), start + 1, 1),
+        ],
+    }
 }
 
 fn data_layer(start: usize, bytes: &[u8]) -> Layer {

@@ -319,14 +319,7 @@ impl CaptureReader {
     /// Framing was already validated by `check_*`.
     fn fast_packet(&self) -> Option<(PacketBlock, usize)> {
         let data = self.inner.data();
-        let word = |at: usize, big: bool| {
-            let raw = [data[at], data[at + 1], data[at + 2], data[at + 3]];
-            if big {
-                u32::from_be_bytes(raw)
-            } else {
-                u32::from_le_bytes(raw)
-            }
-        };
+        let word = |at: usize, big: bool| read_u32(data, at, big);
         match self.format {
             FileFormat::Pcap { big_endian, .. } => {
                 if self.interfaces.is_empty() || data.len() < 16 {
@@ -381,14 +374,7 @@ impl CaptureReader {
         if data.len() < 12 {
             return Ok(());
         }
-        let word = |at: usize, big: bool| {
-            let raw = [data[at], data[at + 1], data[at + 2], data[at + 3]];
-            if big {
-                u32::from_be_bytes(raw)
-            } else {
-                u32::from_le_bytes(raw)
-            }
-        };
+        let word = |at: usize, big: bool| read_u32(data, at, big);
         if data[..4] == PCAPNG_MAGIC {
             // A section header carries its own byte order.
             self.big_endian = data[8..12] == [0x1a, 0x2b, 0x3c, 0x4d];
@@ -439,12 +425,7 @@ impl CaptureReader {
         if data.len() < 16 {
             return Ok(());
         }
-        let raw = [data[8], data[9], data[10], data[11]];
-        let caplen = if big_endian {
-            u32::from_be_bytes(raw)
-        } else {
-            u32::from_le_bytes(raw)
-        };
+        let caplen = read_u32(data, 8, big_endian);
         if caplen > MAX_PACKET {
             return Err(SourceError::Malformed {
                 offset: self.offset,
@@ -695,6 +676,17 @@ fn describe_parse_error(format: FileFormat, detail: &str) -> String {
         format!("{kind}: block lengths disagree or a packet is larger than its block")
     } else {
         format!("{kind}: malformed block ({detail})")
+    }
+}
+
+/// A 32-bit word of a capture header in the file's byte order.
+/// The caller has checked that `at + 4 <= data.len()`.
+fn read_u32(data: &[u8], at: usize, big_endian: bool) -> u32 {
+    let raw = [data[at], data[at + 1], data[at + 2], data[at + 3]];
+    if big_endian {
+        u32::from_be_bytes(raw)
+    } else {
+        u32::from_le_bytes(raw)
     }
 }
 

@@ -122,6 +122,15 @@ pub fn handshake_table(out: &mut String, convs: &[Conversation]) {
     }
 }
 
+/// Relative start and duration, in seconds with 9 decimals.
+fn start_and_duration(c: &Conversation) -> (String, String) {
+    let mut start = String::new();
+    write_seconds(&mut start, c.start_nanos, 9);
+    let mut duration = String::new();
+    write_seconds(&mut duration, c.end_nanos - c.start_nanos, 9);
+    (start, duration)
+}
+
 fn sides(c: &Conversation) -> (usize, usize) {
     let cs = c.client_side();
     (cs, 1 - cs)
@@ -131,10 +140,7 @@ fn sides(c: &Conversation) -> (usize, usize) {
 pub fn json_record(c: &Conversation) -> Value {
     let (cs, ss) = sides(c);
     let (client, server) = (&c.sides[cs], &c.sides[ss]);
-    let mut start = String::new();
-    write_seconds(&mut start, c.start_nanos, 9);
-    let mut duration = String::new();
-    write_seconds(&mut duration, c.end_nanos - c.start_nanos, 9);
+    let (start, duration) = start_and_duration(c);
     json!({
         "stream": c.stream,
         "client": endpoint_text(c, cs),
@@ -163,10 +169,7 @@ pub fn csv(out: &mut String, convs: &[Conversation]) {
     for c in convs {
         let (cs, ss) = sides(c);
         let (client, server) = (&c.sides[cs], &c.sides[ss]);
-        let mut start = String::new();
-        write_seconds(&mut start, c.start_nanos, 9);
-        let mut duration = String::new();
-        write_seconds(&mut duration, c.end_nanos - c.start_nanos, 9);
+        let (start, duration) = start_and_duration(c);
         let _ = writeln!(
             out,
             "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
