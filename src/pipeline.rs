@@ -24,6 +24,15 @@ impl Analyzer {
         Self::default()
     }
 
+    /// An analyser without TCP sequence analysis, for jobs that only count
+    /// (conversations): the flags would be computed and thrown away.
+    pub fn without_tcp_analysis() -> Self {
+        Analyzer {
+            tcp: TcpTracker::without_analysis(),
+            ..Self::default()
+        }
+    }
+
     /// Frames processed so far.
     pub fn frames(&self) -> u64 {
         self.number

@@ -29,7 +29,7 @@ enum ConvFormat {
 
 pub fn run(args: ConvArgs) -> Result<ExitCode> {
     let mut reader = CaptureReader::open(&args.file)?;
-    let mut analyzer = Analyzer::new();
+    let mut analyzer = Analyzer::without_tcp_analysis();
     let mut table = ConversationTable::new();
     let outcome = loop {
         match reader.next_frame() {

@@ -163,6 +163,8 @@ pub struct TcpTracker {
     conns: FxHashMap<ConnKey, Conn>,
     next_stream: u32,
     since_sweep: u32,
+    /// Skip the sequence analysis (jobs that only count, like `conv`).
+    skip_analysis: bool,
 }
 
 const SYN: u8 = 0x02;
@@ -173,6 +175,15 @@ const ACK: u8 = 0x10;
 impl TcpTracker {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A tracker that numbers streams and keeps relative numbers but does no
+    /// sequence analysis (no `tcp.analysis.*` flags): for jobs that only count.
+    pub fn without_analysis() -> Self {
+        TcpTracker {
+            skip_analysis: true,
+            ..Self::default()
+        }
     }
 
     /// Number of connections currently held (open, or closed but lingering).
@@ -323,13 +334,17 @@ impl TcpTracker {
             let (a, b) = conn.dirs.split_at_mut(1);
             (&mut b[0], &mut a[0])
         };
-        let mut analysis = analysis::analyze(
-            &mut fwd_dir.seq,
-            &mut rev_dir.seq,
-            &segment,
-            rev_shift,
-            conn.first_rtt,
-        );
+        let mut analysis = if self.skip_analysis {
+            Analysis::default()
+        } else {
+            analysis::analyze(
+                &mut fwd_dir.seq,
+                &mut rev_dir.seq,
+                &segment,
+                rev_shift,
+                conn.first_rtt,
+            )
+        };
         if port_reused {
             analysis.flags |= analysis::flag::REUSED_PORTS;
         }

@@ -17,32 +17,60 @@ const RULE: &str =
 
 /// An endpoint as `addr:port` (IPv6 addresses are not bracketed, as tshark).
 pub fn endpoint_text(c: &Conversation, side: usize) -> String {
+    let mut s = String::with_capacity(24);
+    write_endpoint(&mut s, c, side);
+    s
+}
+
+/// Appends `addr:port` without going through `format!` (a table row has four).
+fn write_endpoint(out: &mut String, c: &Conversation, side: usize) {
     let e = c.endpoint(side);
     if c.v6 {
-        format!("{}:{}", std::net::Ipv6Addr::from(e.addr), e.port)
+        let _ = write!(out, "{}", std::net::Ipv6Addr::from(e.addr));
     } else {
-        format!(
-            "{}.{}.{}.{}:{}",
-            e.addr[0], e.addr[1], e.addr[2], e.addr[3], e.port
-        )
+        crate::model::summary::write_ipv4(out, [e.addr[0], e.addr[1], e.addr[2], e.addr[3]]);
+    }
+    out.push(':');
+    out.push_str(itoa::Buffer::new().format(e.port));
+}
+
+/// Appends `s` padded with spaces to `width` on the left or right.
+fn pad(out: &mut String, s: &str, width: usize, right_align: bool) {
+    let fill = width.saturating_sub(s.len());
+    if right_align {
+        out.extend(std::iter::repeat_n(' ', fill));
+    }
+    out.push_str(s);
+    if !right_align {
+        out.extend(std::iter::repeat_n(' ', fill));
     }
 }
 
 /// Wireshark's `format_size` with SI prefixes: "704 bytes", "11 kB", "25 MB".
 pub fn format_size(size: u64) -> String {
+    let mut s = String::new();
+    write_size(&mut s, size);
+    s
+}
+
+fn write_size(out: &mut String, size: u64) {
     const UNITS: [(u64, &str); 5] = [
-        (1_000_000_000_000_000, "PB"),
-        (1_000_000_000_000, "TB"),
-        (1_000_000_000, "GB"),
-        (1_000_000, "MB"),
-        (1_000, "kB"),
+        (1_000_000_000_000_000, " PB"),
+        (1_000_000_000_000, " TB"),
+        (1_000_000_000, " GB"),
+        (1_000_000, " MB"),
+        (1_000, " kB"),
     ];
+    let mut num = itoa::Buffer::new();
     for (scale, unit) in UNITS {
         if size / scale > 10 {
-            return format!("{} {unit}", size / scale);
+            out.push_str(num.format(size / scale));
+            out.push_str(unit);
+            return;
         }
     }
-    format!("{size} bytes")
+    out.push_str(num.format(size));
+    out.push_str(" bytes");
 }
 
 /// tshark's `-z conv,tcp` block.
@@ -56,25 +84,36 @@ pub fn tshark_table(out: &mut String, convs: &[Conversation], filter: Option<&st
     out.push_str("                                                           | Frames  Bytes | | Frames  Bytes | | Frames  Bytes |      Start     |              |\n");
     let mut order: Vec<&Conversation> = convs.iter().collect();
     order.sort_by_key(|c| std::cmp::Reverse(c.sides[0].frames + c.sides[1].frames));
+    let mut cell = String::with_capacity(32);
+    let mut num = itoa::Buffer::new();
     for c in order {
         let (a, b) = (&c.sides[0], &c.sides[1]);
-        let mut start = String::new();
-        write_seconds(&mut start, c.start_nanos, 9);
+        // "%-26s <-> %-26s  %6u %-9s  %6u %-9s  %6u %-9s  %14s   %12.4f"
+        cell.clear();
+        write_endpoint(&mut cell, c, 0);
+        pad(out, &cell, 26, false);
+        out.push_str(" <-> ");
+        cell.clear();
+        write_endpoint(&mut cell, c, 1);
+        pad(out, &cell, 26, false);
+        for (frames, bytes) in [
+            (b.frames, b.bytes),
+            (a.frames, a.bytes),
+            (a.frames + b.frames, a.bytes + b.bytes),
+        ] {
+            out.push_str("  ");
+            pad(out, num.format(frames), 6, true);
+            out.push(' ');
+            cell.clear();
+            write_size(&mut cell, bytes);
+            pad(out, &cell, 9, false);
+        }
+        out.push_str("  ");
+        cell.clear();
+        write_seconds(&mut cell, c.start_nanos, 9);
+        pad(out, &cell, 14, true);
         let duration = (c.end_nanos - c.start_nanos) as f64 / 1e9;
-        let _ = writeln!(
-            out,
-            "{:<26} <-> {:<26}  {:>6} {:<9}  {:>6} {:<9}  {:>6} {:<9}  {:>14}   {:>12.4}",
-            endpoint_text(c, 0),
-            endpoint_text(c, 1),
-            b.frames,
-            format_size(b.bytes),
-            a.frames,
-            format_size(a.bytes),
-            a.frames + b.frames,
-            format_size(a.bytes + b.bytes),
-            start,
-            duration
-        );
+        let _ = writeln!(out, "   {duration:>12.4}");
     }
     let _ = writeln!(out, "{RULE}");
 }
