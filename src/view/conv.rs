@@ -37,12 +37,13 @@ fn write_endpoint(out: &mut String, c: &Conversation, side: usize) {
 /// Appends `s` padded with spaces to `width` on the left or right.
 fn pad(out: &mut String, s: &str, width: usize, right_align: bool) {
     let fill = width.saturating_sub(s.len());
+    let spaces = &"                          "[..fill.min(26)];
     if right_align {
-        out.extend(std::iter::repeat_n(' ', fill));
+        out.push_str(spaces);
     }
     out.push_str(s);
     if !right_align {
-        out.extend(std::iter::repeat_n(' ', fill));
+        out.push_str(spaces);
     }
 }
 
