@@ -5,6 +5,8 @@
 //! `coffeeshark -r FILE` works like `coffeeshark read FILE`.
 
 mod conv;
+mod fields;
+mod filter;
 mod follow;
 #[cfg(feature = "lab")]
 mod lab;
@@ -36,6 +38,9 @@ pub struct Cli {
     /// tshark style: `coffeeshark -r FILE [options]` is `coffeeshark read FILE [options]`.
     #[command(flatten)]
     read: read::ReadArgs,
+    /// Check a display filter and exit: prints ok or the error (exit 2).
+    #[arg(long = "check-filter", value_name = "EXPR")]
+    check_filter: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -46,6 +51,10 @@ enum Command {
     Conv(conv::ConvArgs),
     /// Print the reassembled payload of one TCP stream (tshark's -z follow,tcp).
     Follow(follow::FollowArgs),
+    /// Display filters: `filter check EXPR` prints ok or the error.
+    Filter(filter::FilterArgs),
+    /// List the fields and protocols filters and -T fields know (tshark -G fields).
+    Fields(fields::FieldsArgs),
     /// Run the lab's coffee pot: an HTCPCP server on TCP 5030.
     #[cfg(feature = "lab")]
     Pot(pot::PotArgs),
@@ -63,10 +72,15 @@ enum Command {
 /// Runs the command line; the exit code follows tshark (2 for a bad file).
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(expr) = &cli.check_filter {
+        return filter::check(expr);
+    }
     let result = match cli.command {
         Some(Command::Read(args)) => read::run(args),
         Some(Command::Conv(args)) => conv::run(args),
         Some(Command::Follow(args)) => follow::run(args),
+        Some(Command::Filter(args)) => filter::run(args),
+        Some(Command::Fields(args)) => fields::run(args),
         #[cfg(feature = "lab")]
         Some(Command::Pot(args)) => pot::run(args),
         #[cfg(feature = "lab")]

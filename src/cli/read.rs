@@ -1,10 +1,13 @@
-//! `coffeeshark read`: the packet list (default), details (`-V`), hex (`-x`)
-//! and JSON (`-T json|jsonl`) of a capture file, streamed.
+//! `coffeeshark read`: the packet list (default), details (`-V`), hex (`-x`),
+//! JSON (`-T json|jsonl`) and field values (`-T fields -e ...`) of a capture
+//! file, streamed, optionally restricted by a display filter (`-Y`).
 
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
+use coffeeshark::filter::format::FieldsFormat;
+use coffeeshark::filter::values::PacketFields;
+use coffeeshark::filter::Filter;
 use coffeeshark::model::summary::{self, Columns};
-use coffeeshark::model::tree;
 use coffeeshark::pipeline::Analyzer;
 use coffeeshark::source::CaptureReader;
 use coffeeshark::view;
@@ -20,12 +23,23 @@ pub struct ReadArgs {
     /// Capture file to read (tshark's -r).
     #[arg(short = 'r', value_name = "FILE")]
     read_file: Option<PathBuf>,
-    /// Stop after this many packets.
+    /// Stop after reading this many packets (before -Y, as in tshark).
     #[arg(short = 'c', value_name = "N")]
     count: Option<u64>,
-    /// Output format: text (packet list), json (one array) or jsonl (one object per line).
+    /// Output format: text (packet list), json (one array), jsonl (one object
+    /// per line) or fields (the values of the -e fields, one line per packet).
     #[arg(short = 'T', value_name = "FORMAT", value_enum, default_value = "text")]
     format: OutputFormat,
+    /// Display filter (Wireshark syntax): only matching packets are shown.
+    #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
+    display_filter: Option<String>,
+    /// A field to print with -T fields (repeat for several).
+    #[arg(short = 'e', value_name = "FIELD")]
+    fields: Vec<String>,
+    /// -T fields options: separator=/t|/s|C, aggregator=,|/s|C, header=y|n,
+    /// quote=d|s|n, occurrence=f|l|a.
+    #[arg(short = 'E', value_name = "OPTION=VALUE")]
+    fields_options: Vec<String>,
     /// Print packet details, one block per layer.
     #[arg(short = 'V')]
     verbose: bool,
@@ -43,6 +57,7 @@ enum OutputFormat {
     Text,
     Json,
     Jsonl,
+    Fields,
 }
 
 impl ReadArgs {
@@ -60,6 +75,42 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
         (Some(_), Some(_)) => bail!("give the capture file once, either as FILE or with -r"),
         (None, None) => bail!("no capture file given (coffeeshark read FILE)"),
     };
+    // A bad filter or field list stops here, before the file is opened.
+    let filter = match &args.display_filter {
+        Some(expr) => match Filter::compile(expr) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                eprintln!("coffeeshark: {}", e.render(expr));
+                return Ok(ExitCode::from(2));
+            }
+        },
+        None => None,
+    };
+    let fields_format = if args.format == OutputFormat::Fields {
+        if args.fields.is_empty() {
+            eprintln!("coffeeshark: \"-T fields\" was specified, but no fields were specified with \"-e\".");
+            return Ok(ExitCode::from(2));
+        }
+        let mut ff = match FieldsFormat::new(&args.fields) {
+            Ok(ff) => ff,
+            Err(bad) => {
+                eprintln!("coffeeshark: Some fields aren't valid:");
+                for b in bad {
+                    eprintln!("\t{b}");
+                }
+                return Ok(ExitCode::from(2));
+            }
+        };
+        for o in &args.fields_options {
+            if let Err(e) = ff.set_option(o) {
+                eprintln!("coffeeshark: {e}");
+                return Ok(ExitCode::from(2));
+            }
+        }
+        Some(ff)
+    } else {
+        None
+    };
     let mut reader = CaptureReader::open(&path)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -68,12 +119,16 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
     let mut scratch = String::new();
     let mut analyzer = Analyzer::new();
     let mut written = 0u64;
-    let json = args.format != OutputFormat::Text;
+    let json = matches!(args.format, OutputFormat::Json | OutputFormat::Jsonl);
     if args.format == OutputFormat::Json {
         buf.push('[');
     }
+    if let Some(ff) = fields_format.as_ref().filter(|ff| ff.header) {
+        ff.write_header(&mut buf);
+    }
     let outcome = loop {
-        if args.count.is_some_and(|c| written >= c) {
+        // -c counts packets read, filtered or not, as tshark's does.
+        if args.count.is_some_and(|c| analyzer.frames() >= c) {
             break Ok(());
         }
         let raw = match reader.next_frame() {
@@ -82,10 +137,19 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
             Err(e) => break Err(e),
         };
         let pkt = analyzer.process(&raw);
+        // The packet's fields: computed on demand, the tree built at most once.
+        let pf = PacketFields::new(&pkt);
+        if let Some(f) = &filter {
+            if !f.matches_fields(&pf) {
+                continue;
+            }
+        }
         written += 1;
-        if json {
-            let t = tree::build(&pkt);
-            let obj = view::json::packet_object(&pkt.frame, &t);
+        if let Some(ff) = &fields_format {
+            ff.write_row(&mut buf, &pf);
+        } else if json {
+            let t = pf.tree();
+            let obj = view::json::packet_object(&pkt.frame, t);
             if args.format == OutputFormat::Json {
                 buf.push_str(if written == 1 { "\n" } else { ",\n" });
                 let pretty = serde_json::to_string_pretty(&obj)?;
@@ -110,8 +174,7 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
                 }
             }
             if args.verbose {
-                let t = tree::build(&pkt);
-                view::details::write(&mut buf, &t);
+                view::details::write(&mut buf, pf.tree());
                 buf.push('\n');
             }
             if args.hex {

@@ -1,0 +1,202 @@
+//! `-T fields -e FIELD ...`: one line per packet, the values of each field
+//! as tshark 4.0 prints them (ports and codes in decimal, hex fields as
+//! `0x` and the field's width, booleans `1`/`0`, addresses as text, times
+//! with 9 decimals, byte fields as plain hex, labels as the hex of the
+//! bytes they cover, protocols as their summary line), several occurrences
+//! joined with the aggregator (`,`).
+
+use super::fields::{self, Base, FieldId, Ftype};
+use super::values::{FieldRef, PacketFields, Val};
+use crate::link::Mac;
+use crate::source::time::write_seconds;
+use std::fmt::Write;
+
+/// Which occurrences of a field to print (`-E occurrence=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Occurrence {
+    All,
+    First,
+    Last,
+}
+
+/// The `-T fields` layout.
+#[derive(Debug, Clone)]
+pub struct FieldsFormat {
+    pub fields: Vec<FieldRef>,
+    pub separator: String,
+    pub aggregator: String,
+    pub quote: Option<char>,
+    pub occurrence: Occurrence,
+    pub header: bool,
+}
+
+impl FieldsFormat {
+    /// Resolves `-e` names; unknown names are returned as the error,
+    /// tshark's way (`Some fields aren't valid:` then one per line).
+    pub fn new(names: &[String]) -> Result<Self, Vec<String>> {
+        let mut ids = Vec::new();
+        let mut bad = Vec::new();
+        for n in names {
+            match fields::lookup(n) {
+                Some(id) => ids.push(FieldRef::new(id)),
+                None => bad.push(n.clone()),
+            }
+        }
+        if !bad.is_empty() {
+            return Err(bad);
+        }
+        Ok(FieldsFormat {
+            fields: ids,
+            separator: "\t".into(),
+            aggregator: ",".into(),
+            quote: None,
+            occurrence: Occurrence::All,
+            header: false,
+        })
+    }
+
+    /// Applies one `-E key=value` option.
+    pub fn set_option(&mut self, opt: &str) -> Result<(), String> {
+        let (k, v) = opt
+            .split_once('=')
+            .ok_or_else(|| format!("Invalid -E option \"{opt}\""))?;
+        let special = |v: &str| match v {
+            "/t" => "\t".to_string(),
+            "/s" => " ".to_string(),
+            other => other.to_string(),
+        };
+        match k {
+            "separator" => self.separator = special(v),
+            "aggregator" => self.aggregator = special(v),
+            "header" => {
+                self.header = match v {
+                    "y" => true,
+                    "n" => false,
+                    _ => return Err(format!("Invalid -E header value \"{v}\"")),
+                }
+            }
+            "quote" => {
+                self.quote = match v {
+                    "d" => Some('"'),
+                    "s" => Some('\''),
+                    "n" => None,
+                    _ => return Err(format!("Invalid -E quote value \"{v}\"")),
+                }
+            }
+            "occurrence" => {
+                self.occurrence = match v {
+                    "a" => Occurrence::All,
+                    "f" => Occurrence::First,
+                    "l" => Occurrence::Last,
+                    // tshark 4.0 takes no occurrence numbers.
+                    _ => {
+                        return Err(
+                            "\"occurrence\" is not a valid field output option=value pair.".into(),
+                        )
+                    }
+                }
+            }
+            "bom" | "escape" => {}
+            _ => return Err(format!("Invalid -E option \"{opt}\"")),
+        }
+        Ok(())
+    }
+
+    /// Whether any field needs the field tree (no fast extractor, or a
+    /// protocol, whose text is its summary line).
+    pub fn needs_tree(&self) -> bool {
+        self.fields
+            .iter()
+            .any(|f| f.fast.is_none() || fields::def(f.id).ftype == Ftype::Protocol)
+    }
+
+    pub fn write_header(&self, out: &mut String) {
+        for (i, f) in self.fields.iter().enumerate() {
+            if i > 0 {
+                out.push_str(&self.separator);
+            }
+            out.push_str(fields::def(f.id).name);
+        }
+        out.push('\n');
+    }
+
+    /// One packet's line.
+    pub fn write_row(&self, out: &mut String, pf: &PacketFields<'_, '_>) {
+        for (i, f) in self.fields.iter().enumerate() {
+            if i > 0 {
+                out.push_str(&self.separator);
+            }
+            let mut values: Vec<String> = Vec::new();
+            collect(pf, *f, &mut values);
+            let chosen: &[String] = match self.occurrence {
+                Occurrence::All => &values,
+                Occurrence::First => &values[..values.len().min(1)],
+                Occurrence::Last => &values[values.len().saturating_sub(1)..],
+            };
+            if chosen.is_empty() {
+                continue;
+            }
+            if let Some(q) = self.quote {
+                out.push(q);
+            }
+            for (j, v) in chosen.iter().enumerate() {
+                if j > 0 {
+                    out.push_str(&self.aggregator);
+                }
+                out.push_str(v);
+            }
+            if let Some(q) = self.quote {
+                out.push(q);
+            }
+        }
+        out.push('\n');
+    }
+}
+
+/// The printed values of one field in a packet.
+fn collect(pf: &PacketFields<'_, '_>, f: FieldRef, out: &mut Vec<String>) {
+    let def = fields::def(f.id);
+    if def.ftype == Ftype::Protocol {
+        for l in pf.tree().layers.iter().filter(|l| l.proto == def.name) {
+            out.push(l.label.clone());
+        }
+        return;
+    }
+    pf.each(f, &mut |v| {
+        let mut s = String::new();
+        write_value(&mut s, f.id, &v);
+        out.push(s);
+        false
+    });
+}
+
+/// Writes one value of field `id` as tshark's `-T fields` does.
+pub fn write_value(out: &mut String, id: FieldId, v: &Val<'_>) {
+    let def = fields::def(id);
+    match (*v, def.ftype) {
+        (Val::Int(i), _) => match def.base {
+            Base::Hex(w) => {
+                let _ = write!(out, "0x{:0width$x}", i, width = w as usize);
+            }
+            Base::Dec => {
+                let _ = write!(out, "{i}");
+            }
+        },
+        (Val::Time(n), _) => write_seconds(out, n, 9),
+        (Val::V4(a), _) => {
+            let _ = write!(out, "{}", std::net::Ipv4Addr::from(a));
+        }
+        (Val::V6(a), _) => {
+            let _ = write!(out, "{}", std::net::Ipv6Addr::from(a));
+        }
+        (Val::Bytes(b), Ftype::Ether) => {
+            let _ = write!(out, "{}", Mac(b));
+        }
+        (Val::Bytes(b), Ftype::String) => out.push_str(&String::from_utf8_lossy(b)),
+        (Val::Bytes(b), _) => {
+            for x in b {
+                let _ = write!(out, "{x:02x}");
+            }
+        }
+    }
+}

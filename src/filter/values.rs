@@ -1,0 +1,500 @@
+//! Field values of one packet, for filters and `-T fields`.
+//!
+//! [`PacketFields`] answers "the values of field X in this packet" in two
+//! ways: the common frame/link/IP/TCP/UDP/ICMP fields are computed straight
+//! from the [`Packet`] (no allocation, no field tree: the fast path), and
+//! every other field is found in the field tree, built at most once per
+//! packet and only when such a field is asked for. A test checks that both
+//! ways give the same values for every fast field.
+
+use super::fields::{self, FieldId, Ftype};
+use crate::link::LinkHeader;
+use crate::model::tree::{self, Field, Tree, Value};
+use crate::model::Packet;
+use etherparse::{LaxNetSlice, TransportSlice};
+use std::cell::OnceCell;
+
+/// A value as filters compare it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Val<'a> {
+    /// Integers, booleans (0/1) and frame numbers.
+    Int(i128),
+    /// Times, in nanoseconds.
+    Time(i128),
+    V4(u32),
+    V6(u128),
+    /// Byte strings, character strings, MAC addresses, protocol bytes,
+    /// and the bytes a label covers.
+    Bytes(&'a [u8]),
+}
+
+/// Fields computed without the field tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fast {
+    Frame,
+    FrameNumber,
+    FrameLen,
+    FrameCapLen,
+    FrameTimeRelative,
+    FrameTimeDelta,
+    FrameTimeEpoch,
+    FrameInterfaceId,
+    Eth,
+    EthSrc,
+    EthDst,
+    EthAddr,
+    EthType,
+    /// 802.1Q tags: a protocol in Wireshark, a part of `eth` in our tree.
+    Vlan,
+    Ip,
+    IpSrc,
+    IpDst,
+    IpAddr,
+    IpProto,
+    IpTtl,
+    IpLen,
+    IpId,
+    IpVersion,
+    IpHdrLen,
+    Ipv6,
+    Ipv6Src,
+    Ipv6Dst,
+    Ipv6Addr,
+    Ipv6Nxt,
+    Ipv6Hlim,
+    Ipv6Plen,
+    Tcp,
+    TcpSrcport,
+    TcpDstport,
+    TcpPort,
+    TcpStream,
+    TcpLen,
+    TcpSeq,
+    TcpSeqRaw,
+    TcpAck,
+    TcpAckRaw,
+    TcpNxtseq,
+    TcpHdrLen,
+    TcpFlags,
+    /// One flag bit (mask).
+    TcpFlag(u16),
+    TcpWindowSizeValue,
+    TcpWindowSize,
+    TcpChecksum,
+    TcpUrgentPointer,
+    TcpCompleteness,
+    TcpTimeRelative,
+    TcpTimeDelta,
+    TcpPayload,
+    Udp,
+    UdpSrcport,
+    UdpDstport,
+    UdpPort,
+    UdpLength,
+    UdpChecksum,
+    Icmp,
+    IcmpType,
+    IcmpCode,
+    Icmpv6,
+    Icmpv6Type,
+    Icmpv6Code,
+}
+
+/// The fast extractor of a field, if it has one.
+pub fn fast_kind(name: &str) -> Option<Fast> {
+    use Fast::*;
+    Some(match name {
+        "frame" => Frame,
+        "frame.number" => FrameNumber,
+        "frame.len" => FrameLen,
+        "frame.cap_len" => FrameCapLen,
+        "frame.time_relative" => FrameTimeRelative,
+        "frame.time_delta" => FrameTimeDelta,
+        "frame.time_epoch" => FrameTimeEpoch,
+        "frame.interface_id" => FrameInterfaceId,
+        "eth" => Eth,
+        "eth.src" => EthSrc,
+        "eth.dst" => EthDst,
+        "eth.addr" => EthAddr,
+        "eth.type" => EthType,
+        "vlan" => Vlan,
+        "ip" => Ip,
+        "ip.src" => IpSrc,
+        "ip.dst" => IpDst,
+        "ip.addr" => IpAddr,
+        "ip.proto" => IpProto,
+        "ip.ttl" => IpTtl,
+        "ip.len" => IpLen,
+        "ip.id" => IpId,
+        "ip.version" => IpVersion,
+        "ip.hdr_len" => IpHdrLen,
+        "ipv6" => Ipv6,
+        "ipv6.src" => Ipv6Src,
+        "ipv6.dst" => Ipv6Dst,
+        "ipv6.addr" => Ipv6Addr,
+        "ipv6.nxt" => Ipv6Nxt,
+        "ipv6.hlim" => Ipv6Hlim,
+        "ipv6.plen" => Ipv6Plen,
+        "tcp" => Tcp,
+        "tcp.srcport" => TcpSrcport,
+        "tcp.dstport" => TcpDstport,
+        "tcp.port" => TcpPort,
+        "tcp.stream" => TcpStream,
+        "tcp.len" => TcpLen,
+        "tcp.seq" => TcpSeq,
+        "tcp.seq_raw" => TcpSeqRaw,
+        "tcp.ack" => TcpAck,
+        "tcp.ack_raw" => TcpAckRaw,
+        "tcp.nxtseq" => TcpNxtseq,
+        "tcp.hdr_len" => TcpHdrLen,
+        "tcp.flags" => TcpFlags,
+        "tcp.flags.ae" => TcpFlag(0x100),
+        "tcp.flags.cwr" => TcpFlag(0x80),
+        "tcp.flags.ece" => TcpFlag(0x40),
+        "tcp.flags.urg" => TcpFlag(0x20),
+        "tcp.flags.ack" => TcpFlag(0x10),
+        "tcp.flags.push" => TcpFlag(0x08),
+        "tcp.flags.reset" => TcpFlag(0x04),
+        "tcp.flags.syn" => TcpFlag(0x02),
+        "tcp.flags.fin" => TcpFlag(0x01),
+        "tcp.window_size_value" => TcpWindowSizeValue,
+        "tcp.window_size" => TcpWindowSize,
+        "tcp.checksum" => TcpChecksum,
+        "tcp.urgent_pointer" => TcpUrgentPointer,
+        "tcp.completeness" => TcpCompleteness,
+        "tcp.time_relative" => TcpTimeRelative,
+        "tcp.time_delta" => TcpTimeDelta,
+        "tcp.payload" => TcpPayload,
+        "udp" => Udp,
+        "udp.srcport" => UdpSrcport,
+        "udp.dstport" => UdpDstport,
+        "udp.port" => UdpPort,
+        "udp.length" => UdpLength,
+        "udp.checksum" => UdpChecksum,
+        "icmp" => Icmp,
+        "icmp.type" => IcmpType,
+        "icmp.code" => IcmpCode,
+        "icmpv6" => Icmpv6,
+        "icmpv6.type" => Icmpv6Type,
+        "icmpv6.code" => Icmpv6Code,
+        _ => return None,
+    })
+}
+
+/// A field as the compiled filter and `-T fields` refer to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldRef {
+    pub id: FieldId,
+    pub fast: Option<Fast>,
+}
+
+impl FieldRef {
+    pub fn new(id: FieldId) -> Self {
+        FieldRef {
+            id,
+            fast: fast_kind(fields::def(id).name),
+        }
+    }
+
+    /// Same field, always through the field tree (for tests).
+    pub fn tree_only(id: FieldId) -> Self {
+        FieldRef { id, fast: None }
+    }
+}
+
+/// One packet's fields. Cheap to create; the field tree is built on first
+/// need only.
+pub struct PacketFields<'p, 'a> {
+    pkt: &'p Packet<'a>,
+    tree: OnceCell<Tree>,
+}
+
+impl<'p, 'a> PacketFields<'p, 'a> {
+    pub fn new(pkt: &'p Packet<'a>) -> Self {
+        PacketFields {
+            pkt,
+            tree: OnceCell::new(),
+        }
+    }
+
+    pub fn packet(&self) -> &'p Packet<'a> {
+        self.pkt
+    }
+
+    /// The field tree, built once.
+    pub fn tree(&self) -> &Tree {
+        self.tree.get_or_init(|| tree::build(self.pkt))
+    }
+
+    /// True when the field (or protocol) is present.
+    pub fn exists(&self, f: FieldRef) -> bool {
+        self.each(f, &mut |_| true)
+    }
+
+    /// Calls `visit` with each value of the field, in tree order, until it
+    /// returns true; returns whether it did.
+    pub fn each(&self, f: FieldRef, visit: &mut dyn FnMut(Val<'_>) -> bool) -> bool {
+        match f.fast {
+            Some(k) => self.each_fast(k, visit),
+            None => self.each_tree(f.id, visit),
+        }
+    }
+
+    fn each_tree(&self, id: FieldId, visit: &mut dyn FnMut(Val<'_>) -> bool) -> bool {
+        let def = fields::def(id);
+        if !def.alias_of.is_empty() {
+            return def
+                .alias_of
+                .iter()
+                .any(|name| fields::lookup(name).is_some_and(|a| self.each_tree(a, &mut *visit)));
+        }
+        let tree = self.tree();
+        let data = self.pkt.decoded.data;
+        if def.ftype == Ftype::Protocol {
+            return tree
+                .layers
+                .iter()
+                .filter(|l| l.proto == def.name)
+                .any(|l| visit(Val::Bytes(span(data, l.start, l.len))));
+        }
+        fn rec(
+            fields: &[Field],
+            name: &str,
+            ftype: Ftype,
+            data: &[u8],
+            visit: &mut dyn FnMut(Val<'_>) -> bool,
+        ) -> bool {
+            for f in fields {
+                if f.name == name {
+                    if let Some(v) = tree_val(f, ftype, data) {
+                        if visit(v) {
+                            return true;
+                        }
+                    }
+                }
+                if !f.children.is_empty() && rec(&f.children, name, ftype, data, visit) {
+                    return true;
+                }
+            }
+            false
+        }
+        tree.layers
+            .iter()
+            .any(|l| rec(&l.fields, def.name, def.ftype, data, visit))
+    }
+
+    fn each_fast(&self, k: Fast, visit: &mut dyn FnMut(Val<'_>) -> bool) -> bool {
+        use Fast::*;
+        let pkt = self.pkt;
+        let d = &pkt.decoded;
+        let fr = &pkt.frame;
+        let int = |v: u64| Val::Int(v as i128);
+        match k {
+            Frame => visit(Val::Bytes(d.data)),
+            FrameNumber => visit(int(fr.number)),
+            FrameLen => visit(int(fr.orig_len as u64)),
+            FrameCapLen => visit(int(fr.cap_len as u64)),
+            FrameTimeRelative => visit(Val::Time(fr.rel_nanos)),
+            FrameTimeDelta => visit(Val::Time(fr.delta_nanos)),
+            FrameTimeEpoch => visit(Val::Time(
+                fr.ts.secs as i128 * 1_000_000_000 + fr.ts.nanos as i128,
+            )),
+            FrameInterfaceId => visit(int(fr.interface_id as u64)),
+            Eth | EthSrc | EthDst | EthAddr | EthType => {
+                let LinkHeader::Ethernet { ethertype, .. } = d.link.header else {
+                    return false;
+                };
+                let (dst, src) = (span(d.data, 0, 6), span(d.data, 6, 6));
+                match k {
+                    Eth => visit(Val::Bytes(span(d.data, 0, d.link.header_len))),
+                    EthSrc => visit(Val::Bytes(src)),
+                    EthDst => visit(Val::Bytes(dst)),
+                    EthAddr => visit(Val::Bytes(dst)) || visit(Val::Bytes(src)),
+                    _ => visit(int(ethertype as u64)),
+                }
+            }
+            Vlan => {
+                let LinkHeader::Ethernet { vlans, .. } = d.link.header else {
+                    return false;
+                };
+                let tags = vlans.iter().flatten().count();
+                tags > 0 && visit(Val::Bytes(span(d.data, 14, 4 * tags)))
+            }
+            Ip | IpSrc | IpDst | IpAddr | IpProto | IpTtl | IpLen | IpId | IpVersion | IpHdrLen => {
+                let Some(LaxNetSlice::Ipv4(v4)) = &d.net else {
+                    return false;
+                };
+                let h = v4.header();
+                let src = u32::from_be_bytes(h.source());
+                let dst = u32::from_be_bytes(h.destination());
+                match k {
+                    Ip => {
+                        let start = d.offset_of(h.slice());
+                        let len = h.slice().len() + v4.payload().payload.len();
+                        visit(Val::Bytes(span(d.data, start, len)))
+                    }
+                    IpSrc => visit(Val::V4(src)),
+                    IpDst => visit(Val::V4(dst)),
+                    IpAddr => visit(Val::V4(src)) || visit(Val::V4(dst)),
+                    IpProto => visit(int(h.protocol().0 as u64)),
+                    IpTtl => visit(int(h.ttl() as u64)),
+                    IpLen => visit(int(h.total_len() as u64)),
+                    IpId => visit(int(h.identification() as u64)),
+                    IpVersion => visit(int(4)),
+                    _ => visit(int(h.ihl() as u64 * 4)),
+                }
+            }
+            Ipv6 | Ipv6Src | Ipv6Dst | Ipv6Addr | Ipv6Nxt | Ipv6Hlim | Ipv6Plen => {
+                let Some(LaxNetSlice::Ipv6(v6)) = &d.net else {
+                    return false;
+                };
+                let h = v6.header();
+                let src = u128::from_be_bytes(h.source());
+                let dst = u128::from_be_bytes(h.destination());
+                match k {
+                    Ipv6 => {
+                        let start = d.offset_of(h.slice());
+                        let len = 40 + h.payload_length() as usize;
+                        visit(Val::Bytes(span(d.data, start, len)))
+                    }
+                    Ipv6Src => visit(Val::V6(src)),
+                    Ipv6Dst => visit(Val::V6(dst)),
+                    Ipv6Addr => visit(Val::V6(src)) || visit(Val::V6(dst)),
+                    Ipv6Nxt => visit(int(h.next_header().0 as u64)),
+                    Ipv6Hlim => visit(int(h.hop_limit() as u64)),
+                    _ => visit(int(h.payload_length() as u64)),
+                }
+            }
+            Tcp | TcpSrcport | TcpDstport | TcpPort | TcpStream | TcpLen | TcpSeq | TcpSeqRaw
+            | TcpAck | TcpAckRaw | TcpNxtseq | TcpHdrLen | TcpFlags | TcpFlag(_)
+            | TcpWindowSizeValue | TcpWindowSize | TcpChecksum | TcpUrgentPointer
+            | TcpCompleteness | TcpTimeRelative | TcpTimeDelta | TcpPayload => {
+                let Some(TransportSlice::Tcp(tcp)) = &d.transport else {
+                    return false;
+                };
+                let meta = pkt.tcp;
+                let m = |f: fn(&crate::flow::TcpMeta) -> u64| meta.as_ref().map_or(0, f);
+                match k {
+                    Tcp => {
+                        let start = d.offset_of(tcp.header_slice());
+                        let len = tcp.header_len() + tcp.payload().len();
+                        visit(Val::Bytes(span(d.data, start, len)))
+                    }
+                    TcpSrcport => visit(int(tcp.source_port() as u64)),
+                    TcpDstport => visit(int(tcp.destination_port() as u64)),
+                    TcpPort => {
+                        visit(int(tcp.source_port() as u64))
+                            || visit(int(tcp.destination_port() as u64))
+                    }
+                    TcpStream => visit(int(m(|m| m.stream as u64))),
+                    TcpLen => visit(int(tcp.payload().len() as u64)),
+                    TcpSeq => visit(int(m(|m| m.rel_seq as u64))),
+                    TcpSeqRaw => visit(int(tcp.sequence_number() as u64)),
+                    TcpAck => visit(int(meta
+                        .and_then(|m| m.rel_ack)
+                        .unwrap_or(tcp.acknowledgment_number())
+                        as u64)),
+                    TcpAckRaw => visit(int(tcp.acknowledgment_number() as u64)),
+                    TcpNxtseq => visit(int(m(|m| m.next_seq as u64))),
+                    TcpHdrLen => visit(int(tcp.header_len() as u64)),
+                    TcpFlags => visit(int(crate::flow::tcp_flags_u16(tcp) as u64)),
+                    TcpFlag(mask) => {
+                        visit(int((crate::flow::tcp_flags_u16(tcp) & mask != 0) as u64))
+                    }
+                    TcpWindowSizeValue => visit(int(tcp.window_size() as u64)),
+                    TcpWindowSize => visit(int(
+                        meta.map_or(tcp.window_size() as u32, |m| m.window) as u64,
+                    )),
+                    TcpChecksum => visit(int(tcp.checksum() as u64)),
+                    TcpUrgentPointer => visit(int(tcp.urgent_pointer() as u64)),
+                    TcpCompleteness => visit(int(m(|m| m.completeness as u64))),
+                    TcpTimeRelative => visit(Val::Time(meta.map_or(0, |m| m.time_relative))),
+                    TcpTimeDelta => visit(Val::Time(meta.map_or(0, |m| m.time_delta))),
+                    _ => !tcp.payload().is_empty() && visit(Val::Bytes(tcp.payload())),
+                }
+            }
+            Udp | UdpSrcport | UdpDstport | UdpPort | UdpLength | UdpChecksum => {
+                let Some(TransportSlice::Udp(udp)) = &d.transport else {
+                    return false;
+                };
+                match k {
+                    Udp => visit(Val::Bytes(udp.slice())),
+                    UdpSrcport => visit(int(udp.source_port() as u64)),
+                    UdpDstport => visit(int(udp.destination_port() as u64)),
+                    UdpPort => {
+                        visit(int(udp.source_port() as u64))
+                            || visit(int(udp.destination_port() as u64))
+                    }
+                    UdpLength => visit(int(udp.length() as u64)),
+                    _ => visit(int(udp.checksum() as u64)),
+                }
+            }
+            Icmp | IcmpType | IcmpCode => {
+                let Some(TransportSlice::Icmpv4(icmp)) = &d.transport else {
+                    return false;
+                };
+                match k {
+                    Icmp => visit(Val::Bytes(icmp.slice())),
+                    IcmpType => visit(int(icmp.type_u8() as u64)),
+                    _ => visit(int(icmp.code_u8() as u64)),
+                }
+            }
+            Icmpv6 | Icmpv6Type | Icmpv6Code => {
+                let Some(TransportSlice::Icmpv6(icmp)) = &d.transport else {
+                    return false;
+                };
+                match k {
+                    Icmpv6 => visit(Val::Bytes(icmp.slice())),
+                    Icmpv6Type => visit(int(icmp.type_u8() as u64)),
+                    _ => visit(int(icmp.code_u8() as u64)),
+                }
+            }
+        }
+    }
+}
+
+/// `data[start..start + len]`, clamped.
+fn span(data: &[u8], start: usize, len: usize) -> &[u8] {
+    let s = start.min(data.len());
+    &data[s..start.saturating_add(len).min(data.len())]
+}
+
+/// A tree value as a filter value.
+fn tree_val<'t>(f: &'t Field, ftype: Ftype, data: &'t [u8]) -> Option<Val<'t>> {
+    Some(match &f.value {
+        Value::None => Val::Bytes(span(data, f.start, f.len)),
+        Value::UInt(v) | Value::Hex(v, _) => Val::Int(*v as i128),
+        Value::Bool(b) => Val::Int(*b as i128),
+        Value::Str(s) if ftype == Ftype::RelTime => Val::Time(parse_seconds(s)?),
+        Value::Str(s) => Val::Bytes(s.as_bytes()),
+        Value::Ipv4(a) => Val::V4(u32::from(*a)),
+        Value::Ipv6(a) => Val::V6(u128::from(*a)),
+        Value::Mac(m) => Val::Bytes(m),
+        Value::Seconds(n, _) => Val::Time(*n),
+        Value::Bytes(b) => Val::Bytes(b),
+    })
+}
+
+/// `"12.5"`, `"-0.000001"` as nanoseconds.
+pub fn parse_seconds(s: &str) -> Option<i128> {
+    let (neg, s) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    if (int.is_empty() && frac.is_empty())
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || frac.len() > 9
+        || int.len() > 20
+    {
+        return None;
+    }
+    let secs: i128 = if int.is_empty() { 0 } else { int.parse().ok()? };
+    let mut nanos: i128 = 0;
+    for i in 0..9 {
+        nanos = nanos * 10 + frac.as_bytes().get(i).map_or(0, |b| (b - b'0') as i128);
+    }
+    let v = secs * 1_000_000_000 + nanos;
+    Some(if neg { -v } else { v })
+}
