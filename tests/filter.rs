@@ -13,7 +13,8 @@
 //! - `xor`/`^^`, `true`/`false`, `any_ne`: Wireshark 4.2 syntax, not in 4.0;
 //! - sets without commas (`{5030 5031}`): tshark 4.0.17 matches nothing
 //!   with them (a bug; 4.0's own manual shows that syntax);
-//! each of those is checked against an equivalent filter tshark does run.
+//!
+//! Each of those is checked against an equivalent filter tshark does run.
 
 mod support;
 
