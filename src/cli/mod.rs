@@ -4,6 +4,8 @@
 //! tshark's option letters keep their meaning (`-r -c -T -V -x -P`), and
 //! `coffeeshark -r FILE` works like `coffeeshark read FILE`.
 
+#[cfg(feature = "live")]
+mod capture;
 mod conv;
 mod fields;
 mod filter;
@@ -55,6 +57,9 @@ enum Command {
     Filter(filter::FilterArgs),
     /// List the fields and protocols filters and -T fields know (tshark -G fields).
     Fields(fields::FieldsArgs),
+    /// Capture live with libpcap: print packets as they arrive, write pcapng (-w), list interfaces (-D).
+    #[cfg(feature = "live")]
+    Capture(capture::CaptureArgs),
     /// Run the lab's coffee pot: an HTCPCP server on TCP 5030.
     #[cfg(feature = "lab")]
     Pot(pot::PotArgs),
@@ -81,6 +86,8 @@ pub fn run() -> ExitCode {
         Some(Command::Follow(args)) => follow::run(args),
         Some(Command::Filter(args)) => filter::run(args),
         Some(Command::Fields(args)) => fields::run(args),
+        #[cfg(feature = "live")]
+        Some(Command::Capture(args)) => capture::run(args),
         #[cfg(feature = "lab")]
         Some(Command::Pot(args)) => pot::run(args),
         #[cfg(feature = "lab")]

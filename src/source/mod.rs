@@ -16,6 +16,8 @@
 //! pcap-file on the big benchmark capture, see `benches/read.rs`.
 
 mod error;
+#[cfg(feature = "live")]
+pub mod live;
 pub mod time;
 
 pub use error::SourceError;
