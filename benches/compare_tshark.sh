@@ -144,7 +144,8 @@ for F in "${FILTER_LIST[@]}"; do
     else
         SAME="tshark ran: $TF"
     fi
-    FILTER_ROWS+=("$(printf '%s|%s|%s|%s|%s|%s' "$F" "$FCS_SECS" "$FCS_RSS" "$FTS_SECS" "$FTS_RSS" "$SAME")")
+    # Fields joined with the unit separator: filters contain '|' and ';'.
+    FILTER_ROWS+=("$(printf '%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s' "$F" "$FCS_SECS" "$FCS_RSS" "$FTS_SECS" "$FTS_RSS" "$SAME")")
 done
 
 echo "== peak RSS of coffeeshark on $BIG_PACKETS packets" >&2
@@ -175,7 +176,7 @@ awk -v t="$CONV_TS_SECS" -v c="$CONV_CS_SECS" 'BEGIN { printf "ratio: %.1fx\n", 
 echo
 echo "display filters (read -Y vs tshark -r -Y):"
 for R in "${FILTER_ROWS[@]}"; do
-    IFS='|' read -r F A AR B BR SAME <<<"$R"
+    IFS=$'\x1f' read -r F A AR B BR SAME <<<"$R"
     echo "  -Y '$F' ($SAME)"
     printf '%-12s %9s %14s %10s %15s\n' tool seconds packets/s MB/s "peak RSS MiB"
     row "cs -Y" "$A" "$AR"

@@ -95,6 +95,11 @@ fn every_tree_field_is_registered_with_its_type() {
             }
             for l in &pf.tree().layers {
                 assert!(fields::lookup(l.proto).is_some(), "protocol {}", l.proto);
+                assert!(
+                    coffeeshark::filter::values::TREE_PROTOCOLS.contains(&l.proto),
+                    "layer {} missing from TREE_PROTOCOLS",
+                    l.proto
+                );
                 rec(&l.fields, &mut seen);
             }
         });

@@ -242,6 +242,15 @@ impl<'p, 'a> PacketFields<'p, 'a> {
 
     fn each_tree(&self, id: FieldId, visit: &mut dyn FnMut(Val<'_>) -> bool) -> bool {
         let def = fields::def(id);
+        // A protocol the tree never produces (HTTP, HTCPCP, TLS until their
+        // dissectors land) has no fields: no need to build the tree.
+        let proto = match def.ftype {
+            Ftype::Protocol => def.name,
+            _ => def.parent(),
+        };
+        if !TREE_PROTOCOLS.contains(&proto) {
+            return false;
+        }
         if !def.alias_of.is_empty() {
             return def
                 .alias_of
@@ -452,6 +461,28 @@ impl<'p, 'a> PacketFields<'p, 'a> {
         }
     }
 }
+
+/// The protocols (layer names) `tree::build` can produce. Fields of other
+/// registered protocols are known to filters but absent from every packet,
+/// without building the tree. A dissector that adds a layer to the tree adds
+/// its name here (`tests/filter_fields.rs` checks every layer it meets).
+pub const TREE_PROTOCOLS: &[&str] = &[
+    "frame",
+    "eth",
+    "vlan",
+    "null",
+    "sll",
+    "raw",
+    "ip",
+    "ipv6",
+    "tcp",
+    "udp",
+    "icmp",
+    "icmpv6",
+    "data",
+    "unknown",
+    "_ws.malformed",
+];
 
 /// `data[start..start + len]`, clamped.
 fn span(data: &[u8], start: usize, len: usize) -> &[u8] {
