@@ -100,8 +100,11 @@ pub struct Conversation {
     /// The first pure ACK from the SYN sender after the SYN/ACK.
     pub handshake_ack: Option<u64>,
     pub completeness: u8,
-    /// Zeek-style history events: (letter, from A), each once per side.
-    history: Vec<(char, bool)>,
+    /// Zeek-style history events, each (letter, side) once, in order: the
+    /// letter's ASCII code with the top bit set when it came from A. Six
+    /// letters times two sides fit; a fixed array keeps rows allocation-free.
+    history: [u8; 12],
+    history_len: u8,
     /// Requests seen on the stream (filled in by application dissectors).
     pub requests: u32,
 }
@@ -219,9 +222,10 @@ impl Conversation {
     /// Zeek's history: upper case for the client (originator), lower for the server.
     pub fn history(&self) -> String {
         let client_is_a = self.client_side() == 0;
-        self.history
+        self.history[..self.history_len as usize]
             .iter()
-            .map(|&(letter, from_a)| {
+            .map(|&code| {
+                let (letter, from_a) = ((code & 0x7f) as char, code & 0x80 != 0);
                 if from_a == client_is_a {
                     letter
                 } else {
@@ -232,8 +236,11 @@ impl Conversation {
     }
 
     fn note(&mut self, letter: char, from_a: bool) {
-        if !self.history.contains(&(letter, from_a)) {
-            self.history.push((letter, from_a));
+        let code = letter as u8 | if from_a { 0x80 } else { 0 };
+        let len = self.history_len as usize;
+        if !self.history[..len].contains(&code) && len < self.history.len() {
+            self.history[len] = code;
+            self.history_len += 1;
         }
     }
 }
@@ -271,7 +278,8 @@ impl ConversationTable {
                 end_nanos: 0,
                 handshake_ack: None,
                 completeness: 0,
-                history: Vec::new(),
+                history: [0; 12],
+                history_len: 0,
                 requests: 0,
             });
             let c = &mut self.convs[idx];
