@@ -3,9 +3,12 @@
 //! and writes pcapng with `-w`; `-D` lists the interfaces as `tshark -D`.
 //!
 //! Stops on `-c N`, `-a duration:S` / `-a packets:N`, SIGINT (Ctrl-C) or
-//! SIGTERM; every way of stopping flushes the file, writes an Interface
-//! Statistics Block and prints `N packets captured, M dropped by kernel` to
-//! stderr. A second SIGINT/SIGTERM ends the process at once.
+//! SIGTERM. On a signal or `-a duration`, the packets the kernel captured
+//! before that moment (timestamps up to it) are still read from its buffer
+//! (for at most [`DRAIN_MAX`]). Every way of stopping then flushes the file,
+//! writes an Interface Statistics Block and prints `N packets captured, M
+//! dropped by kernel` to stderr. A second SIGINT/SIGTERM ends the process at
+//! once.
 //!
 //! Unlike tshark, lines are printed while writing a file (`-q` silences
 //! them): the lab wants to see and keep the same packets.
@@ -64,6 +67,11 @@ pub struct CaptureArgs {
 /// Output is flushed when this much is pending, or after [`FLUSH_EVERY`].
 const FLUSH_AT: usize = 1 << 16;
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
+/// After a stop request (signal, `-a duration`), packets the kernel captured
+/// before it are still read for at most this long.
+const DRAIN_MAX: Duration = Duration::from_secs(1);
+/// ... and until nothing came for this long (a few of libpcap's timeouts).
+const DRAIN_IDLE: Duration = Duration::from_millis(300);
 
 struct Stops {
     count: Option<u64>,
@@ -164,16 +172,31 @@ pub fn run(args: CaptureArgs) -> Result<ExitCode> {
     let mut last_flush = Instant::now();
     let mut failure: Option<anyhow::Error> = None;
 
+    // Set when a signal or `-a duration` asks to stop: the wall-clock time
+    // of the request and how long we may still drain the kernel's buffer.
+    let mut stopping: Option<(Timestamp, Instant)> = None;
+    let mut idle_since: Option<Instant> = None;
     loop {
-        if stop.load(Ordering::Relaxed)
-            || stops.count.is_some_and(|c| captured >= c)
-            || stops.deadline.is_some_and(|d| Instant::now() >= d)
+        if stops.count.is_some_and(|c| captured >= c) {
+            break;
+        }
+        if stopping.is_none()
+            && (stop.load(Ordering::Relaxed) || stops.deadline.is_some_and(|d| Instant::now() >= d))
         {
+            stopping = Some((now(), Instant::now() + DRAIN_MAX));
+            idle_since = None;
+        }
+        if stopping.is_some_and(|(_, until)| Instant::now() >= until) {
             break;
         }
         let mut idle = false;
         match cap.next_packet() {
             Ok(Some(packet)) => {
+                idle_since = None;
+                if stopping.is_some_and(|(at, _)| packet.ts > at) {
+                    // Arrived after the stop: not ours to keep.
+                    break;
+                }
                 captured += 1;
                 if let Some(s) = sink.as_mut() {
                     if let Err(e) = s.write(&packet) {
@@ -189,7 +212,15 @@ pub fn run(args: CaptureArgs) -> Result<ExitCode> {
                     view::list::write_line(&mut buf, &pkt.frame, &cols, &mut scratch);
                 }
             }
-            Ok(None) => idle = true,
+            Ok(None) => {
+                idle = true;
+                let since = *idle_since.get_or_insert_with(Instant::now);
+                // Idle for longer than the kernel's block timeout: everything
+                // captured before the stop has been read.
+                if stopping.is_some() && since.elapsed() >= DRAIN_IDLE {
+                    break;
+                }
+            }
             Err(e) => {
                 failure = Some(e.into());
                 break;
