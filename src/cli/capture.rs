@@ -258,7 +258,7 @@ pub fn run(args: CaptureArgs) -> Result<ExitCode> {
         let file = file.into_inner().map_err(|e| e.into_error())?;
         file.sync_all().context("syncing the capture file")?;
     }
-    eprintln!("{}", summary_line(captured, stats));
+    eprintln!("{}", summary_line(captured, stats, cap.is_loopback()));
     match failure {
         Some(e) => Err(e),
         None => Ok(ExitCode::SUCCESS),
@@ -267,7 +267,7 @@ pub fn run(args: CaptureArgs) -> Result<ExitCode> {
 
 /// `12 packets captured, 0 dropped by kernel` (tshark prints the first half;
 /// the drops come from `pcap_stats`).
-fn summary_line(captured: u64, stats: Option<LiveStats>) -> String {
+fn summary_line(captured: u64, stats: Option<LiveStats>, loopback: bool) -> String {
     let noun = if captured == 1 { "packet" } else { "packets" };
     match stats {
         Some(s) => {
@@ -280,6 +280,11 @@ fn summary_line(captured: u64, stats: Option<LiveStats>) -> String {
                     ", {} dropped by interface",
                     s.dropped_by_interface
                 ));
+            }
+            if loopback && s.dropped_by_kernel > 0 {
+                line.push_str(
+                    " (on loopback the kernel counts each packet twice: sent and received)",
+                );
             }
             line
         }

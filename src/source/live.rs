@@ -163,7 +163,10 @@ fn pcap_message(e: &pcap::Error) -> String {
     }
 }
 
-/// Packet counters from `pcap_stats`, since the capture started.
+/// Packet counters from `pcap_stats`, since the capture started. On Linux
+/// loopback the kernel hands every packet to the capture twice (the sent
+/// and the received copy; libpcap keeps one), so `received` and
+/// `dropped_by_kernel` count about two per packet there.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LiveStats {
     /// Packets the kernel passed to the capture (after the filter).
@@ -187,6 +190,7 @@ pub struct LiveCapture {
     cap: Capture<Active>,
     interface: String,
     description: Option<String>,
+    loopback: bool,
     link_type: u32,
     nanosecond: bool,
     snaplen: u32,
@@ -205,7 +209,7 @@ impl LiveCapture {
     /// Opens and activates the interface, then installs the filter.
     pub fn open(config: &LiveConfig) -> Result<Self, LiveError> {
         let listed = list_interfaces().ok();
-        let (name, description) = resolve(&config.interface, listed.as_deref())?;
+        let (name, description, loopback) = resolve(&config.interface, listed.as_deref())?;
         let inactive = Capture::from_device(name.as_str()).map_err(|e| classify(&name, e))?;
         let mut inactive = inactive
             .promisc(config.promiscuous)
@@ -242,6 +246,7 @@ impl LiveCapture {
             cap,
             interface: name,
             description,
+            loopback,
             link_type,
             nanosecond: precision == 1,
             snaplen: config.snaplen,
@@ -257,6 +262,11 @@ impl LiveCapture {
     /// libpcap's description of the interface, if it has one.
     pub fn description(&self) -> Option<&str> {
         self.description.as_deref()
+    }
+
+    /// Whether libpcap flags the interface as loopback.
+    pub fn is_loopback(&self) -> bool {
+        self.loopback
     }
 
     /// The pcap/pcapng LINKTYPE_ of the packets (1 = Ethernet on Linux `lo`).
@@ -343,18 +353,17 @@ fn wait_readable(fd: std::ffi::c_int, timeout_ms: i32) -> std::io::Result<()> {
 fn resolve(
     wanted: &str,
     listed: Option<&[LiveInterface]>,
-) -> Result<(String, Option<String>), LiveError> {
+) -> Result<(String, Option<String>, bool), LiveError> {
     let Some(listed) = listed else {
         // libpcap could not list: let it try the name itself.
-        return Ok((wanted.to_string(), None));
+        return Ok((wanted.to_string(), None, false));
     };
-    if let Some(i) = listed.iter().find(|i| i.name == wanted) {
-        return Ok((i.name.clone(), i.description.clone()));
-    }
-    if let Ok(n) = wanted.parse::<usize>() {
-        if let Some(i) = n.checked_sub(1).and_then(|k| listed.get(k)) {
-            return Ok((i.name.clone(), i.description.clone()));
-        }
+    let by_number = || {
+        let n = wanted.parse::<usize>().ok()?;
+        n.checked_sub(1).and_then(|k| listed.get(k))
+    };
+    if let Some(i) = listed.iter().find(|i| i.name == wanted).or_else(by_number) {
+        return Ok((i.name.clone(), i.description.clone(), i.loopback));
     }
     Err(LiveError::NoSuchInterface {
         name: wanted.to_string(),
