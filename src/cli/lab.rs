@@ -44,6 +44,12 @@ pub struct LabArgs {
     /// Seconds a brew takes.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = parse_seconds)]
     pub brew_time: f64,
+    /// Also capture the lab's traffic (both ports, on the loopback interface)
+    /// into this pcapng file while the lab runs (needs libpcap and the right
+    /// to capture: root, or cap_net_raw).
+    #[cfg(feature = "live")]
+    #[arg(long, value_name = "FILE.pcapng")]
+    pub capture: Option<PathBuf>,
 }
 
 pub fn run(args: LabArgs) -> Result<ExitCode> {
@@ -58,7 +64,13 @@ pub fn run(args: LabArgs) -> Result<ExitCode> {
     web_cfg.log = Log::stderr("webapp", "36");
     web_cfg.tls = tls_config(args.https, &args.cert, &args.key);
     let https = web_cfg.tls.is_some();
-    runtime()?.block_on(async move {
+    #[cfg(feature = "live")]
+    let capture_path = args.capture.clone();
+    #[cfg(feature = "live")]
+    let recorder: std::sync::Arc<std::sync::Mutex<Option<Recorder>>> = Default::default();
+    #[cfg(feature = "live")]
+    let recorder_slot = std::sync::Arc::clone(&recorder);
+    let result = runtime()?.block_on(async move {
         let pot = Pot::bind(pot_cfg)
             .await
             .with_context(|| format!("cannot start the pot on port {}", args.pot_port))?;
@@ -69,6 +81,13 @@ pub fn run(args: LabArgs) -> Result<ExitCode> {
             .await
             .with_context(|| format!("cannot start the web app on port {}", args.port))?;
         let web_addr = web.local_addr()?;
+        // The capture starts once the ports are known (they may be ephemeral)
+        // and before anything connects.
+        #[cfg(feature = "live")]
+        if let Some(path) = &capture_path {
+            let r = Recorder::start(path, pot_addr.port(), web_addr.port())?;
+            *recorder_slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+        }
         let web_cert = web.certificate_pem().map(str::to_string);
         println!(
             "coffeeshark lab: pot (HTCPCP) on {pot_addr}, web app ({}) on {web_addr}, data in {}",
@@ -109,5 +128,98 @@ pub fn run(args: LabArgs) -> Result<ExitCode> {
         w.context("web app task")??;
         outcome?;
         Ok(ExitCode::SUCCESS)
-    })
+    });
+    #[cfg(feature = "live")]
+    if let Some(recorder) = recorder.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        let (path, packets) = recorder.stop()?;
+        println!(
+            "coffeeshark lab: {packets} packets captured into {}",
+            path.display()
+        );
+    }
+    result
 }
+
+/// `lab --capture`: a libpcap capture of the lab's two ports on the loopback
+/// interface, written to pcapng by a thread until the lab stops.
+#[cfg(feature = "live")]
+struct Recorder {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<Result<u64>>,
+    path: PathBuf,
+}
+
+#[cfg(feature = "live")]
+impl Recorder {
+    fn start(path: &std::path::Path, pot_port: u16, web_port: u16) -> Result<Self> {
+        use coffeeshark::source::live::{LiveCapture, LiveConfig, PcapNgSink};
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::Arc;
+        let mut config = LiveConfig::new(LOOPBACK_INTERFACE);
+        config.filter = Some(format!("tcp port {pot_port} or tcp port {web_port}"));
+        let mut capture = LiveCapture::open(&config)
+            .with_context(|| format!("cannot capture the lab's traffic on {LOOPBACK_INTERFACE}"))?;
+        let file = std::fs::File::create(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        let mut sink = PcapNgSink::new(
+            std::io::BufWriter::new(file),
+            capture.link_type(),
+            capture.snaplen(),
+            capture.interface(),
+            capture.description(),
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || -> Result<u64> {
+            let mut packets = 0u64;
+            let mut last = coffeeshark::source::Timestamp::default();
+            let mut idle_after_stop = 0;
+            loop {
+                match capture.next_packet().map_err(|e| anyhow::anyhow!("{e}"))? {
+                    Some(p) => {
+                        last = p.ts;
+                        sink.write(&p).map_err(|e| anyhow::anyhow!("{e}"))?;
+                        packets += 1;
+                        idle_after_stop = 0;
+                    }
+                    // After the lab stopped, drain what the kernel still holds:
+                    // a few empty polls in a row end the capture.
+                    None if stopping.load(Ordering::Relaxed) => {
+                        idle_after_stop += 1;
+                        if idle_after_stop >= 3 {
+                            break;
+                        }
+                    }
+                    None => {}
+                }
+            }
+            let stats = capture.stats().ok();
+            sink.finish(last, stats, packets)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(packets)
+        });
+        Ok(Recorder {
+            stop,
+            thread,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn stop(self) -> Result<(PathBuf, u64)> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let packets = self
+            .thread
+            .join()
+            .map_err(|_| anyhow::anyhow!("the capture thread panicked"))??;
+        Ok((self.path, packets))
+    }
+}
+
+/// The loopback interface's name (Linux; macOS calls it lo0).
+#[cfg(feature = "live")]
+const LOOPBACK_INTERFACE: &str = if cfg!(target_os = "linux") {
+    "lo"
+} else {
+    "lo0"
+};
