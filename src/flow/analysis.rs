@@ -12,8 +12,6 @@
 //! zero-window-probe ACK, duplicate ACK; then ACKed-unseen; then
 //! spurious / fast / out-of-order / plain retransmission.
 
-use crate::source::Timestamp;
-
 /// Analysis flag bits (`tcp.analysis.*`).
 pub mod flag {
     pub const RETRANSMISSION: u32 = 1 << 0;
@@ -99,9 +97,11 @@ impl Analysis {
 pub struct SeqState {
     /// Highest next sequence number seen (0 = nothing seen yet, as Wireshark).
     pub nextseq: u32,
-    pub nextseq_time: Timestamp,
+    /// Capture time of the segment that set `nextseq` (ns since the epoch).
+    pub nextseq_time: i64,
     pub lastack: u32,
-    pub lastack_time: Timestamp,
+    /// Capture time of the last segment (ns since the epoch).
+    pub lastack_time: i64,
     /// Raw (unscaled) window of the last segment.
     pub window: u32,
     pub last_flags: u32,
@@ -114,7 +114,8 @@ pub struct SeqState {
 #[derive(Debug, Clone, Copy)]
 pub struct Segment {
     pub frame: u64,
-    pub ts: Timestamp,
+    /// Capture time, ns since the epoch.
+    pub ts: i64,
     pub seq: u32,
     pub ack: u32,
     pub len: u32,
@@ -148,7 +149,7 @@ pub fn analyze(
     rev: &mut SeqState,
     seg: &Segment,
     rev_window_shift: Option<u8>,
-    first_rtt_nanos: Option<i128>,
+    first_rtt_nanos: Option<i64>,
 ) -> Analysis {
     use flag::*;
     let mut a = Analysis::default();
@@ -232,9 +233,9 @@ pub fn analyze(
         if seglen > 1 && fwd.nextseq.wrapping_sub(1) == seq {
             not_advanced = false;
         }
-        let since_dup = seg.ts.nanos_since(rev.lastack_time);
-        let since_next = seg.ts.nanos_since(fwd.nextseq_time);
-        let ooo_threshold = first_rtt_nanos.unwrap_or(DEFAULT_OOO_NANOS);
+        let since_dup = (seg.ts as i128) - rev.lastack_time as i128;
+        let since_next = (seg.ts as i128) - fwd.nextseq_time as i128;
+        let ooo_threshold = first_rtt_nanos.map_or(DEFAULT_OOO_NANOS, i128::from);
         let syn_fin = u32::from(seg.syn || seg.fin);
         if seglen > 0 && rev.lastack != 0 && le(seq.wrapping_add(seglen), rev.lastack) {
             a.flags |= SPURIOUS_RETRANSMISSION;

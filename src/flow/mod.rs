@@ -72,9 +72,9 @@ impl Direction {
         fin: false,
         seq: SeqState {
             nextseq: 0,
-            nextseq_time: Timestamp { secs: 0, nanos: 0 },
+            nextseq_time: 0,
             lastack: 0,
-            lastack_time: Timestamp { secs: 0, nanos: 0 },
+            lastack_time: 0,
             window: 0,
             last_flags: 0,
             dupacknum: 0,
@@ -100,18 +100,20 @@ struct Conn {
     /// Index 0: from the lower endpoint; 1: from the higher one.
     dirs: [Direction; 2],
     rst: bool,
-    last_seen: Timestamp,
+    /// Capture times are kept as ns since the epoch (8 bytes, not 16): the
+    /// table holds every connection of the last minute.
+    last_seen: i64,
     completeness: u8,
     /// Time of the most recent SYN (without ACK), for the handshake RTT.
-    last_syn: Option<Timestamp>,
+    last_syn: Option<i64>,
     /// SYN to handshake-ACK time, Wireshark's `tcp.analysis.initial_rtt`.
-    first_rtt: Option<i128>,
+    first_rtt: Option<i64>,
     /// Time of the stream's first segment (`tcp.time_relative` counts from it).
-    first_seen: Timestamp,
+    first_seen: i64,
 }
 
 impl Conn {
-    fn new(stream: u32, ts: Timestamp) -> Self {
+    fn new(stream: u32, ts: i64) -> Self {
         Conn {
             stream,
             dirs: [Direction::NEW; 2],
@@ -209,9 +211,10 @@ impl TcpTracker {
         dst: Endpoint,
         tcp: &TcpSlice<'_>,
     ) -> TcpMeta {
+        let now = ts.as_nanos();
         self.since_sweep += 1;
         if self.since_sweep >= SWEEP_EVERY {
-            self.sweep(ts);
+            self.sweep(now);
         }
         let (key, fwd_idx) = if src <= dst {
             (
@@ -250,17 +253,17 @@ impl TcpTracker {
                 let fwd = &c.dirs[fwd_idx];
                 if syn && !is_ack && fwd.base_seq.is_some_and(|b| b != seq) {
                     port_reused = true;
-                    *c = Conn::new(*next_stream, ts);
+                    *c = Conn::new(*next_stream, now);
                     *next_stream += 1;
                 }
             })
             .or_insert_with(|| {
-                let c = Conn::new(*next_stream, ts);
+                let c = Conn::new(*next_stream, now);
                 *next_stream += 1;
                 c
             });
-        let time_delta = ts.nanos_since(conn.last_seen);
-        conn.last_seen = ts;
+        let time_delta = (now - conn.last_seen) as i128;
+        conn.last_seen = now;
 
         let rev_idx = 1 - fwd_idx;
         // Base sequence numbers (see module doc).
@@ -302,10 +305,10 @@ impl TcpTracker {
 
         // Handshake RTT: from the latest SYN to the first pure ACK after it.
         if syn && !is_ack {
-            conn.last_syn = Some(ts);
+            conn.last_syn = Some(now);
         } else if is_ack && !syn && conn.first_rtt.is_none() {
             if let Some(t) = conn.last_syn {
-                conn.first_rtt = Some(ts.nanos_since(t));
+                conn.first_rtt = Some(now - t);
             }
         }
 
@@ -317,7 +320,7 @@ impl TcpTracker {
         };
         let segment = Segment {
             frame,
-            ts,
+            ts: now,
             seq,
             ack,
             len: payload_len,
@@ -396,17 +399,17 @@ impl TcpTracker {
             analysis,
             completeness: completeness_before,
             completeness_after: conn.completeness,
-            time_relative: ts.nanos_since(conn.first_seen),
+            time_relative: (now - conn.first_seen) as i128,
             time_delta,
         }
     }
 
     /// Forgets connections that are closed and have been quiet long enough.
-    fn sweep(&mut self, now: Timestamp) {
+    fn sweep(&mut self, now: i64) {
         self.since_sweep = 0;
         self.conns.retain(|_, c| {
             let closed = c.rst || (c.dirs[0].fin && c.dirs[1].fin);
-            !(closed && now.nanos_since(c.last_seen) > CLOSED_LINGER_NANOS)
+            !(closed && (now - c.last_seen) as i128 > CLOSED_LINGER_NANOS)
         });
     }
 }

@@ -85,6 +85,14 @@ impl Timestamp {
         Timestamp { secs, nanos }
     }
 
+    /// Nanoseconds since the epoch in 64 bits (years 1678 to 2262; saturates
+    /// outside): compact per-connection state keeps times this way.
+    pub fn as_nanos(self) -> i64 {
+        self.secs
+            .saturating_mul(1_000_000_000)
+            .saturating_add(self.nanos as i64)
+    }
+
     /// Signed difference `self - earlier`, in nanoseconds.
     pub fn nanos_since(self, earlier: Timestamp) -> i128 {
         let dsecs = self.secs.wrapping_sub(earlier.secs);
