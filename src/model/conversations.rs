@@ -13,6 +13,7 @@
 use crate::flow::{endpoints, Endpoint};
 use crate::model::Packet;
 use etherparse::TransportSlice;
+use std::num::NonZeroU64;
 
 /// What the connection's opening looked like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,16 +75,20 @@ impl Close {
     }
 }
 
+/// A frame number, when there is one (frame numbers start at 1, so the
+/// niche keeps it at 8 bytes; rows are kept for every stream).
+pub type FrameRef = Option<NonZeroU64>;
+
 /// Per-direction counters; index 0 is endpoint A (source of the first packet).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Side {
     pub frames: u64,
     pub bytes: u64,
     /// First frame with SYN (no ACK) / SYN+ACK / FIN / RST from this side.
-    pub syn: Option<u64>,
-    pub syn_ack: Option<u64>,
-    pub fin: Option<u64>,
-    pub rst: Option<u64>,
+    pub syn: FrameRef,
+    pub syn_ack: FrameRef,
+    pub fin: FrameRef,
+    pub rst: FrameRef,
 }
 
 #[derive(Debug, Clone)]
@@ -95,10 +100,10 @@ pub struct Conversation {
     pub b: Endpoint,
     pub sides: [Side; 2],
     pub first_frame: u64,
-    pub start_nanos: i128,
-    pub end_nanos: i128,
+    pub start_nanos: i64,
+    pub end_nanos: i64,
     /// The first pure ACK from the SYN sender after the SYN/ACK.
-    pub handshake_ack: Option<u64>,
+    pub handshake_ack: FrameRef,
     pub completeness: u8,
     /// Zeek-style history events, each (letter, side) once, in order: the
     /// letter's ASCII code with the top bit set when it came from A. Six
@@ -288,13 +293,13 @@ impl ConversationTable {
             c.a = src;
             c.b = dst;
             c.first_frame = pkt.frame.number;
-            c.start_nanos = pkt.frame.rel_nanos;
+            c.start_nanos = pkt.frame.rel_nanos as i64;
         }
-        let frame = pkt.frame.number;
+        let frame = NonZeroU64::new(pkt.frame.number);
         let c = &mut self.convs[idx];
         let from_a = src == c.a && dst == c.b;
         let side = if from_a { 0 } else { 1 };
-        c.end_nanos = pkt.frame.rel_nanos;
+        c.end_nanos = pkt.frame.rel_nanos as i64;
         c.sides[side].frames += 1;
         c.sides[side].bytes += pkt.frame.orig_len as u64;
         let flags = crate::flow::tcp_flags_u16(tcp);
@@ -306,16 +311,16 @@ impl ConversationTable {
         );
         let s = &mut c.sides[side];
         if syn && !ack {
-            s.syn.get_or_insert(frame);
+            s.syn = s.syn.or(frame);
         }
         if syn && ack {
-            s.syn_ack.get_or_insert(frame);
+            s.syn_ack = s.syn_ack.or(frame);
         }
         if fin {
-            s.fin.get_or_insert(frame);
+            s.fin = s.fin.or(frame);
         }
         if rst {
-            s.rst.get_or_insert(frame);
+            s.rst = s.rst.or(frame);
         }
         if ack
             && !syn
@@ -324,7 +329,7 @@ impl ConversationTable {
             && c.sides[side].syn.is_some()
             && c.sides[1 - side].syn_ack.is_some()
         {
-            c.handshake_ack = Some(frame);
+            c.handshake_ack = frame;
         }
         let len = tcp.payload().len();
         if syn {

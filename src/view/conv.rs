@@ -7,7 +7,7 @@
 //! one record per stream in stream order; the JSON form is a stable
 //! interface for scripts and graders (documented in the README).
 
-use crate::model::conversations::Conversation;
+use crate::model::conversations::{Conversation, FrameRef};
 use crate::source::time::write_seconds;
 use serde_json::{json, Value};
 use std::fmt::Write;
@@ -111,7 +111,7 @@ pub fn tshark_table(out: &mut String, convs: &[Conversation], filter: Option<&st
         }
         out.push_str("  ");
         cell.clear();
-        write_seconds(&mut cell, c.start_nanos, 9);
+        write_seconds(&mut cell, c.start_nanos as i128, 9);
         pad(out, &cell, 14, true);
         let duration = (c.end_nanos - c.start_nanos) as f64 / 1e9;
         let _ = writeln!(out, "   {duration:>12.4}");
@@ -119,7 +119,7 @@ pub fn tshark_table(out: &mut String, convs: &[Conversation], filter: Option<&st
     let _ = writeln!(out, "{RULE}");
 }
 
-fn frame(f: Option<u64>) -> String {
+fn frame(f: FrameRef) -> String {
     f.map_or_else(|| "-".into(), |n| n.to_string())
 }
 
@@ -165,9 +165,9 @@ pub fn handshake_table(out: &mut String, convs: &[Conversation]) {
 /// Relative start and duration, in seconds with 9 decimals.
 fn start_and_duration(c: &Conversation) -> (String, String) {
     let mut start = String::new();
-    write_seconds(&mut start, c.start_nanos, 9);
+    write_seconds(&mut start, c.start_nanos as i128, 9);
     let mut duration = String::new();
-    write_seconds(&mut duration, c.end_nanos - c.start_nanos, 9);
+    write_seconds(&mut duration, (c.end_nanos - c.start_nanos) as i128, 9);
     (start, duration)
 }
 
@@ -205,7 +205,7 @@ pub fn json_record(c: &Conversation) -> Value {
 /// CSV with a header line; frames may be empty.
 pub fn csv(out: &mut String, convs: &[Conversation]) {
     out.push_str("stream,client,server,handshake_class,syn,syn_ack,ack,close,conn_state,history,completeness,frames_client_to_server,bytes_client_to_server,frames_server_to_client,bytes_server_to_client,start,duration,requests\n");
-    let opt = |f: Option<u64>| f.map(|n| n.to_string()).unwrap_or_default();
+    let opt = |f: FrameRef| f.map(|n| n.to_string()).unwrap_or_default();
     for c in convs {
         let (cs, ss) = sides(c);
         let (client, server) = (&c.sides[cs], &c.sides[ss]);
