@@ -16,6 +16,7 @@
 //! of a [`model::Packet`]. Imports point down the pipeline only.
 
 pub mod decode;
+pub mod dissect;
 pub mod filter;
 pub mod flow;
 #[cfg(feature = "lab")]

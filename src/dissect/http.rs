@@ -1,0 +1,1066 @@
+//! A streaming HTTP/1.x and HTCPCP message parser for one direction of a
+//! reassembled stream (RFC 9112; HTCPCP of RFC 2324 / RFC 7168 is HTTP's
+//! syntax with other methods, schemes and an `HTCPCP/x.y` version).
+//!
+//! Start lines are parsed here (httparse rejects `HTCPCP/1.1` status lines);
+//! header blocks and trailers go through one parser, `httparse::parse_headers`
+//! (a block it rejects is re-read line by line with it, so that a malformed
+//! head is kept as far as it parses, with an expert note).
+//!
+//! Body framing (RFC 9112 §6.3): no body for answers to HEAD, 1xx, 204 and
+//! 304; `Transfer-Encoding: chunked` (de-chunked body and trailers); else
+//! `Content-Length`; else a response (and an HTCPCP BREW/POST request, as the
+//! lab's web app sends no Content-Length) runs to the end of the stream; a
+//! plain request without either has no body. On an HTCPCP stream a response
+//! that starts with `{` or `[` is a bare JSON body with no status line (an
+//! unfinished pot). Bytes that do not start with a start line are one
+//! [`StartLine::Invalid`] "continuation" message up to the end of the stream.
+
+use std::borrow::Cow;
+use std::collections::VecDeque;
+use std::fmt;
+use std::ops::Range;
+
+/// Heads (start line + headers, or trailers) are buffered up to this size.
+pub const MAX_HEAD: usize = 64 * 1024;
+/// Body bytes kept per message; the rest is counted ([`Message::body_len`]).
+pub const MAX_BODY: usize = 1 << 20;
+/// A chunk-size line longer than this is malformed.
+pub const MAX_CHUNK_LINE: usize = 1024;
+/// Expert notes kept per message.
+pub const MAX_NOTES: usize = 32;
+/// Outstanding request methods remembered by a response parser.
+pub const MAX_PENDING_REQUESTS: usize = 1024;
+/// Header slots per `httparse::parse_headers` call before the line-by-line
+/// reading takes over.
+const HEADER_SLOTS: usize = 128;
+
+/// Buffer caps of a parser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_head: usize,
+    pub max_body: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_head: MAX_HEAD,
+            max_body: MAX_BODY,
+        }
+    }
+}
+
+/// `HTTP/1.1` or `HTCPCP/1.0`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Version {
+    pub htcpcp: bool,
+    pub major: u8,
+    pub minor: u8,
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let proto = if self.htcpcp { "HTCPCP" } else { "HTTP" };
+        write!(f, "{proto}/{}.{}", self.major, self.minor)
+    }
+}
+
+/// The first line of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartLine {
+    Request {
+        method: String,
+        /// As sent (lossy UTF-8).
+        target: String,
+        version: Version,
+    },
+    Response {
+        version: Version,
+        code: u16,
+        reason: String,
+    },
+    /// No start line: a bare body on an HTCPCP response stream.
+    None,
+    /// Not a start line: undissectable data (its first line, at most 256
+    /// bytes). The message runs to the end of the stream.
+    Invalid(Vec<u8>),
+}
+
+/// One header (or trailer) field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub name: String,
+    pub value: Vec<u8>,
+}
+
+/// How the body is delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// No body (HEAD answer, 1xx, 204, 304, request without length).
+    None,
+    ContentLength(u64),
+    Chunked,
+    /// Up to the end of the stream.
+    Close,
+}
+
+/// Expert notes: what was odd about a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// A header line that does not parse (kept out of `headers`).
+    MalformedHeader(String),
+    /// A header value that looks like several headers joined by `/`.
+    HeadersJoined(String),
+    /// A bare body with no status line (an unfinished pot).
+    NoStatusLine,
+    /// Data that does not start with a request or status line.
+    NotHttp,
+    /// The head (or trailers) exceeded `max_head` bytes.
+    HeadTooLarge(usize),
+    /// The body exceeded `max_body` bytes; only that many were kept.
+    BodyTruncated(usize),
+    /// The stream ended before the message did.
+    Incomplete,
+    /// A malformed chunk-size line or chunk delimiter.
+    BadChunk,
+    /// An invalid or conflicting Content-Length.
+    BadContentLength,
+    /// Both Transfer-Encoding and Content-Length (Transfer-Encoding wins).
+    LengthAndEncoding,
+    /// A Transfer-Encoding other than chunked on a request.
+    UnknownEncoding,
+    /// The connection switched protocols (101): what follows is not HTTP.
+    Upgrade,
+}
+
+impl Note {
+    /// Wireshark's expert severity: "Warning", "Note" or "Chat".
+    pub fn severity(&self) -> &'static str {
+        match self {
+            Note::Upgrade => "Chat",
+            Note::NoStatusLine | Note::Incomplete | Note::BodyTruncated(_) => "Note",
+            _ => "Warning",
+        }
+    }
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Note::MalformedHeader(l) => write!(f, "Malformed header line: {l}"),
+            Note::HeadersJoined(n) => {
+                write!(f, "Header {n} looks like several headers joined by '/'")
+            }
+            Note::NoStatusLine => f.write_str("No status line: a bare body"),
+            Note::NotHttp => f.write_str("Not a request or status line"),
+            Note::HeadTooLarge(n) => write!(f, "Head longer than {n} bytes"),
+            Note::BodyTruncated(n) => write!(f, "Body longer than {n} bytes: the rest is not kept"),
+            Note::Incomplete => f.write_str("The stream ended before the message did"),
+            Note::BadChunk => f.write_str("Malformed chunked encoding"),
+            Note::BadContentLength => f.write_str("Invalid Content-Length"),
+            Note::LengthAndEncoding => {
+                f.write_str("Both Transfer-Encoding and Content-Length: Content-Length ignored")
+            }
+            Note::UnknownEncoding => f.write_str("Unknown Transfer-Encoding on a request"),
+            Note::Upgrade => f.write_str("Switching protocols: the rest is not HTTP"),
+        }
+    }
+}
+
+/// A complete (or, at the end of the stream, unfinished) message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// Stream offsets of its first and one-past-last byte.
+    pub range: Range<u64>,
+    pub start_line: StartLine,
+    pub headers: Vec<Header>,
+    /// Bytes of the head (start line, headers, blank line).
+    pub head_len: usize,
+    pub framing: Framing,
+    /// The body (de-chunked), at most `max_body` bytes.
+    pub body: Vec<u8>,
+    /// The body's full length (de-chunked), kept or not.
+    pub body_len: u64,
+    pub trailers: Vec<Header>,
+    pub notes: Vec<Note>,
+    /// False when the stream ended inside it.
+    pub complete: bool,
+}
+
+impl Message {
+    fn new(start: u64, start_line: StartLine) -> Self {
+        Message {
+            range: start..start,
+            start_line,
+            headers: Vec::new(),
+            head_len: 0,
+            framing: Framing::None,
+            body: Vec::new(),
+            body_len: 0,
+            trailers: Vec::new(),
+            notes: Vec::new(),
+            complete: true,
+        }
+    }
+
+    fn note(&mut self, n: Note) {
+        if self.notes.len() < MAX_NOTES && !self.notes.contains(&n) {
+            self.notes.push(n);
+        }
+    }
+
+    pub fn is_request(&self) -> bool {
+        matches!(self.start_line, StartLine::Request { .. })
+    }
+
+    pub fn is_response(&self) -> bool {
+        matches!(
+            self.start_line,
+            StartLine::Response { .. } | StartLine::None
+        )
+    }
+
+    /// The first header of that name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&[u8]> {
+        self.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value.as_slice())
+    }
+
+    /// [`Message::header`] as text (lossy UTF-8).
+    pub fn header_str(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.header(name).map(String::from_utf8_lossy)
+    }
+
+    /// The status code of a response.
+    pub fn code(&self) -> Option<u16> {
+        match self.start_line {
+            StartLine::Response { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// A one-line summary, as the Info column starts:
+    /// `BREW coffee://ducky HTTP/1.1`, `HTCPCP/1.1 418 I'm a Teapot`.
+    pub fn summary(&self) -> String {
+        match &self.start_line {
+            StartLine::Request {
+                method,
+                target,
+                version,
+            } => format!("{method} {target} {version}"),
+            StartLine::Response {
+                version,
+                code,
+                reason,
+            } => format!("{version} {code} {reason}"),
+            StartLine::None => "[no status line]".to_string(),
+            StartLine::Invalid(_) => "Continuation".to_string(),
+        }
+    }
+}
+
+/// Which messages a direction carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Client to server.
+    Request,
+    /// Server to client.
+    Response,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Head,
+    Body(u64),
+    ChunkSize,
+    ChunkData(u64),
+    ChunkDataEnd,
+    Trailers,
+    Close,
+    Done,
+}
+
+/// The streaming parser of one direction (see the module doc of
+/// [`crate::dissect`] for the contract).
+#[derive(Debug)]
+pub struct MessageParser {
+    htcpcp: bool,
+    role: Role,
+    limits: Limits,
+    /// Stream offset of the next byte.
+    pos: u64,
+    state: State,
+    /// Head, chunk-size line or trailer bytes being collected.
+    buf: Vec<u8>,
+    /// Whether the first line of `buf` was checked to be a start line.
+    line_checked: bool,
+    cur: Option<Message>,
+    /// For a response parser: whether each outstanding request was a HEAD.
+    pending_head: VecDeque<bool>,
+    /// After a 101: the rest of the stream is not HTTP.
+    tunnel: bool,
+}
+
+impl MessageParser {
+    /// A parser for HTTP (`htcpcp = false`) or HTCPCP messages in `role`.
+    pub fn new(htcpcp: bool, role: Role) -> Self {
+        Self::with_limits(htcpcp, role, Limits::default())
+    }
+
+    pub fn with_limits(htcpcp: bool, role: Role, limits: Limits) -> Self {
+        MessageParser {
+            htcpcp,
+            role,
+            limits: Limits {
+                max_head: limits.max_head.max(16),
+                max_body: limits.max_body,
+            },
+            pos: 0,
+            state: State::Head,
+            buf: Vec::new(),
+            line_checked: false,
+            cur: None,
+            pending_head: VecDeque::new(),
+            tunnel: false,
+        }
+    }
+
+    /// Stream offset of the next byte expected.
+    pub fn offset(&self) -> u64 {
+        self.pos
+    }
+
+    /// Bytes buffered now (head or chunk line, plus the kept body).
+    pub fn buffered(&self) -> usize {
+        self.buf.len() + self.cur.as_ref().map_or(0, |m| m.body.len())
+    }
+
+    /// For a response parser: the peer sent a request with `method`, so the
+    /// next final response answers it (an answer to HEAD has no body).
+    pub fn expect_response_to(&mut self, method: &str) {
+        if self.pending_head.len() == MAX_PENDING_REQUESTS {
+            self.pending_head.pop_front();
+        }
+        self.pending_head.push_back(method == "HEAD");
+    }
+
+    /// Feeds the next in-order bytes of the stream.
+    pub fn push<F: FnMut(Message)>(&mut self, mut data: &[u8], mut sink: F) {
+        while !data.is_empty() {
+            let used = self.step(data, &mut sink);
+            self.pos += used as u64;
+            data = &data[used..];
+        }
+    }
+
+    /// The stream ended (FIN, or the end of the capture): a close-delimited
+    /// message completes, an unfinished one comes out flagged
+    /// [`Note::Incomplete`]. Later bytes are ignored.
+    pub fn end_of_stream<F: FnMut(Message)>(&mut self, mut sink: F) {
+        match self.state {
+            State::Done => return,
+            State::Head => {
+                if !self.buf.is_empty() {
+                    let buf = std::mem::take(&mut self.buf);
+                    let start = self.pos - buf.len() as u64;
+                    let mut msg = head_message(start, &buf);
+                    msg.head_len = buf.len();
+                    msg.note(Note::Incomplete);
+                    msg.complete = false;
+                    msg.range.end = self.pos;
+                    sink(msg);
+                }
+            }
+            State::Close => self.finish(&mut sink),
+            _ => {
+                if let Some(m) = self.cur.as_mut() {
+                    m.note(Note::Incomplete);
+                    m.complete = false;
+                }
+                self.finish(&mut sink);
+            }
+        }
+        self.buf = Vec::new();
+        self.state = State::Done;
+    }
+
+    /// One step of the state machine; returns the bytes consumed (> 0).
+    fn step<F: FnMut(Message)>(&mut self, data: &[u8], sink: &mut F) -> usize {
+        match self.state {
+            State::Done => data.len(),
+            State::Head => self.step_head(data, sink),
+            State::Body(remaining) => {
+                let n = (remaining.min(data.len() as u64)) as usize;
+                self.take_body(&data[..n]);
+                if remaining == n as u64 {
+                    self.finish_at(n, sink);
+                } else {
+                    self.state = State::Body(remaining - n as u64);
+                }
+                n
+            }
+            State::Close => {
+                self.take_body(data);
+                data.len()
+            }
+            State::ChunkSize => {
+                let (n, line) = match data.iter().position(|&b| b == b'\n') {
+                    Some(i) => (i + 1, true),
+                    None => (data.len(), false),
+                };
+                let room = MAX_CHUNK_LINE + 1 - self.buf.len();
+                if n > room {
+                    // The line is too long: the rest is raw body.
+                    self.bad_chunk();
+                    return self.step_after_bad_chunk(data);
+                }
+                self.buf.extend_from_slice(&data[..n]);
+                if line {
+                    let size = parse_chunk_size(&self.buf);
+                    self.buf.clear();
+                    match size {
+                        Some(0) => self.state = State::Trailers,
+                        Some(s) => self.state = State::ChunkData(s),
+                        None => {
+                            self.bad_chunk();
+                        }
+                    }
+                }
+                n
+            }
+            State::ChunkData(remaining) => {
+                let n = (remaining.min(data.len() as u64)) as usize;
+                self.take_body(&data[..n]);
+                self.state = if remaining == n as u64 {
+                    State::ChunkDataEnd
+                } else {
+                    State::ChunkData(remaining - n as u64)
+                };
+                n
+            }
+            State::ChunkDataEnd => match data[0] {
+                b'\r' => 1,
+                b'\n' => {
+                    self.state = State::ChunkSize;
+                    1
+                }
+                _ => {
+                    if let Some(m) = self.cur.as_mut() {
+                        m.note(Note::BadChunk);
+                    }
+                    // Not consumed: read as the next chunk-size line.
+                    self.state = State::ChunkSize;
+                    0
+                }
+            },
+            State::Trailers => {
+                let old = self.buf.len();
+                let room = self.limits.max_head - old;
+                let window = &data[..data.len().min(room)];
+                match find_head_end(&self.buf, window, true) {
+                    Some(end) => {
+                        let used = end - old;
+                        self.buf.extend_from_slice(&window[..used]);
+                        let block = std::mem::take(&mut self.buf);
+                        if let Some(m) = self.cur.as_mut() {
+                            m.trailers = parse_header_block(&block, m);
+                        }
+                        self.finish_at(used, sink);
+                        used
+                    }
+                    None => {
+                        self.buf.extend_from_slice(window);
+                        if self.buf.len() >= self.limits.max_head {
+                            let block = std::mem::take(&mut self.buf);
+                            let limit = self.limits.max_head;
+                            if let Some(m) = self.cur.as_mut() {
+                                m.trailers = parse_header_block(&block, m);
+                                m.note(Note::HeadTooLarge(limit));
+                            }
+                            self.state = State::Close;
+                        }
+                        window.len()
+                    }
+                }
+            }
+        }
+    }
+
+    /// After a chunk-size line that is too long: the message becomes
+    /// close-delimited and `data` is raw body.
+    fn step_after_bad_chunk(&mut self, data: &[u8]) -> usize {
+        let pending = std::mem::take(&mut self.buf);
+        self.take_body(&pending);
+        self.take_body(data);
+        data.len()
+    }
+
+    fn bad_chunk(&mut self) {
+        if let Some(m) = self.cur.as_mut() {
+            m.note(Note::BadChunk);
+            m.framing = Framing::Close;
+        }
+        self.state = State::Close;
+    }
+
+    fn step_head<F: FnMut(Message)>(&mut self, data: &[u8], sink: &mut F) -> usize {
+        if self.buf.is_empty() {
+            // RFC 9112 §2.2: empty lines before a start line are ignored.
+            let skip = data
+                .iter()
+                .take_while(|&&b| b == b'\r' || b == b'\n')
+                .count();
+            if skip > 0 {
+                return skip;
+            }
+            if self.tunnel {
+                return self.start_opaque(StartLine::Invalid(Vec::new()), None, data);
+            }
+            if self.htcpcp && self.role == Role::Response && matches!(data[0], b'{' | b'[') {
+                return self.start_opaque(StartLine::None, Some(Note::NoStatusLine), data);
+            }
+        }
+        let old = self.buf.len();
+        let room = self.limits.max_head - old;
+        let window = &data[..data.len().min(room)];
+        let end = find_head_end(&self.buf, window, false);
+        let used = end.map_or(window.len(), |e| e - old);
+        self.buf.extend_from_slice(&window[..used]);
+        if !self.line_checked {
+            if let Some(i) = self.buf.iter().position(|&b| b == b'\n') {
+                self.line_checked = true;
+                let line = trim_cr(&self.buf[..i]);
+                if parse_start_line(line).is_none() {
+                    let first = line[..line.len().min(256)].to_vec();
+                    let pending = std::mem::take(&mut self.buf);
+                    self.line_checked = false;
+                    let start = self.pos - old as u64;
+                    let mut msg = Message::new(start, StartLine::Invalid(first));
+                    msg.note(Note::NotHttp);
+                    msg.framing = Framing::Close;
+                    self.cur = Some(msg);
+                    self.state = State::Close;
+                    self.take_body(&pending);
+                    return used;
+                }
+            }
+        }
+        if end.is_some() {
+            let head = std::mem::take(&mut self.buf);
+            self.line_checked = false;
+            let msg = head_message(self.pos - old as u64, &head);
+            self.begin_body(msg, head.len(), used, sink);
+        } else if self.buf.len() >= self.limits.max_head {
+            let head = std::mem::take(&mut self.buf);
+            self.line_checked = false;
+            let mut msg = head_message(self.pos - old as u64, &head);
+            msg.head_len = head.len();
+            msg.note(Note::HeadTooLarge(self.limits.max_head));
+            msg.framing = Framing::Close;
+            self.cur = Some(msg);
+            self.state = State::Close;
+        }
+        used
+    }
+
+    /// A message with no parseable head that runs to the end of the stream.
+    fn start_opaque(&mut self, line: StartLine, note: Option<Note>, data: &[u8]) -> usize {
+        let mut msg = Message::new(self.pos, line);
+        if let Some(n) = note {
+            msg.note(n);
+        }
+        msg.framing = Framing::Close;
+        self.cur = Some(msg);
+        self.state = State::Close;
+        self.take_body(data);
+        data.len()
+    }
+
+    /// Decides the framing of a parsed head and moves to the body.
+    fn begin_body<F: FnMut(Message)>(
+        &mut self,
+        mut msg: Message,
+        head_len: usize,
+        used: usize,
+        sink: &mut F,
+    ) {
+        msg.head_len = head_len;
+        let framing = self.framing(&mut msg);
+        msg.framing = framing;
+        self.cur = Some(msg);
+        match framing {
+            Framing::None | Framing::ContentLength(0) => self.finish_at(used, sink),
+            Framing::ContentLength(n) => self.state = State::Body(n),
+            Framing::Chunked => self.state = State::ChunkSize,
+            Framing::Close => self.state = State::Close,
+        }
+    }
+
+    /// RFC 9112 §6.3.
+    fn framing(&mut self, msg: &mut Message) -> Framing {
+        if let StartLine::Response { code, .. } = msg.start_line {
+            if (100..200).contains(&code) {
+                if code == 101 {
+                    msg.note(Note::Upgrade);
+                    self.tunnel = true;
+                }
+                return Framing::None;
+            }
+            let head_request = self.pending_head.pop_front().unwrap_or(false);
+            if head_request || code == 204 || code == 304 {
+                return Framing::None;
+            }
+        }
+        let request = self.role == Role::Request;
+        let te = msg.header("Transfer-Encoding").map(|v| v.to_vec());
+        let cl: Vec<Vec<u8>> = msg
+            .headers
+            .iter()
+            .filter(|h| h.name.eq_ignore_ascii_case("Content-Length"))
+            .map(|h| h.value.clone())
+            .collect();
+        if let Some(te) = te {
+            if !cl.is_empty() {
+                msg.note(Note::LengthAndEncoding);
+            }
+            let last = te.rsplit(|&b| b == b',').next().unwrap_or(&[]);
+            if trim_ws(last).eq_ignore_ascii_case(b"chunked") {
+                return Framing::Chunked;
+            }
+            if request {
+                msg.note(Note::UnknownEncoding);
+            }
+            return Framing::Close;
+        }
+        if !cl.is_empty() {
+            let mut value: Option<u64> = None;
+            let mut bad = false;
+            for v in &cl {
+                for part in v.split(|&b| b == b',') {
+                    match parse_decimal(trim_ws(part)) {
+                        Some(n) if value.is_none() || value == Some(n) => value = Some(n),
+                        _ => bad = true,
+                    }
+                }
+            }
+            match (bad, value) {
+                (false, Some(n)) => return Framing::ContentLength(n),
+                _ => {
+                    msg.note(Note::BadContentLength);
+                    return Framing::Close;
+                }
+            }
+        }
+        if !request {
+            return Framing::Close;
+        }
+        match &msg.start_line {
+            StartLine::Request { method, .. }
+                if self.htcpcp && matches!(method.as_str(), "BREW" | "POST") =>
+            {
+                Framing::Close
+            }
+            _ => Framing::None,
+        }
+    }
+
+    fn take_body(&mut self, bytes: &[u8]) {
+        let cap = self.limits.max_body;
+        if let Some(m) = self.cur.as_mut() {
+            m.body_len += bytes.len() as u64;
+            let room = cap.saturating_sub(m.body.len());
+            if bytes.len() > room {
+                m.note(Note::BodyTruncated(cap));
+            }
+            m.body.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        }
+    }
+
+    /// Completes the current message `used` bytes into this step.
+    fn finish_at<F: FnMut(Message)>(&mut self, used: usize, sink: &mut F) {
+        if let Some(mut m) = self.cur.take() {
+            m.range.end = self.pos + used as u64;
+            sink(m);
+        }
+        self.state = State::Head;
+    }
+
+    fn finish<F: FnMut(Message)>(&mut self, sink: &mut F) {
+        self.finish_at(0, sink);
+    }
+}
+
+/// Parses a head (complete, or cut off) that starts at stream offset
+/// `start` into a message.
+fn head_message(start: u64, head: &[u8]) -> Message {
+    let (line, rest) = match head.iter().position(|&b| b == b'\n') {
+        Some(i) => (trim_cr(&head[..i]), &head[i + 1..]),
+        None => (trim_cr(head), &head[head.len()..]),
+    };
+    let start_line = parse_start_line(line)
+        .unwrap_or_else(|| StartLine::Invalid(line[..line.len().min(256)].to_vec()));
+    let mut msg = Message::new(start, start_line);
+    if matches!(msg.start_line, StartLine::Invalid(_)) {
+        msg.note(Note::NotHttp);
+    }
+    msg.headers = parse_header_block(rest, &mut msg);
+    if let Some(name) = msg
+        .headers
+        .iter()
+        .find(|h| looks_joined(&h.value))
+        .map(|h| h.name.clone())
+    {
+        msg.note(Note::HeadersJoined(name));
+    }
+    msg
+}
+
+fn trim_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+fn trim_ws(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t' | b'\r', rest @ ..] = s {
+        s = rest;
+    }
+    while let [rest @ .., b' ' | b'\t' | b'\r'] = s {
+        s = rest;
+    }
+    s
+}
+
+fn parse_decimal(s: &[u8]) -> Option<u64> {
+    if s.is_empty() || s.len() > 19 || !s.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(s).ok()?.parse().ok()
+}
+
+/// The size of a chunk-size line (`1a;ext=1\r\n`), hex.
+fn parse_chunk_size(line: &[u8]) -> Option<u64> {
+    let line = trim_cr(line.strip_suffix(b"\n").unwrap_or(line));
+    let size = line.split(|&b| b == b';').next().unwrap_or(&[]);
+    let size = trim_ws(size);
+    if size.is_empty() || size.len() > 15 || !size.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    u64::from_str_radix(std::str::from_utf8(size).ok()?, 16).ok()
+}
+
+/// Where a head ends in `buf` + `more` (index one past the blank line, in
+/// the concatenation), looking only at the bytes that end in `more`. With
+/// `empty_ok` a block that is only a blank line ends at once (trailers).
+fn find_head_end(buf: &[u8], more: &[u8], empty_ok: bool) -> Option<usize> {
+    let at = |i: usize| -> u8 {
+        if i < buf.len() {
+            buf[i]
+        } else {
+            more[i - buf.len()]
+        }
+    };
+    let total = buf.len() + more.len();
+    for i in buf.len()..total {
+        if at(i) != b'\n' {
+            continue;
+        }
+        // The line ending at i is empty if the previous byte is \n, or it is
+        // \r preceded by \n (or the block start, for trailers).
+        let prev = i.checked_sub(1).map(at);
+        let prev2 = i.checked_sub(2).map(at);
+        let empty = match (prev, prev2) {
+            (None, _) => empty_ok,
+            (Some(b'\n'), _) => true,
+            (Some(b'\r'), None) => empty_ok,
+            (Some(b'\r'), Some(b'\n')) => true,
+            _ => false,
+        };
+        if empty {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// `HTTP/1.x` (major 1 only) or `HTCPCP/x.y`.
+fn parse_version(s: &[u8]) -> Option<Version> {
+    let (htcpcp, rest) = if let Some(r) = s.strip_prefix(b"HTTP/") {
+        (false, r)
+    } else if let Some(r) = s.strip_prefix(b"HTCPCP/") {
+        (true, r)
+    } else {
+        return None;
+    };
+    match rest {
+        [ma, b'.', mi] if ma.is_ascii_digit() && mi.is_ascii_digit() => {
+            let (major, minor) = (ma - b'0', mi - b'0');
+            (htcpcp || major == 1).then_some(Version {
+                htcpcp,
+                major,
+                minor,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// A request line (`token SP target SP version`) or a status line
+/// (`version SP 3DIGIT [SP reason]`), without its line ending; `None` when
+/// it is neither.
+pub fn parse_start_line(line: &[u8]) -> Option<StartLine> {
+    if line.starts_with(b"HTTP/") || line.starts_with(b"HTCPCP/") {
+        let sp = line.iter().position(|&b| b == b' ')?;
+        let version = parse_version(&line[..sp])?;
+        let rest = &line[sp + 1..];
+        let (code, reason) = match rest {
+            [a, b, c] => ([*a, *b, *c], &[][..]),
+            [a, b, c, b' ', reason @ ..] => ([*a, *b, *c], reason),
+            _ => return None,
+        };
+        if !code.iter().all(u8::is_ascii_digit) || code[0] == b'0' {
+            return None;
+        }
+        let code =
+            (code[0] - b'0') as u16 * 100 + (code[1] - b'0') as u16 * 10 + (code[2] - b'0') as u16;
+        return Some(StartLine::Response {
+            version,
+            code,
+            reason: String::from_utf8_lossy(reason).into_owned(),
+        });
+    }
+    let sp1 = line.iter().position(|&b| b == b' ')?;
+    let method = &line[..sp1];
+    if method.is_empty() || !method.iter().all(|&b| is_tchar(b)) {
+        return None;
+    }
+    let rest = &line[sp1 + 1..];
+    let sp2 = rest.iter().position(|&b| b == b' ')?;
+    let target = &rest[..sp2];
+    if target.is_empty() || target.iter().any(|&b| b < 0x21 || b == 0x7f) {
+        return None;
+    }
+    let version = parse_version(&rest[sp2 + 1..])?;
+    Some(StartLine::Request {
+        method: String::from_utf8_lossy(method).into_owned(),
+        target: String::from_utf8_lossy(target).into_owned(),
+        version,
+    })
+}
+
+fn to_header(h: &httparse::Header<'_>) -> Header {
+    Header {
+        name: h.name.to_string(),
+        value: h.value.to_vec(),
+    }
+}
+
+/// A header block (the lines after the start line, with or without the
+/// final blank line) through `httparse::parse_headers`; if it rejects the
+/// block, line by line, noting the lines that do not parse.
+fn parse_header_block(block: &[u8], msg: &mut Message) -> Vec<Header> {
+    let mut slots = [httparse::EMPTY_HEADER; HEADER_SLOTS];
+    if let Ok(httparse::Status::Complete((_, hs))) = httparse::parse_headers(block, &mut slots) {
+        return hs.iter().map(to_header).collect();
+    }
+    let mut out = Vec::new();
+    let mut line_buf = Vec::new();
+    for line in block.split(|&b| b == b'\n') {
+        let line = trim_cr(line);
+        if line.is_empty() {
+            continue;
+        }
+        line_buf.clear();
+        line_buf.extend_from_slice(line);
+        line_buf.extend_from_slice(b"\r\n\r\n");
+        let mut one = [httparse::EMPTY_HEADER; 1];
+        match httparse::parse_headers(&line_buf, &mut one) {
+            Ok(httparse::Status::Complete((_, [h]))) => out.push(to_header(h)),
+            _ => {
+                let shown = String::from_utf8_lossy(&line[..line.len().min(200)]).into_owned();
+                msg.note(Note::MalformedHeader(shown));
+            }
+        }
+    }
+    out
+}
+
+/// A value like `127.0.0.1/x/Content-Type: text/html/Content-Length: 3`:
+/// a `/` followed by a token and `:`.
+fn looks_joined(value: &[u8]) -> bool {
+    value.iter().enumerate().any(|(i, &b)| {
+        if b != b'/' {
+            return false;
+        }
+        let rest = &value[i + 1..];
+        let n = rest
+            .iter()
+            .take_while(|&&c| c.is_ascii_alphabetic() || c == b'-')
+            .count();
+        n >= 2 && rest.get(n) == Some(&b':') && rest[0].is_ascii_uppercase()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn parse_all(htcpcp: bool, role: Role, chunks: &[&[u8]]) -> Vec<Message> {
+        let mut p = MessageParser::new(htcpcp, role);
+        let mut out = Vec::new();
+        for c in chunks {
+            p.push(c, |m| out.push(m));
+        }
+        p.end_of_stream(|m| out.push(m));
+        out
+    }
+
+    #[test]
+    fn start_lines() {
+        assert_eq!(
+            parse_start_line(b"HTCPCP/1.1 418 I'm a Teapot"),
+            Some(StartLine::Response {
+                version: Version {
+                    htcpcp: true,
+                    major: 1,
+                    minor: 1
+                },
+                code: 418,
+                reason: "I'm a Teapot".into()
+            })
+        );
+        assert!(parse_start_line(b"HTTP/1.1 200").is_some());
+        assert!(parse_start_line(b"HTTP/1.1 20 OK").is_none());
+        assert!(parse_start_line(b"HTTP/2 200 OK").is_none());
+        assert!(parse_start_line(b"GET  / HTTP/1.1").is_none());
+        assert!(parse_start_line(b"G(T / HTTP/1.1").is_none());
+        assert!(parse_start_line(b"{\"a\": 1}").is_none());
+    }
+
+    #[test]
+    fn head_end() {
+        assert_eq!(find_head_end(b"", b"a\r\n\r\nb", false), Some(5));
+        assert_eq!(find_head_end(b"a\r\n\r", b"\nb", false), Some(5));
+        assert_eq!(find_head_end(b"a\n", b"\nb", false), Some(3));
+        assert_eq!(find_head_end(b"", b"\r\n", true), Some(2));
+        assert_eq!(find_head_end(b"", b"\r\n", false), None);
+        assert_eq!(find_head_end(b"a\r\n", b"b\r\n", false), None);
+    }
+
+    #[test]
+    fn joined_headers() {
+        assert!(looks_joined(
+            b"127.0.0.1:8000/index/Content-Type: text/html/Connection: keep-alive"
+        ));
+        assert!(!looks_joined(b"text/html; charset=utf-8"));
+        assert!(!looks_joined(b"Mozilla/5.0 (X11; Linux x86_64)"));
+    }
+
+    #[test]
+    fn content_length_and_pipelining() {
+        let data = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcGET /c HTTP/1.0\n\n";
+        let msgs = parse_all(false, Role::Request, &[data]);
+        assert_eq!(msgs.len(), 3);
+        assert_eq!(msgs[0].range, 0..28);
+        assert_eq!(msgs[1].body, b"abc");
+        assert_eq!(msgs[1].framing, Framing::ContentLength(3));
+        assert_eq!(msgs[2].summary(), "GET /c HTTP/1.0");
+        assert_eq!(msgs[2].range.end, data.len() as u64);
+        assert!(msgs.iter().all(|m| m.notes.is_empty() && m.complete));
+    }
+
+    #[test]
+    fn chunked_with_trailers() {
+        let data = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 1\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n";
+        let msgs = parse_all(false, Role::Response, &[data]);
+        assert_eq!(msgs.len(), 2);
+        assert_eq!(msgs[0].body, b"hello world");
+        assert_eq!(msgs[0].trailers[0].name, "X-Sum");
+        assert_eq!(msgs[0].framing, Framing::Chunked);
+        assert!(msgs[0].notes.is_empty());
+        assert_eq!(msgs[1].code(), Some(204));
+        assert_eq!(msgs[1].range.end, data.len() as u64);
+    }
+
+    #[test]
+    fn no_body_for_head_304_and_1xx() {
+        let mut p = MessageParser::new(false, Role::Response);
+        p.expect_response_to("HEAD");
+        p.expect_response_to("GET");
+        let data = b"HTTP/1.1 100 CONTINUE\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHTTP/1.1 304 Not Modified\r\nETag: \"1\"\r\n\r\n";
+        let mut out = Vec::new();
+        p.push(data, |m| out.push(m));
+        assert_eq!(out.len(), 3);
+        assert!(out.iter().all(|m| m.body_len == 0 && m.complete));
+        assert_eq!(out[1].framing, Framing::None);
+        assert_eq!(out[2].code(), Some(304));
+    }
+
+    #[test]
+    fn seed_003_joined_head() {
+        let data = b"HTTP/1.1 200 OK\r\nHost: 127.0.0.1:8000///Content-Type: text/html/Connection: keep-alive/Content-Length: 13/Date: x\r\n\r\nHello, World!";
+        let msgs = parse_all(false, Role::Response, &[data]);
+        assert_eq!(msgs.len(), 1);
+        assert!(matches!(msgs[0].notes[0], Note::HeadersJoined(ref n) if n == "Host"));
+        assert_eq!(msgs[0].framing, Framing::Close);
+        assert_eq!(msgs[0].body, b"Hello, World!");
+    }
+
+    #[test]
+    fn malformed_lines_kept() {
+        let data = b"HTTP/1.1 200 OK\r\nGood: 1\r\nbad line here\r\n(also bad)\r\nContent-Length: 2\r\n\r\nok";
+        let msgs = parse_all(false, Role::Response, &[data]);
+        assert_eq!(msgs.len(), 1);
+        let names: Vec<_> = msgs[0].headers.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, ["Good", "Content-Length"]);
+        assert_eq!(msgs[0].notes.len(), 2);
+        assert_eq!(msgs[0].body, b"ok");
+    }
+
+    #[test]
+    fn not_http_is_one_continuation() {
+        let msgs = parse_all(false, Role::Request, &[b"SSH-2.0-x\r\n", b"more"]);
+        assert_eq!(msgs.len(), 1);
+        assert_eq!(msgs[0].summary(), "Continuation");
+        assert_eq!(msgs[0].body_len, 15);
+        assert_eq!(msgs[0].notes, [Note::NotHttp]);
+    }
+
+    #[test]
+    fn caps() {
+        let limits = Limits {
+            max_head: 64,
+            max_body: 10,
+        };
+        let mut p = MessageParser::with_limits(false, Role::Response, limits);
+        let mut out = Vec::new();
+        p.push(b"HTTP/1.1 200 OK\r\n", |m| out.push(m));
+        p.push(&[b'a'; 100], |m| out.push(m));
+        assert!(p.buffered() <= 64);
+        p.end_of_stream(|m| out.push(m));
+        assert_eq!(out.len(), 1);
+        assert!(out[0].notes.contains(&Note::HeadTooLarge(64)));
+        assert_eq!(out[0].body.len(), 10);
+        assert_eq!(out[0].range, 0..117);
+    }
+
+    #[test]
+    fn truncated_message_at_fin() {
+        let msgs = parse_all(
+            false,
+            Role::Response,
+            &[b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"],
+        );
+        assert_eq!(msgs.len(), 1);
+        assert!(!msgs[0].complete);
+        assert_eq!(msgs[0].notes, [Note::Incomplete]);
+        let msgs = parse_all(false, Role::Request, &[b"GET / HTTP/1.1\r\nHost:"]);
+        assert_eq!(msgs[0].summary(), "GET / HTTP/1.1");
+        assert!(!msgs[0].complete);
+    }
+}

@@ -1,0 +1,146 @@
+//! Application-layer message parsers for reassembled TCP streams: HTTP/1.x
+//! (RFC 9112), HTCPCP (RFC 2324, with the tea extension of RFC 7168) and TLS
+//! records (RFC 8446 §5.1). A pure library layer: nothing in the packet list
+//! calls it yet.
+//!
+//! # Contract
+//!
+//! - [`detect`] looks at the first bytes of one direction of a stream and
+//!   names the protocol by content (ports are hints only, for the caller).
+//! - One parser per direction of a stream: [`http::MessageParser`] (HTTP and
+//!   HTCPCP, requests or responses) or [`tls::RecordParser`]. Feed it the
+//!   in-order bytes of `flow::reassembly` [`Event::Data`] with `push`, in
+//!   stream order, in chunks of any size, and call `end_of_stream` at the FIN
+//!   (or when the capture ends). Complete messages come out through the sink
+//!   closure, each with its byte range in the stream (`start..end`, stream
+//!   offsets as in `Event::Data::offset`), so the caller can map it to the
+//!   frames that carried it.
+//! - Chunking never matters: the same bytes fed in different chunk sizes give
+//!   the same messages (every decision depends on the bytes seen, never on
+//!   where a chunk ended).
+//! - Never a panic, never an unbounded buffer: a head is buffered up to
+//!   [`http::Limits::max_head`] (64 KiB), a body up to
+//!   [`http::Limits::max_body`]; beyond that the message is flagged with an
+//!   expert [`http::Note`] and the rest is counted, not kept. A TLS record is
+//!   at most 2¹⁴ + 2048 bytes (RFC 8446 §5.2).
+//! - Malformed input is returned as far as it parsed, flagged, never dropped.
+//!
+//! [`Event::Data`]: crate::flow::reassembly::Event::Data
+
+pub mod htcpcp;
+pub mod http;
+pub mod tls;
+
+/// A protocol recognised by content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    /// HTTP/1.0 or HTTP/1.1.
+    Http,
+    /// HTCPCP (RFC 2324 / RFC 7168) as the lab speaks it.
+    Htcpcp,
+    /// TLS (or SSL 3.0) records.
+    Tls,
+}
+
+impl Protocol {
+    /// The name of the Protocol column.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Http => "HTTP",
+            Protocol::Htcpcp => "HTCPCP",
+            Protocol::Tls => "TLS",
+        }
+    }
+}
+
+/// The protocol of a stream direction from its first bytes, or `None` when
+/// they are none of HTTP/1.x, HTCPCP or TLS.
+///
+/// - TLS: a record header (content type 20–24, version 0x0300–0x0304,
+///   length ≤ 2¹⁴ + 2048).
+/// - HTCPCP: an `HTCPCP/x.y` status line; or a request line whose version is
+///   `HTCPCP/x.y`, whose URI scheme is one of the lab's coffee schemes
+///   (compared percent-decoded), or whose method is BREW, WHEN or PROPFIND.
+/// - HTTP: an `HTTP/1.x` status line, or a request line `token SP target SP
+///   HTTP/1.x`.
+pub fn detect(first: &[u8]) -> Option<Protocol> {
+    if tls::looks_like_record(first) {
+        return Some(Protocol::Tls);
+    }
+    let line_end = first.iter().position(|&b| b == b'\n');
+    let line = match line_end {
+        Some(i) => &first[..i],
+        None => first,
+    };
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    match http::parse_start_line(line)? {
+        http::StartLine::Response { version, .. } => Some(if version.htcpcp {
+            Protocol::Htcpcp
+        } else {
+            Protocol::Http
+        }),
+        http::StartLine::Request {
+            method,
+            target,
+            version,
+        } => {
+            if version.htcpcp || htcpcp::is_htcpcp_request(&method, &target) {
+                Some(Protocol::Htcpcp)
+            } else {
+                Some(Protocol::Http)
+            }
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_by_content() {
+        assert_eq!(
+            detect(b"GET / HTTP/1.1\r\nHost: x\r\n"),
+            Some(Protocol::Http)
+        );
+        assert_eq!(detect(b"HTTP/1.0 200 OK\r\n"), Some(Protocol::Http));
+        assert_eq!(detect(b"PRRT / HTTP/1.1\r\n"), Some(Protocol::Http));
+        assert_eq!(
+            detect(b"BREW coffee://ducky HTTP/1.1\r\n"),
+            Some(Protocol::Htcpcp)
+        );
+        assert_eq!(
+            detect(b"GET koffie://ducky HTTP/1.1\r\n"),
+            Some(Protocol::Htcpcp)
+        );
+        assert_eq!(
+            detect(b"GET %D0%BA%D0%BE%D1%84%D0%B5://ducky HTTP/1.1\r\n"),
+            Some(Protocol::Htcpcp)
+        );
+        assert_eq!(
+            detect(b"GET Kaffee://ducky HTTP/1.1\r\n"),
+            Some(Protocol::Htcpcp)
+        );
+        assert_eq!(
+            detect(b"WHEN caffeine://ducky HTTP/1.1\n"),
+            Some(Protocol::Htcpcp)
+        );
+        assert_eq!(
+            detect(b"GET coffee://ducky HTCPCP/1.0\r\n"),
+            Some(Protocol::Htcpcp)
+        );
+        assert_eq!(
+            detect(b"HTCPCP/1.1 418 I'm a Teapot\r\n"),
+            Some(Protocol::Htcpcp)
+        );
+        assert_eq!(detect(&[22, 3, 1, 0, 200, 1]), Some(Protocol::Tls));
+        assert_eq!(detect(&[23, 3, 3, 0x48, 0x00]), Some(Protocol::Tls));
+        assert_eq!(detect(&[23, 3, 3, 0x48, 0x01]), None);
+        assert_eq!(detect(&[25, 3, 3, 0, 1]), None);
+        assert_eq!(detect(b"{\"a\": 1}"), None);
+        assert_eq!(detect(b"SSH-2.0-OpenSSH\r\n"), None);
+        assert_eq!(detect(b"GET / HTTP/2.0\r\n"), None);
+        assert_eq!(detect(b""), None);
+    }
+}
