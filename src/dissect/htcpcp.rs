@@ -296,7 +296,174 @@ pub fn interpret(msg: &Message) -> Option<Htcpcp> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::http::{Framing, MessageParser, Note, Role};
     use super::*;
+
+    /// Feeds `chunks` to an HTCPCP parser, then the FIN.
+    fn parse(role: Role, chunks: &[&[u8]]) -> Vec<Message> {
+        let mut p = MessageParser::new(true, role);
+        let mut out = Vec::new();
+        for c in chunks {
+            p.push(c, |m| out.push(m));
+        }
+        p.end_of_stream(|m| out.push(m));
+        out
+    }
+
+    fn response(m: &Message) -> Response {
+        match interpret(m) {
+            Some(Htcpcp::Response(r)) => r,
+            other => panic!("not a response: {other:?}"),
+        }
+    }
+
+    fn request(m: &Message) -> Request {
+        match interpret(m) {
+            Some(Htcpcp::Request(r)) => r,
+            other => panic!("not a request: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn teapot_418_with_no_headers() {
+        let wire = b"HTCPCP/1.1 418 I'm a Teapot\r\n\r\n";
+        let msgs = parse(Role::Response, &[wire]);
+        assert_eq!(msgs.len(), 1);
+        let m = &msgs[0];
+        assert_eq!(m.summary(), "HTCPCP/1.1 418 I'm a Teapot");
+        assert!(m.headers.is_empty() && m.notes.is_empty() && m.complete);
+        assert_eq!(m.framing, Framing::Close);
+        assert_eq!(m.range, 0..wire.len() as u64);
+        let r = response(m);
+        assert_eq!(r.code, Some(418));
+        assert_eq!(r.meaning, Some("Use-Pot: tea"));
+        // With an optional body, ending at the close.
+        let msgs = parse(
+            Role::Response,
+            &[b"HTCPCP/1.1 418 I'm a Teapot\r\n\r\n", b"I'm a teapot"],
+        );
+        assert_eq!(msgs.len(), 1);
+        assert_eq!(msgs[0].body, b"I'm a teapot");
+    }
+
+    #[test]
+    fn not_acceptable_406_lists_additions() {
+        let list: Vec<&str> = ADDITIONS.iter().map(|(k, _)| *k).collect();
+        let body = list.join(", ");
+        let wire = format!("HTCPCP/1.1 406 Not Acceptable\r\n\r\n{body}");
+        let msgs = parse(Role::Response, &[wire.as_bytes()]);
+        assert_eq!(msgs.len(), 1);
+        assert_eq!(msgs[0].body, body.as_bytes());
+        assert_eq!(msgs[0].range.end, wire.len() as u64);
+        assert_eq!(response(&msgs[0]).reason, "Not Acceptable");
+    }
+
+    #[test]
+    fn brew_split_across_two_feeds() {
+        let wire: &[u8] = b"BREW coffee://ducky HTTP/1.1\r\nContent-Type: application/coffee-pot-command\r\nAccept-Additions: cream; rum; tea\r\nUse-Pot: ducky\r\nContent-Length: 5\r\n\r\nstart";
+        for cut in [1, 20, 60, wire.len() - 8, wire.len() - 2] {
+            let mut p = MessageParser::new(true, Role::Request);
+            let mut out = Vec::new();
+            p.push(&wire[..cut], |m| out.push(m));
+            assert!(out.is_empty(), "cut {cut}");
+            p.push(&wire[cut..], |m| out.push(m));
+            assert_eq!(out.len(), 1, "cut {cut}");
+            let r = request(&out[0]);
+            assert_eq!(r.method, "BREW");
+            assert!(r.known_method && r.scheme_accepted);
+            assert_eq!(r.scheme.as_deref(), Some("coffee"));
+            assert_eq!(r.pot.as_deref(), Some("ducky"));
+            assert_eq!(r.version.to_string(), "HTTP/1.1");
+            assert_eq!(r.use_pot.as_deref(), Some("ducky"));
+            assert_eq!(r.content_type.as_deref(), Some(COMMAND_CONTENT_TYPE));
+            assert_eq!(r.command, Some(Command::Start));
+            let adds: Vec<_> = r
+                .accept_additions
+                .iter()
+                .map(|a| (a.name.as_str(), a.accepted))
+                .collect();
+            assert_eq!(adds, [("cream", true), ("rum", true), ("tea", false)]);
+        }
+    }
+
+    #[test]
+    fn brew_without_length_ends_at_fin() {
+        // The lab's web app sends no Content-Length: the body is what
+        // precedes the client's FIN.
+        let msgs = parse(
+            Role::Request,
+            &[
+                b"BREW %D0%BA%D0%BE%D1%84%D0%B5://ducky HTCPCP/1.0\r\nContent-Type: application/coffee-pot-command\r\n\r\n",
+                b"stop",
+            ],
+        );
+        assert_eq!(msgs.len(), 1);
+        let r = request(&msgs[0]);
+        assert_eq!(r.scheme.as_deref(), Some("кофе"));
+        assert_eq!(r.version.to_string(), "HTCPCP/1.0");
+        assert_eq!(r.command, Some(Command::Stop));
+    }
+
+    #[test]
+    fn json_body_of_20_kb_ends_at_fin() {
+        let mut json = String::from("{\"history\": [");
+        while json.len() < 20_000 {
+            json.push_str("{\"beverage_type\": \"coffee\", \"additions\": [\"cream\"]},");
+        }
+        json.push_str("{}]}");
+        let mut wire = b"HTCPCP/1.1 200 OK\r\nServer: CoffeePot\r\nContent-Type: message/coffeepot\r\nDate: Sat, 21 Nov 2026 14:42:39\r\n\r\n".to_vec();
+        let head_len = wire.len();
+        wire.extend_from_slice(json.as_bytes());
+        let mut p = MessageParser::new(true, Role::Response);
+        let mut out = Vec::new();
+        for seg in wire.chunks(1448) {
+            p.push(seg, |m| out.push(m));
+        }
+        assert!(out.is_empty(), "a close-delimited body waits for the FIN");
+        p.end_of_stream(|m| out.push(m));
+        assert_eq!(out.len(), 1);
+        let m = &out[0];
+        assert!(m.complete && m.notes.is_empty());
+        assert_eq!(m.head_len, head_len);
+        assert_eq!(m.body, json.as_bytes());
+        assert_eq!(m.range, 0..wire.len() as u64);
+        assert_eq!(m.header_str("Server").as_deref(), Some("CoffeePot"));
+        assert_eq!(
+            response(m).content_type.as_deref(),
+            Some("message/coffeepot")
+        );
+    }
+
+    #[test]
+    fn bare_lf_and_unfinished_pot() {
+        let msgs = parse(
+            Role::Response,
+            &[b"HTCPCP/1.1 200 OK\nServer: CoffeePot\n\n{}"],
+        );
+        assert_eq!(msgs.len(), 1);
+        assert_eq!(msgs[0].headers.len(), 1);
+        assert_eq!(msgs[0].body, b"{}");
+        // A reply that is a bare JSON body with no status line.
+        let msgs = parse(Role::Response, &[b"{\"beverage\": ", b"\"coffee\"}"]);
+        assert_eq!(msgs.len(), 1);
+        assert_eq!(msgs[0].notes, [Note::NoStatusLine]);
+        assert_eq!(msgs[0].body, b"{\"beverage\": \"coffee\"}");
+        let r = response(&msgs[0]);
+        assert_eq!((r.version, r.code), (None, None));
+    }
+
+    #[test]
+    fn unknown_method_and_bad_scheme() {
+        let msgs = parse(
+            Role::Request,
+            &[b"MILK caffeine://psyduck/pot HTTP/1.1\r\nContent-Type: application/tea-pot-command\r\n\r\n"],
+        );
+        let r = request(&msgs[0]);
+        assert!(!r.known_method && !r.scheme_accepted);
+        assert_eq!(r.pot.as_deref(), Some("psyduck"));
+        assert_eq!(r.path, "/pot");
+        assert_eq!(r.command, None);
+    }
 
     #[test]
     fn schemes_compare_decoded() {

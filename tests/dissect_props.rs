@@ -1,0 +1,150 @@
+//! Properties of the dissect layer's streaming parsers: random and mutated
+//! byte streams, fed in random chunk sizes, never panic, never buffer beyond
+//! the caps, and give the same messages whatever the chunking.
+
+use coffeeshark::dissect::http::{Limits, Message, MessageParser, Role, MAX_CHUNK_LINE};
+use coffeeshark::dissect::tls::{Record, RecordParser, HEADER_LEN, MAX_RECORD_LEN};
+use coffeeshark::dissect::{detect, htcpcp};
+use proptest::prelude::*;
+
+const LIMITS: Limits = Limits {
+    max_head: 300,
+    max_body: 200,
+};
+
+/// Lab-like messages to concatenate and mutate.
+const CORPUS: &[&[u8]] = &[
+    b"BREW coffee://ducky HTTP/1.1\r\nContent-Type: application/coffee-pot-command\r\nAccept-Additions: cream; tea\r\nUse-Pot: ducky\r\nContent-Length: 5\r\n\r\nstart",
+    b"GET koffie://ducky HTCPCP/1.0\r\n\r\n",
+    b"HTCPCP/1.1 418 I'm a Teapot\r\n\r\n",
+    b"HTCPCP/1.1 200 OK\nServer: CoffeePot\nContent-Type: message/coffeepot\n\n{\"a\": 1}",
+    b"{\"coffee_bean\": \"Turquino\"}",
+    b"GET /assets/styles.css HTTP/1.1\r\nHost: localhost:5031\r\nIf-None-Match: \"abc\"\r\n\r\n",
+    b"HTTP/1.1 304 Not Modified\r\nETag: \"abc\"\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nwiki\r\n5;e=1\r\npedia\r\n0\r\nT: 1\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nHost: 127.0.0.1:8000///Content-Type: text/html/Content-Length: 13\r\n\r\nHello, World!",
+    b"HTTP/1.1 100 CONTINUE\r\n\r\nHTTP/1.1 302 FOUND\r\nLocation: /\r\nContent-Length: 0\r\n\r\n",
+    b"POST /x HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc",
+    b"\x16\x03\x01\x00\x08\x01\x00\x00\x04abcd\x14\x03\x03\x00\x01\x01\x17\x03\x03\x00\x02hi",
+];
+
+fn stream() -> impl Strategy<Value = Vec<u8>> {
+    let random = prop::collection::vec(any::<u8>(), 0..2000);
+    let mutated = (
+        prop::collection::vec(0..CORPUS.len(), 1..6),
+        prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0..3u8), 0..8),
+    )
+        .prop_map(|(picks, edits)| {
+            let mut s: Vec<u8> = picks.iter().flat_map(|&i| CORPUS[i].to_vec()).collect();
+            for (at, byte, op) in edits {
+                if s.is_empty() {
+                    s.push(byte);
+                    continue;
+                }
+                let i = at.index(s.len());
+                match op {
+                    0 => s[i] = byte,
+                    1 => s.insert(i, byte),
+                    _ => {
+                        s.remove(i);
+                    }
+                }
+            }
+            s
+        });
+    prop_oneof![random, mutated]
+}
+
+/// Cut points: chunk sizes from 1 to 64, cycled.
+fn chunks(data: &[u8], sizes: &[usize]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    let mut k = 0;
+    while i < data.len() {
+        let n = sizes[k % sizes.len()].min(data.len() - i);
+        out.push(data[i..i + n].to_vec());
+        i += n;
+        k += 1;
+    }
+    out
+}
+
+fn http_messages(htcpcp: bool, role: Role, parts: &[Vec<u8>]) -> Vec<Message> {
+    let bound = LIMITS.max_head.max(MAX_CHUNK_LINE + 1) + LIMITS.max_body;
+    let mut p = MessageParser::with_limits(htcpcp, role, LIMITS);
+    let mut out = Vec::new();
+    for part in parts {
+        p.push(part, |m| out.push(m));
+        assert!(p.buffered() <= bound, "buffered {} > {bound}", p.buffered());
+    }
+    p.end_of_stream(|m| out.push(m));
+    out
+}
+
+fn tls_records(parts: &[Vec<u8>]) -> Vec<Record> {
+    let mut p = RecordParser::new();
+    let mut out = Vec::new();
+    for part in parts {
+        p.push(part, |r| out.push(r));
+        assert!(p.buffered() <= HEADER_LEN + MAX_RECORD_LEN);
+    }
+    p.end_of_stream(|r| out.push(r));
+    out
+}
+
+fn check_messages(msgs: &[Message], total: u64) {
+    let mut last = 0;
+    for m in msgs {
+        assert!(m.body.len() <= LIMITS.max_body);
+        assert!(m.body.len() as u64 <= m.body_len);
+        assert!(m.range.start >= last && m.range.start <= m.range.end);
+        assert!(m.range.end <= total);
+        last = m.range.end;
+        let _ = htcpcp::interpret(m);
+        let _ = m.summary();
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn http_parsers_are_chunking_invariant_and_bounded(
+        data in stream(),
+        sizes in prop::collection::vec(1usize..64, 1..8),
+    ) {
+        let _ = detect(&data);
+        let whole = vec![data.clone()];
+        let parts = chunks(&data, &sizes);
+        let bytes: Vec<Vec<u8>> = data.iter().map(|&b| vec![b]).collect();
+        for htcpcp in [false, true] {
+            for role in [Role::Request, Role::Response] {
+                let a = http_messages(htcpcp, role, &whole);
+                check_messages(&a, data.len() as u64);
+                prop_assert_eq!(&a, &http_messages(htcpcp, role, &parts));
+                prop_assert_eq!(&a, &http_messages(htcpcp, role, &bytes));
+            }
+        }
+        let t = tls_records(&whole);
+        prop_assert_eq!(&t, &tls_records(&parts));
+        prop_assert_eq!(&t, &tls_records(&bytes));
+        let covered: u64 = t.iter().map(|r| r.range.end - r.range.start).sum();
+        prop_assert_eq!(covered, data.len() as u64);
+    }
+}
+
+#[test]
+fn body_and_head_caps_hold_on_long_streams() {
+    // A huge close-delimited body and an endless head.
+    let mut body = b"HTCPCP/1.1 200 OK\r\n\r\n".to_vec();
+    body.extend_from_slice(&[b'x'; 100_000]);
+    let msgs = http_messages(true, Role::Response, &chunks(&body, &[1448]));
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0].body.len(), LIMITS.max_body);
+    assert_eq!(msgs[0].body_len, 100_000);
+    let mut head = b"GET / HTTP/1.1\r\n".to_vec();
+    head.extend_from_slice(&[b'a'; 100_000]);
+    let msgs = http_messages(false, Role::Request, &chunks(&head, &[1000]));
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0].range.end, head.len() as u64);
+}
