@@ -105,6 +105,32 @@ fn check_messages(msgs: &[Message], total: u64) {
     }
 }
 
+/// Feeds `data` in chunks of `sizes`, with a hole of `len` bytes before
+/// each offset of `holes` (sorted), to an HTTP/HTCPCP parser.
+fn http_with_gaps(
+    htcpcp: bool,
+    role: Role,
+    data: &[u8],
+    holes: &[(usize, u64)],
+    sizes: &[usize],
+) -> Vec<Message> {
+    let bound = LIMITS.max_head.max(MAX_CHUNK_LINE + 1) + LIMITS.max_body;
+    let mut p = MessageParser::with_limits(htcpcp, role, LIMITS);
+    let mut out = Vec::new();
+    let mut at = 0;
+    for &(hole, len) in holes.iter().chain([(data.len(), 0)].iter()) {
+        let hole = hole.clamp(at, data.len());
+        for part in chunks(&data[at..hole], sizes) {
+            p.push(&part, |m| out.push(m));
+            assert!(p.buffered() <= bound);
+        }
+        p.gap(len, |m| out.push(m));
+        at = hole;
+    }
+    p.end_of_stream(|m| out.push(m));
+    out
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
 
@@ -125,6 +151,33 @@ proptest! {
                 prop_assert_eq!(&a, &http_messages(htcpcp, role, &bytes));
             }
         }
+    }
+
+    #[test]
+    fn gaps_are_chunking_invariant(
+        data in stream(),
+        mut holes in prop::collection::vec((0usize..2000, 1u64..500), 0..4),
+        sizes in prop::collection::vec(1usize..64, 1..8),
+        htcpcp in any::<bool>(),
+        response in any::<bool>(),
+    ) {
+        holes.sort();
+        let role = if response { Role::Response } else { Role::Request };
+        let a = http_with_gaps(htcpcp, role, &data, &holes, &[usize::MAX]);
+        let total = data.len() as u64 + holes.iter().map(|h| h.1).sum::<u64>();
+        check_messages(&a, total);
+        prop_assert_eq!(&a, &http_with_gaps(htcpcp, role, &data, &holes, &sizes));
+        prop_assert_eq!(&a, &http_with_gaps(htcpcp, role, &data, &holes, &[1]));
+    }
+
+    #[test]
+    fn tls_is_chunking_invariant(
+        data in stream(),
+        sizes in prop::collection::vec(1usize..64, 1..8),
+    ) {
+        let whole = vec![data.clone()];
+        let parts = chunks(&data, &sizes);
+        let bytes: Vec<Vec<u8>> = data.iter().map(|&b| vec![b]).collect();
         let t = tls_records(&whole);
         prop_assert_eq!(&t, &tls_records(&parts));
         prop_assert_eq!(&t, &tls_records(&bytes));

@@ -132,6 +132,8 @@ pub enum Note {
     UnknownEncoding,
     /// The connection switched protocols (101): what follows is not HTTP.
     Upgrade,
+    /// That many bytes of the message were never captured.
+    Gap(u64),
 }
 
 impl Note {
@@ -139,6 +141,7 @@ impl Note {
     pub fn severity(&self) -> &'static str {
         match self {
             Note::Upgrade => "Chat",
+            Note::Gap(_) => "Warning",
             Note::NoStatusLine | Note::Incomplete | Note::BodyTruncated(_) => "Note",
             _ => "Warning",
         }
@@ -164,6 +167,7 @@ impl fmt::Display for Note {
             }
             Note::UnknownEncoding => f.write_str("Unknown Transfer-Encoding on a request"),
             Note::Upgrade => f.write_str("Switching protocols: the rest is not HTTP"),
+            Note::Gap(n) => write!(f, "{n} bytes missing (not captured)"),
         }
     }
 }
@@ -362,29 +366,92 @@ impl MessageParser {
     pub fn end_of_stream<F: FnMut(Message)>(&mut self, mut sink: F) {
         match self.state {
             State::Done => return,
-            State::Head => {
-                if !self.buf.is_empty() {
-                    let buf = std::mem::take(&mut self.buf);
-                    let start = self.pos - buf.len() as u64;
-                    let mut msg = head_message(start, &buf);
-                    msg.head_len = buf.len();
-                    msg.note(Note::Incomplete);
-                    msg.complete = false;
-                    msg.range.end = self.pos;
-                    sink(msg);
-                }
-            }
             State::Close => self.finish(&mut sink),
-            _ => {
-                if let Some(m) = self.cur.as_mut() {
-                    m.note(Note::Incomplete);
-                    m.complete = false;
-                }
-                self.finish(&mut sink);
-            }
+            _ => self.finish_unfinished(None, &mut sink),
         }
         self.buf = Vec::new();
         self.state = State::Done;
+    }
+
+    /// `len` bytes at the current offset were never captured (reassembly's
+    /// `Event::Gap` or `Event::Uncaptured`). Inside a body of known length
+    /// or a close-delimited body the message goes on, flagged
+    /// [`Note::Gap`] (`body_len` counts the hole, `body` does not hold it);
+    /// inside a head, a chunk line or trailers, or past the end of a body,
+    /// the message ends there unfinished and parsing resumes after the hole
+    /// (bytes that are not a start line become a continuation).
+    pub fn gap<F: FnMut(Message)>(&mut self, len: u64, mut sink: F) {
+        if len == 0 {
+            return;
+        }
+        match self.state {
+            State::Done => return,
+            State::Head if self.buf.is_empty() => {}
+            State::Close => self.count_gap(len),
+            State::Body(rem) if len < rem => {
+                self.count_gap(len);
+                self.state = State::Body(rem - len);
+            }
+            State::Body(rem) if len == rem => {
+                self.count_gap(len);
+                self.pos += len;
+                self.finish(&mut sink);
+                return;
+            }
+            State::ChunkData(rem) if len < rem => {
+                self.count_gap(len);
+                self.state = State::ChunkData(rem - len);
+            }
+            _ => self.finish_unfinished(Some(len), &mut sink),
+        }
+        self.pos += len;
+    }
+
+    /// For an HTCPCP request parser: the peer started answering, so a request
+    /// body delimited by the end of the stream (the lab's web app sends BREW
+    /// with no Content-Length) ends here. Does nothing otherwise.
+    pub fn peer_answered<F: FnMut(Message)>(&mut self, mut sink: F) {
+        if self.role == Role::Request
+            && self.state == State::Close
+            && self.cur.as_ref().is_some_and(Message::is_request)
+        {
+            self.finish(&mut sink);
+        }
+    }
+
+    fn count_gap(&mut self, len: u64) {
+        if let Some(m) = self.cur.as_mut() {
+            m.body_len += len;
+            m.note(Note::Gap(len));
+        }
+    }
+
+    /// Emits the message being read (or the head being collected) as
+    /// unfinished, and goes back to looking for a head.
+    fn finish_unfinished<F: FnMut(Message)>(&mut self, gap: Option<u64>, sink: &mut F) {
+        let mut msg = match self.cur.take() {
+            Some(m) => m,
+            None if !self.buf.is_empty() => {
+                let start = self.pos - self.buf.len() as u64;
+                let mut m = head_message(start, &self.buf);
+                m.head_len = self.buf.len();
+                m
+            }
+            None => {
+                self.state = State::Head;
+                return;
+            }
+        };
+        self.buf.clear();
+        self.line_checked = false;
+        if let Some(len) = gap {
+            msg.note(Note::Gap(len));
+        }
+        msg.note(Note::Incomplete);
+        msg.complete = false;
+        msg.range.end = self.pos;
+        sink(msg);
+        self.state = State::Head;
     }
 
     /// One step of the state machine; returns the bytes consumed (> 0).
@@ -1047,6 +1114,44 @@ mod tests {
         assert!(out[0].notes.contains(&Note::HeadTooLarge(64)));
         assert_eq!(out[0].body.len(), 10);
         assert_eq!(out[0].range, 0..117);
+    }
+
+    #[test]
+    fn gaps() {
+        let mut p = MessageParser::new(false, Role::Response);
+        let mut out = Vec::new();
+        p.push(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", |m| {
+            out.push(m)
+        });
+        p.gap(4, |m| out.push(m));
+        p.push(b"xyzHTTP/1.1 200 OK\r\nContent-", |m| out.push(m));
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].body, b"abcxyz");
+        assert_eq!(out[0].body_len, 10);
+        assert_eq!(out[0].notes, [Note::Gap(4)]);
+        p.gap(100, |m| out.push(m));
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[1].summary(), "HTTP/1.1 200 OK");
+        assert!(!out[1].complete);
+        assert_eq!(out[1].range, 49..74);
+        p.push(b"ength: 5\r\n\r\n", |m| out.push(m));
+        p.end_of_stream(|m| out.push(m));
+        assert_eq!(out[2].summary(), "Continuation");
+        assert_eq!(out[2].range, 174..186);
+    }
+
+    #[test]
+    fn htcpcp_request_body_ends_when_the_pot_answers() {
+        let mut p = MessageParser::new(true, Role::Request);
+        let mut out = Vec::new();
+        p.push(b"BREW coffee://ducky HTTP/1.1\r\nContent-Type: application/coffee-pot-command\r\n\r\nstart", |m| out.push(m));
+        assert!(out.is_empty());
+        p.peer_answered(|m| out.push(m));
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].body, b"start");
+        assert!(out[0].complete);
+        p.end_of_stream(|m| out.push(m));
+        assert_eq!(out.len(), 1);
     }
 
     #[test]
