@@ -131,6 +131,24 @@ fn http_with_gaps(
     out
 }
 
+/// [`http_with_gaps`] for the TLS record parser.
+fn tls_with_gaps(data: &[u8], holes: &[(usize, u64)], sizes: &[usize]) -> Vec<Record> {
+    let mut p = RecordParser::new();
+    let mut out = Vec::new();
+    let mut at = 0;
+    for &(hole, len) in holes.iter().chain([(data.len(), 0)].iter()) {
+        let hole = hole.clamp(at, data.len());
+        for part in chunks(&data[at..hole], sizes) {
+            p.push(&part, |r| out.push(r));
+            assert!(p.buffered() <= HEADER_LEN + MAX_RECORD_LEN);
+        }
+        p.gap(len, |r| out.push(r));
+        at = hole;
+    }
+    p.end_of_stream(|r| out.push(r));
+    out
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
 
@@ -168,6 +186,9 @@ proptest! {
         check_messages(&a, total);
         prop_assert_eq!(&a, &http_with_gaps(htcpcp, role, &data, &holes, &sizes));
         prop_assert_eq!(&a, &http_with_gaps(htcpcp, role, &data, &holes, &[1]));
+        let t = tls_with_gaps(&data, &holes, &[usize::MAX]);
+        prop_assert_eq!(&t, &tls_with_gaps(&data, &holes, &sizes));
+        prop_assert_eq!(&t, &tls_with_gaps(&data, &holes, &[1]));
     }
 
     #[test]

@@ -93,8 +93,11 @@ pub struct Record {
     /// Not a record: bytes after an invalid header, up to the end of the
     /// stream (only the first [`MAX_RECORD_LEN`] are kept in `payload`).
     pub invalid: bool,
-    /// The stream ended inside the record.
+    /// The stream ended inside the record, or a hole cut it off.
     pub truncated: bool,
+    /// Payload bytes never captured (a hole inside the record): `payload`
+    /// is shorter than `length` by that much, plus any truncation.
+    pub missing: u64,
 }
 
 impl Record {
@@ -145,6 +148,8 @@ pub struct RecordParser {
     /// Header or payload being collected (≤ 5 + [`MAX_RECORD_LEN`]).
     buf: Vec<u8>,
     seen_ccs: bool,
+    /// Bytes of the current record lost in holes.
+    missing: u64,
     /// After an invalid header: everything else is one invalid record.
     invalid: Option<Record>,
     done: bool,
@@ -176,8 +181,7 @@ impl RecordParser {
             let need = if self.buf.len() < HEADER_LEN {
                 HEADER_LEN - self.buf.len()
             } else {
-                HEADER_LEN + u16::from_be_bytes([self.buf[3], self.buf[4]]) as usize
-                    - self.buf.len()
+                self.remaining() as usize
             };
             let n = need.min(data.len());
             self.buf.extend_from_slice(&data[..n]);
@@ -196,17 +200,47 @@ impl RecordParser {
                     encrypted: false,
                     invalid: true,
                     truncated: false,
+                    missing: 0,
                 });
                 continue;
             }
-            if self.buf.len() >= HEADER_LEN
-                && self.buf.len()
-                    == HEADER_LEN + u16::from_be_bytes([self.buf[3], self.buf[4]]) as usize
-            {
+            if self.buf.len() >= HEADER_LEN && self.remaining() == 0 {
                 let rec = self.record(false);
                 sink(rec);
             }
         }
+    }
+
+    /// Bytes still to come of the current record (header read).
+    fn remaining(&self) -> u64 {
+        let len = u16::from_be_bytes([self.buf[3], self.buf[4]]) as u64;
+        HEADER_LEN as u64 + len - self.buf.len() as u64 - self.missing
+    }
+
+    /// `len` bytes at the current offset were never captured. A hole inside
+    /// a record's payload is counted in `missing`; any other hole cuts the
+    /// current record off (`truncated`) and parsing resumes after it (bytes
+    /// that are no record header become one invalid record).
+    pub fn gap<F: FnMut(Record)>(&mut self, len: u64, mut sink: F) {
+        if self.done || len == 0 {
+            return;
+        }
+        if let Some(r) = self.invalid.as_mut() {
+            r.range.end += len;
+            r.missing += len;
+        } else if self.buf.len() >= HEADER_LEN && len <= self.remaining() {
+            self.missing += len;
+            self.pos += len;
+            if self.remaining() == 0 {
+                let rec = self.record(false);
+                sink(rec);
+            }
+            return;
+        } else if !self.buf.is_empty() {
+            let rec = self.record(true);
+            sink(rec);
+        }
+        self.pos += len;
     }
 
     /// The stream ended: a partial record comes out flagged `truncated`.
@@ -225,7 +259,8 @@ impl RecordParser {
 
     fn record(&mut self, truncated: bool) -> Record {
         let buf = std::mem::take(&mut self.buf);
-        let start = self.pos - buf.len() as u64;
+        let missing = std::mem::take(&mut self.missing);
+        let start = self.pos - buf.len() as u64 - missing;
         let field = |i: usize| buf.get(i).copied().unwrap_or(0);
         let content_type = field(0);
         let payload = buf.get(HEADER_LEN..).unwrap_or(&[]).to_vec();
@@ -238,7 +273,7 @@ impl RecordParser {
             content_type,
             version: u16::from_be_bytes([field(1), field(2)]),
             length: u16::from_be_bytes([field(3), field(4)]),
-            handshake_types: if content_type == HANDSHAKE && !encrypted {
+            handshake_types: if content_type == HANDSHAKE && !encrypted && missing == 0 {
                 handshake_types(&payload)
             } else {
                 Vec::new()
@@ -247,6 +282,7 @@ impl RecordParser {
             encrypted,
             invalid: false,
             truncated,
+            missing,
         }
     }
 }
@@ -283,6 +319,25 @@ mod tests {
         assert_eq!(whole[3].info(), "Application Data");
         assert_eq!(whole[3].length, 2);
         assert_eq!(version_name(whole[3].version), Some("TLS 1.2"));
+    }
+
+    #[test]
+    fn holes() {
+        let mut p = RecordParser::new();
+        let mut out = Vec::new();
+        p.push(&[23, 3, 3, 0, 10, 1, 2], |r| out.push(r));
+        p.gap(5, |r| out.push(r));
+        p.push(&[3, 23, 3, 3, 0], |r| out.push(r));
+        assert_eq!(out.len(), 1);
+        assert_eq!((out[0].range.clone(), out[0].missing), (0..15, 5));
+        assert_eq!(out[0].payload, [1, 2, 3, 23, 3]);
+        p.gap(100, |r| out.push(r));
+        assert!(out[1].truncated);
+        assert_eq!(out[1].range, 15..17);
+        p.push(b"xxxxxx", |r| out.push(r));
+        p.end_of_stream(|r| out.push(r));
+        assert!(out[2].invalid);
+        assert_eq!(out[2].range, 117..123);
     }
 
     #[test]
