@@ -10,8 +10,13 @@
 //! - One parser per direction of a stream: [`http::MessageParser`] (HTTP and
 //!   HTCPCP, requests or responses) or [`tls::RecordParser`]. Feed it the
 //!   in-order bytes of `flow::reassembly` [`Event::Data`] with `push`, in
-//!   stream order, in chunks of any size, and call `end_of_stream` at the FIN
-//!   (or when the capture ends). Complete messages come out through the sink
+//!   stream order, in chunks of any size, `gap(len)` for bytes never
+//!   captured (`Event::Gap`, `Event::Uncaptured`), and `end_of_stream` at the
+//!   FIN (or when the capture ends). A response parser is told the methods of
+//!   the requests it answers (`expect_response_to`: no body after HEAD); an
+//!   HTCPCP request parser is told when the pot starts answering
+//!   (`peer_answered`: the lab's BREW has no Content-Length). Complete
+//!   messages come out through the sink
 //!   closure, each with its byte range in the stream (`start..end`, stream
 //!   offsets as in `Event::Data::offset`), so the caller can map it to the
 //!   frames that carried it.
@@ -24,6 +29,8 @@
 //!   expert [`http::Note`] and the rest is counted, not kept. A TLS record is
 //!   at most 2¹⁴ + 2048 bytes (RFC 8446 §5.2).
 //! - Malformed input is returned as far as it parsed, flagged, never dropped.
+//! - [`htcpcp::interpret`] reads the HTCPCP view (method, scheme, pot,
+//!   additions, status meaning) out of a message parsed on an HTCPCP stream.
 //!
 //! [`Event::Data`]: crate::flow::reassembly::Event::Data
 
