@@ -212,3 +212,28 @@ fn csv_has_a_row_per_stream() {
     assert!(lines[0].starts_with("stream,client,server,handshake_class,syn,syn_ack,ack,close"));
     assert!(lines[1].starts_with("0,127.0.0.1:36680,127.0.0.1:8000,complete,1,2,3,fin,SF,"));
 }
+
+#[test]
+fn display_filter_restricts_the_table_like_tsharks_conv_filter() {
+    let filter = "tcp.srcport == 8000";
+    let (ours, err, code) = coffeeshark(&["conv", SAMPLE, "-Y", filter]);
+    assert_eq!(code, 0, "{err}");
+    let block = tshark_block(&ours);
+    assert!(block.contains(&format!("Filter:{filter}\n")));
+    if let Some((theirs, _)) = tshark(&["-r", SAMPLE, "-q", "-z", &format!("conv,tcp,{filter}")]) {
+        pretty_diff(&theirs, &block, "conv -Y vs tshark -z conv,tcp,FILTER");
+    }
+    // Only the server's packets were counted: nothing from client to server.
+    let (json, _, _) = coffeeshark(&["conv", SAMPLE, "-Y", filter, "--format", "json"]);
+    let rows: Vec<Value> = serde_json::from_str(&json).unwrap();
+    assert_eq!(rows.len(), 5);
+    for r in &rows {
+        assert_eq!(r["frames"]["client_to_server"], 0, "{r}");
+    }
+    let (_, err, code) = coffeeshark(&["conv", SAMPLE, "-Y", "tcp.prot == 1"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("\"tcp.prot\" is neither a field nor a protocol name"),
+        "{err}"
+    );
+}

@@ -2,6 +2,8 @@
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
+use coffeeshark::filter::values::PacketFields;
+use coffeeshark::filter::Filter;
 use coffeeshark::model::conversations::ConversationTable;
 use coffeeshark::pipeline::Analyzer;
 use coffeeshark::source::CaptureReader;
@@ -18,6 +20,11 @@ pub struct ConvArgs {
     /// table (tshark's -z conv,tcp plus handshakes), json or csv.
     #[arg(long, value_enum, default_value = "table")]
     format: ConvFormat,
+    /// Display filter (Wireshark syntax): only matching packets are counted,
+    /// like tshark's `-z conv,tcp,FILTER`. Stream numbers stay those of the
+    /// whole capture.
+    #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
+    display_filter: Option<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,6 +35,17 @@ enum ConvFormat {
 }
 
 pub fn run(args: ConvArgs) -> Result<ExitCode> {
+    // A bad filter stops here, before the file is opened.
+    let filter = match &args.display_filter {
+        Some(expr) => match Filter::compile(expr) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                eprintln!("coffeeshark: {}", e.render(expr));
+                return Ok(ExitCode::from(2));
+            }
+        },
+        None => None,
+    };
     let mut reader = CaptureReader::open(&args.file)?;
     let mut analyzer = Analyzer::without_tcp_analysis();
     let mut table = ConversationTable::new();
@@ -35,7 +53,13 @@ pub fn run(args: ConvArgs) -> Result<ExitCode> {
         match reader.next_frame() {
             Ok(Some(raw)) => {
                 let pkt = analyzer.process(&raw);
-                table.add(&pkt);
+                let shown = match &filter {
+                    Some(f) => f.matches_fields(&PacketFields::new(&pkt)),
+                    None => true,
+                };
+                if shown {
+                    table.add(&pkt);
+                }
             }
             Ok(None) => break Ok(()),
             Err(e) => break Err(e),
@@ -45,7 +69,7 @@ pub fn run(args: ConvArgs) -> Result<ExitCode> {
     let mut out = String::new();
     match args.format {
         ConvFormat::Table => {
-            conv::tshark_table(&mut out, convs, None);
+            conv::tshark_table(&mut out, convs, args.display_filter.as_deref());
             conv::handshake_table(&mut out, convs);
         }
         ConvFormat::Json => {
