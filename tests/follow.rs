@@ -440,3 +440,25 @@ fn snapshot_length_cuts_are_passed_over_like_tshark() {
         "{out}"
     );
 }
+
+#[test]
+fn display_filter_picks_the_stream_of_the_first_match() {
+    let sample = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/sample_capture/http_loopback.pcapng"
+    );
+    // Port 36696 is the client port of stream 2 in the sample.
+    let (by_filter, err, code) = coffeeshark(&["follow", sample, "-Y", "tcp.srcport == 36696"]);
+    assert_eq!(code, 0, "{err}");
+    let (by_index, _, _) = coffeeshark(&["follow", sample, "--stream", "2"]);
+    assert_eq!(by_filter, by_index);
+    let (_, err, code) = coffeeshark(&["follow", sample, "-Y", "tcp.port == 9"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no TCP packet matches"), "{err}");
+    let (_, err, code) = coffeeshark(&["follow", sample, "-Y", "tcp.prot == 1"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("is neither a field nor a protocol name"),
+        "{err}"
+    );
+}

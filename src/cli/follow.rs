@@ -33,8 +33,17 @@ pub struct FollowArgs {
     #[arg(value_name = "FILE")]
     file: PathBuf,
     /// The stream to follow: Wireshark's `tcp.stream` index.
-    #[arg(long, value_name = "N")]
-    stream: u32,
+    #[arg(long, value_name = "N", required_unless_present = "display_filter")]
+    stream: Option<u32>,
+    /// Follow the stream of the first TCP packet that matches this display
+    /// filter (Wireshark syntax), instead of giving --stream.
+    #[arg(
+        short = 'Y',
+        long = "display-filter",
+        value_name = "FILTER",
+        conflicts_with = "stream"
+    )]
+    display_filter: Option<String>,
     /// ascii, hex and raw print what `tshark -q -z follow,tcp,FORMAT,N` prints;
     /// json prints one object with the endpoints and the chunks.
     #[arg(long, value_enum, default_value = "ascii")]
@@ -62,6 +71,15 @@ struct Followed {
 }
 
 pub fn run(args: FollowArgs) -> Result<ExitCode> {
+    let stream = match (args.stream, &args.display_filter) {
+        (Some(n), _) => n,
+        (None, Some(expr)) => match stream_of_first_match(&args.file, expr)? {
+            Ok(Some(n)) => n,
+            Ok(None) => bail!("no TCP packet matches the filter {expr:?}"),
+            Err(code) => return Ok(code),
+        },
+        (None, None) => bail!("give --stream N or -Y FILTER"),
+    };
     let format = match args.format {
         FollowFormat::Ascii => follow::Format::Ascii,
         FollowFormat::Hex => follow::Format::Hex,
@@ -84,7 +102,7 @@ pub fn run(args: FollowArgs) -> Result<ExitCode> {
         };
         let pkt = analyzer.process(&raw);
         let Some(meta) = pkt.tcp else { continue };
-        if meta.stream != args.stream {
+        if meta.stream != stream {
             continue;
         }
         let (Some(net), Some(TransportSlice::Tcp(tcp))) =
@@ -101,7 +119,7 @@ pub fn run(args: FollowArgs) -> Result<ExitCode> {
             renderer.header(
                 &mut buf,
                 &Header {
-                    stream: args.stream,
+                    stream,
                     node0: follow::node(ip(src.0, v6), src.1),
                     node1: follow::node(ip(dst.0, v6), dst.1),
                 },
@@ -166,7 +184,7 @@ pub fn run(args: FollowArgs) -> Result<ExitCode> {
                     1 => "the capture has one TCP stream, 0".to_string(),
                     n => format!("the capture has TCP streams 0 to {}", n - 1),
                 };
-                bail!("no TCP stream {} ({known})", args.stream)
+                bail!("no TCP stream {} ({known})", stream)
             }
         };
     };
@@ -276,4 +294,32 @@ fn uncaptured(net: &LaxNetSlice<'_>, tcp: &etherparse::TcpSlice<'_>) -> u32 {
     let wire = declared.saturating_sub(tcp.header_len());
     wire.saturating_sub(tcp.payload().len())
         .min(u32::MAX as usize) as u32
+}
+
+/// A first pass for `-Y`: the `tcp.stream` of the first TCP packet matching
+/// `expr`. A bad filter is reported here, before anything else, with exit 2.
+fn stream_of_first_match(
+    file: &std::path::Path,
+    expr: &str,
+) -> Result<std::result::Result<Option<u32>, ExitCode>> {
+    use coffeeshark::filter::values::PacketFields;
+    use coffeeshark::filter::Filter;
+    let filter = match Filter::compile(expr) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("coffeeshark: {}", e.render(expr));
+            return Ok(Err(ExitCode::from(2)));
+        }
+    };
+    let mut reader = CaptureReader::open(file)?;
+    let mut analyzer = Analyzer::new();
+    while let Some(raw) = reader.next_frame()? {
+        let pkt = analyzer.process(&raw);
+        if let Some(meta) = pkt.tcp {
+            if filter.matches_fields(&PacketFields::new(&pkt)) {
+                return Ok(Ok(Some(meta.stream)));
+            }
+        }
+    }
+    Ok(Ok(None))
 }
