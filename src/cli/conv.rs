@@ -3,7 +3,6 @@
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use coffeeshark::filter::values::PacketFields;
-use coffeeshark::filter::Filter;
 use coffeeshark::model::conversations::ConversationTable;
 use coffeeshark::pipeline::Analyzer;
 use coffeeshark::source::CaptureReader;
@@ -36,14 +35,9 @@ enum ConvFormat {
 
 pub fn run(args: ConvArgs) -> Result<ExitCode> {
     // A bad filter stops here, before the file is opened.
-    let filter = match &args.display_filter {
-        Some(expr) => match Filter::compile(expr) {
-            Ok(f) => Some(f),
-            Err(e) => {
-                eprintln!("coffeeshark: {}", e.render(expr));
-                return Ok(ExitCode::from(2));
-            }
-        },
+    let filter = match args.display_filter.as_deref().map(super::compile_filter) {
+        Some(Ok(f)) => Some(f),
+        Some(Err(code)) => return Ok(code),
         None => None,
     };
     let mut reader = CaptureReader::open(&args.file)?;

@@ -303,13 +303,9 @@ fn stream_of_first_match(
     expr: &str,
 ) -> Result<std::result::Result<Option<u32>, ExitCode>> {
     use coffeeshark::filter::values::PacketFields;
-    use coffeeshark::filter::Filter;
-    let filter = match Filter::compile(expr) {
+    let filter = match super::compile_filter(expr) {
         Ok(f) => f,
-        Err(e) => {
-            eprintln!("coffeeshark: {}", e.render(expr));
-            return Ok(Err(ExitCode::from(2)));
-        }
+        Err(code) => return Ok(Err(code)),
     };
     let mut reader = CaptureReader::open(file)?;
     let mut analyzer = Analyzer::new();

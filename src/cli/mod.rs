@@ -115,6 +115,16 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// Compiles a `-Y` display filter; a bad one is reported the way Wireshark
+/// does (message, expression, caret) and becomes exit status 2, before any
+/// file is opened.
+pub(crate) fn compile_filter(expr: &str) -> Result<coffeeshark::filter::Filter, ExitCode> {
+    coffeeshark::filter::Filter::compile(expr).map_err(|e| {
+        eprintln!("coffeeshark: {}", e.render(expr));
+        ExitCode::from(2)
+    })
+}
+
 /// `coffeeshark read big.pcap | head` must end quietly, like ripgrep does.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {

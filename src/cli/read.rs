@@ -6,7 +6,6 @@ use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use coffeeshark::filter::format::FieldsFormat;
 use coffeeshark::filter::values::PacketFields;
-use coffeeshark::filter::Filter;
 use coffeeshark::model::summary::{self, Columns};
 use coffeeshark::pipeline::Analyzer;
 use coffeeshark::source::CaptureReader;
@@ -76,14 +75,9 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
         (None, None) => bail!("no capture file given (coffeeshark read FILE)"),
     };
     // A bad filter or field list stops here, before the file is opened.
-    let filter = match &args.display_filter {
-        Some(expr) => match Filter::compile(expr) {
-            Ok(f) => Some(f),
-            Err(e) => {
-                eprintln!("coffeeshark: {}", e.render(expr));
-                return Ok(ExitCode::from(2));
-            }
-        },
+    let filter = match args.display_filter.as_deref().map(super::compile_filter) {
+        Some(Ok(f)) => Some(f),
+        Some(Err(code)) => return Ok(code),
         None => None,
     };
     let fields_format = if args.format == OutputFormat::Fields {

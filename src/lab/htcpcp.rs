@@ -19,55 +19,9 @@ pub const RESPONSE_MEDIA_TYPE: &str = "message/coffeepot";
 /// Value of the `Server` header of every response.
 pub const SERVER: &str = "CoffeePot";
 
-/// The 23 accepted URI schemes, as the lab lists them (percent-encoded).
-/// A request's scheme is compared with these after percent-decoding both.
-pub const SCHEMES: [&str; 23] = [
-    "koffie",
-    "q%C3%A6hv%C3%A6",
-    "%D9%82%D9%87%D9%88%D8%A9",
-    "akeita",
-    "koffee",
-    "kahva",
-    "kafe",
-    "caf%C3%E8",
-    "%E5%92%96%E5%95%A1",
-    "kava",
-    "k%C3%A1va",
-    "kaffe",
-    "coffee",
-    "kafo",
-    "kohv",
-    "kahvi",
-    "%4Baffee",
-    "%CE%BA%CE%B1%CF%86%CE%AD",
-    "%E0%A4%95%E0%A5%8C%E0%A4%AB%E0%A5%80",
-    "%E3%82%B3%E3%83%BC%E3%83%92%E3%83%BC",
-    "%EC%BB%A4%ED%94%BC",
-    "%D0%BA%D0%BE%D1%84%D0%B5",
-    "%E0%B8%81%E0%B8%B2%E0%B9%81%E0%B8%9F",
-];
-
-/// Accepted additions: (key sent in `Accept-Additions`, label shown to people).
-pub const ADDITIONS: [(&str, &str); 18] = [
-    ("cream", "Cream"),
-    ("half-and-half", "Half-and-half"),
-    ("whole-milk", "Whole milk"),
-    ("part-skim", "Part skimmed milk"),
-    ("skim", "Skimmed milk"),
-    ("non-dairy", "Non-dairy milk"),
-    ("vanilla", "Vanilla syrup"),
-    ("almond", "Almond syrup"),
-    ("raspberry", "Raspberry syrup"),
-    ("chocolate", "Chocolate syrup"),
-    ("whisky", "Whisky"),
-    ("rum", "Rum"),
-    ("kahlua", "Kahlua"),
-    ("aquavit", "Aquavit"),
-    ("oat milk", "Oat milk"),
-    ("soya milk", "Soya milk"),
-    ("coconut milk", "Coconut milk"),
-    ("almond milk", "Almond milk"),
-];
+/// The 23 accepted URI schemes and the 18 accepted additions (key, label):
+/// one list, shared with the analyser's HTCPCP dissector, taken from LAB.md.
+pub use crate::dissect::htcpcp::{ADDITIONS, COFFEE_SCHEMES as SCHEMES};
 
 /// The additions that are milk: poured when brewing ends, stopped by WHEN.
 pub const MILKS: [&str; 10] = [
