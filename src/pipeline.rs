@@ -81,6 +81,7 @@ impl Analyzer {
             frame,
             decoded,
             tcp,
+            app: None,
             interface_name: raw.interface_name,
             interface_description: raw.interface_description,
         }

@@ -36,6 +36,7 @@
 
 pub mod htcpcp;
 pub mod http;
+pub mod stream;
 pub mod tls;
 
 /// A protocol recognised by content.

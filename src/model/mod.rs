@@ -7,6 +7,7 @@ pub mod summary;
 pub mod tree;
 
 use crate::decode::Decoded;
+use crate::dissect::stream::AppFrame;
 use crate::flow::TcpMeta;
 use crate::source::{Timestamp, TsPrecision};
 
@@ -36,6 +37,9 @@ pub struct Packet<'a> {
     pub frame: FrameInfo,
     pub decoded: Decoded<'a>,
     pub tcp: Option<TcpMeta>,
+    /// What HTTP, HTCPCP or TLS say about this frame (`None`: nothing, the
+    /// frame is shown as TCP).
+    pub app: Option<Box<AppFrame>>,
     /// Interface name and description from the capture, if any.
     pub interface_name: Option<&'a str>,
     pub interface_description: Option<&'a str>,
