@@ -1,22 +1,37 @@
 //! The one pass over a capture: raw frames in, [`Packet`]s out, in order.
 //!
 //! Holds the only cross-frame state of the read path: frame numbering, the
-//! first/previous timestamps and the TCP flow table. Everything else is a
-//! pure function of a [`Packet`].
+//! first/previous timestamps, the TCP flow table and the application layer
+//! (reassembly and HTTP/HTCPCP/TLS, [`StreamDissector`]). Everything else is
+//! a pure function of a [`Packet`].
 
 use crate::decode;
+use crate::dissect::stream::{DecodeAs, Pdu, SegmentIn, StreamDissector};
 pub use crate::flow::endpoints;
-use crate::flow::TcpTracker;
+use crate::flow::{uncaptured_payload, TcpTracker};
 use crate::model::{FrameInfo, Packet};
 use crate::source::{RawFrame, Timestamp};
 use etherparse::TransportSlice;
 
-#[derive(Default)]
 pub struct Analyzer {
     tcp: TcpTracker,
+    /// `None` for jobs that need no application layer (conversations).
+    app: Option<StreamDissector>,
     number: u64,
     first_ts: Option<Timestamp>,
     prev_ts: Option<Timestamp>,
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Analyzer {
+            tcp: TcpTracker::default(),
+            app: Some(StreamDissector::new()),
+            number: 0,
+            first_ts: None,
+            prev_ts: None,
+        }
+    }
 }
 
 impl Analyzer {
@@ -24,13 +39,31 @@ impl Analyzer {
         Self::default()
     }
 
-    /// An analyser without TCP sequence analysis, for jobs that only count
-    /// (conversations): the flags would be computed and thrown away.
+    /// With `--decode-as` rules for the application layer.
+    pub fn with_decode_as(rules: Vec<DecodeAs>) -> Self {
+        Analyzer {
+            app: Some(StreamDissector::with_decode_as(rules)),
+            ..Self::default()
+        }
+    }
+
+    /// An analyser without TCP sequence analysis nor application layer, for
+    /// jobs that only count (conversations): the flags and messages would be
+    /// computed and thrown away.
     pub fn without_tcp_analysis() -> Self {
         Analyzer {
             tcp: TcpTracker::without_analysis(),
+            app: None,
             ..Self::default()
         }
+    }
+
+    /// The end of the capture: messages still unfinished (requests never
+    /// answered, bodies cut off), attributed to no frame.
+    pub fn finish(&mut self) -> Vec<Pdu> {
+        self.app
+            .as_mut()
+            .map_or_else(Vec::new, StreamDissector::finish)
     }
 
     /// Frames processed so far.
@@ -70,10 +103,28 @@ impl Analyzer {
             section: raw.section,
         };
         let decoded = decode::decode(raw.link_type, raw.data);
+        let mut app = None;
         let tcp = match (&decoded.net, &decoded.transport) {
             (Some(net), Some(TransportSlice::Tcp(tcp))) => {
                 let (src, dst) = endpoints(net, tcp.source_port(), tcp.destination_port());
-                Some(self.tcp.track(self.number, raw.ts, src, dst, tcp))
+                let meta = self.tcp.track(self.number, raw.ts, src, dst, tcp);
+                if let Some(dissector) = self.app.as_mut() {
+                    app = dissector.process(&SegmentIn {
+                        frame: self.number,
+                        time_nanos: i128::from(raw.ts.as_nanos()),
+                        stream: meta.stream,
+                        src,
+                        dst,
+                        seq: meta.rel_seq,
+                        ack: meta.rel_ack.filter(|_| tcp.ack()),
+                        syn: tcp.syn(),
+                        fin: tcp.fin(),
+                        rst: tcp.rst(),
+                        payload: tcp.payload(),
+                        uncaptured: uncaptured_payload(net, tcp),
+                    });
+                }
+                Some(meta)
             }
             _ => None,
         };
@@ -81,7 +132,7 @@ impl Analyzer {
             frame,
             decoded,
             tcp,
-            app: None,
+            app,
             interface_name: raw.interface_name,
             interface_description: raw.interface_description,
         }

@@ -18,6 +18,7 @@
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use coffeeshark::flow::reassembly::{Config, Event, Reassembler, Segment};
+use coffeeshark::flow::uncaptured_payload;
 use coffeeshark::pipeline::Analyzer;
 use coffeeshark::source::CaptureReader;
 use coffeeshark::view::follow::{self, Chunk, Header, Renderer};
@@ -159,7 +160,7 @@ pub fn run(args: FollowArgs) -> Result<ExitCode> {
                 frame,
                 syn: flags & TCP_SYN != 0,
                 fin: false,
-                uncaptured: uncaptured(net, tcp),
+                uncaptured: uncaptured_payload(net, tcp),
             },
             |e| emit(&mut renderer, &mut buf, server, e, &mut st.overflow_bytes),
         );
@@ -276,24 +277,6 @@ fn addresses(net: &LaxNetSlice<'_>) -> ([u8; 16], [u8; 16]) {
         _ => {}
     }
     (src, dst)
-}
-
-/// TCP payload bytes the IP header declares beyond what was captured
-/// (snapshot length). IPv6 with extension headers counts as complete.
-fn uncaptured(net: &LaxNetSlice<'_>, tcp: &etherparse::TcpSlice<'_>) -> u32 {
-    let declared = match net {
-        LaxNetSlice::Ipv4(v4) => {
-            let h = v4.header();
-            usize::from(h.total_len()).saturating_sub(h.slice().len())
-        }
-        LaxNetSlice::Ipv6(v6) if v6.extensions().is_empty() => {
-            usize::from(v6.header().payload_length())
-        }
-        _ => return 0,
-    };
-    let wire = declared.saturating_sub(tcp.header_len());
-    wire.saturating_sub(tcp.payload().len())
-        .min(u32::MAX as usize) as u32
 }
 
 /// A first pass for `-Y`: the `tcp.stream` of the first TCP packet matching

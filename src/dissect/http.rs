@@ -266,6 +266,33 @@ impl Message {
     }
 }
 
+/// What a parser waits for to finish the message it has begun.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    /// The rest of the head.
+    Head,
+    /// A known number of body bytes (Content-Length).
+    Length,
+    /// More chunks, or the trailers.
+    Chunked,
+    /// The end of the stream.
+    Close,
+}
+
+/// A message begun but not finished ([`MessageParser::pending`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Pending<'a> {
+    /// Stream offset of its first byte.
+    pub start: u64,
+    /// While the head is incomplete: its first line, once complete.
+    pub first_line: Option<&'a [u8]>,
+    /// Once the head is complete: the message so far.
+    pub message: Option<&'a Message>,
+    pub wait: Wait,
+    /// Body bytes read so far.
+    pub body_len: u64,
+}
+
 /// Which messages a direction carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -340,6 +367,44 @@ impl MessageParser {
     /// Bytes buffered now (head or chunk line, plus the kept body).
     pub fn buffered(&self) -> usize {
         self.buf.len() + self.cur.as_ref().map_or(0, |m| m.body.len())
+    }
+
+    /// The message begun but not finished, if any: where it starts, its
+    /// first line once that is complete (without CR LF), what the parser waits
+    /// for, and the body bytes read so far. The packet list uses it to label
+    /// the segments of a message completed later (Wireshark's `[TCP segment
+    /// of a reassembled PDU]`).
+    pub fn pending(&self) -> Option<Pending<'_>> {
+        let wait = match self.state {
+            State::Done => return None,
+            State::Head if self.buf.is_empty() => return None,
+            State::Head => Wait::Head,
+            State::Body(_) => Wait::Length,
+            State::ChunkSize | State::ChunkData(_) | State::ChunkDataEnd | State::Trailers => {
+                Wait::Chunked
+            }
+            State::Close => Wait::Close,
+        };
+        Some(match &self.cur {
+            Some(m) => Pending {
+                start: m.range.start,
+                first_line: None,
+                message: Some(m),
+                wait,
+                body_len: m.body_len,
+            },
+            None => Pending {
+                start: self.pos - self.buf.len() as u64,
+                first_line: self
+                    .buf
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map(|i| trim_cr(&self.buf[..i])),
+                message: None,
+                wait,
+                body_len: 0,
+            },
+        })
     }
 
     /// For a response parser: the peer sent a request with `method`, so the

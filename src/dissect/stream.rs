@@ -104,3 +104,870 @@ pub struct RequestRef {
     pub if_none_match: Option<String>,
     pub if_modified_since: Option<String>,
 }
+
+use super::http::{MessageParser, Role, StartLine, Wait};
+use super::tls::RecordParser;
+use super::{detect, htcpcp, tls};
+use crate::flow::reassembly::{Event, Reassembler, Segment};
+use crate::flow::Endpoint;
+use std::collections::{HashMap, VecDeque};
+
+/// Bytes of a direction held while its protocol is not known yet (its first
+/// line is not complete, or it waits for the other direction to decide).
+const MAX_UNDECIDED: usize = 4096;
+/// Unanswered requests remembered per stream for pairing.
+const MAX_UNANSWERED: usize = 1024;
+/// The lab's coffee pot port: a hint that HTTP-looking requests there are
+/// HTCPCP (the lab's bad-scheme test sends `GET caffeine://ducky`).
+pub const POT_PORT: u16 = 5030;
+
+/// `--decode-as tcp.port==N,PROTO`: a port whose streams are dissected as
+/// `protocol` whatever their content (`None`: never dissected).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeAs {
+    pub port: u16,
+    pub protocol: Option<Protocol>,
+}
+
+/// One TCP segment as the application layer needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct SegmentIn<'a> {
+    pub frame: u64,
+    /// Capture time, nanoseconds since the epoch.
+    pub time_nanos: i128,
+    pub stream: u32,
+    pub src: Endpoint,
+    pub dst: Endpoint,
+    /// Relative sequence number (only differences matter).
+    pub seq: u32,
+    /// Relative acknowledgement number, when the ACK flag is set.
+    pub ack: Option<u32>,
+    pub syn: bool,
+    pub fin: bool,
+    pub rst: bool,
+    pub payload: &'a [u8],
+    /// Payload bytes the capture did not keep (snapshot length).
+    pub uncaptured: u32,
+}
+
+/// The application layer's state over a whole capture (see the module doc).
+#[derive(Default)]
+pub struct StreamDissector {
+    streams: HashMap<u32, StreamState>,
+    decode_as: Vec<DecodeAs>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decision {
+    Undecided,
+    /// Not HTTP, HTCPCP or TLS: shown as TCP.
+    Plain,
+    Proto(Protocol),
+}
+
+enum Parser {
+    /// Protocol not known yet: bytes are held.
+    Undecided,
+    Plain,
+    Http(MessageParser),
+    Tls(RecordParser),
+}
+
+struct Dir {
+    reasm: Reassembler,
+    parser: Parser,
+    role: Option<Role>,
+    /// Bytes delivered while undecided, from stream offset 0.
+    held: Vec<u8>,
+    /// Delivered data not yet wholly inside emitted messages:
+    /// (start offset, end offset, frame).
+    spans: VecDeque<(u64, u64, u64)>,
+    /// End of the last emitted message (TLS: where the next record starts).
+    emitted_to: u64,
+    /// The previous frame left the parser waiting for "one more segment"
+    /// (an incomplete head, or chunks): Wireshark re-dissects the message
+    /// from its start with the next segment, and the Info shows its first
+    /// line again.
+    redissect: bool,
+    /// Messages emitted so far (`[HTTP request N/..]`).
+    count: u32,
+    ended: bool,
+}
+
+impl Dir {
+    fn new() -> Self {
+        Dir {
+            reasm: Reassembler::default(),
+            parser: Parser::Undecided,
+            role: None,
+            held: Vec::new(),
+            spans: VecDeque::new(),
+            emitted_to: 0,
+            redissect: false,
+            count: 0,
+            ended: false,
+        }
+    }
+}
+
+struct StreamState {
+    first_src: Endpoint,
+    /// One end is the lab's pot port ([`POT_PORT`]).
+    pot_port: bool,
+    decision: Decision,
+    dirs: [Dir; 2],
+    unanswered: VecDeque<RequestRef>,
+    /// The TLS version the ServerHello chose, once seen.
+    tls_version: Option<u16>,
+}
+
+/// A message parsed during the current frame, before it becomes a [`Pdu`].
+enum Parsed {
+    Http(Message),
+    Tls(Record),
+}
+
+impl StreamDissector {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// With `--decode-as` rules.
+    pub fn with_decode_as(rules: Vec<DecodeAs>) -> Self {
+        StreamDissector {
+            streams: HashMap::new(),
+            decode_as: rules,
+        }
+    }
+
+    /// Streams whose state is held now.
+    pub fn open_streams(&self) -> usize {
+        self.streams.len()
+    }
+
+    /// One TCP segment in capture order; what the application layer says
+    /// about its frame, if anything.
+    pub fn process(&mut self, seg: &SegmentIn<'_>) -> Option<Box<AppFrame>> {
+        if !self.streams.contains_key(&seg.stream) {
+            if seg.payload.is_empty() && !seg.syn {
+                return None;
+            }
+            let forced = self
+                .decode_as
+                .iter()
+                .find(|r| r.port == seg.src.port || r.port == seg.dst.port)
+                .map(|r| r.protocol);
+            let decision = match forced {
+                Some(Some(p)) => Decision::Proto(p),
+                Some(None) => Decision::Plain,
+                None => Decision::Undecided,
+            };
+            let mut st = StreamState {
+                first_src: seg.src,
+                pot_port: seg.src.port == POT_PORT || seg.dst.port == POT_PORT,
+                decision: Decision::Undecided,
+                dirs: [Dir::new(), Dir::new()],
+                unanswered: VecDeque::new(),
+                tls_version: None,
+            };
+            if decision != Decision::Undecided {
+                st.decide(decision);
+            }
+            self.streams.insert(seg.stream, st);
+        }
+        let st = self.streams.get_mut(&seg.stream)?;
+        let frame = st.segment(seg);
+        if st.dirs.iter().all(|d| d.ended) {
+            self.streams.remove(&seg.stream);
+        }
+        frame
+    }
+
+    /// The end of the capture: every stream's unfinished messages (holes
+    /// skipped, unfinished heads and bodies flagged), attributed to no frame.
+    pub fn finish(&mut self) -> Vec<Pdu> {
+        let mut streams: Vec<(u32, StreamState)> = self.streams.drain().collect();
+        streams.sort_by_key(|(id, _)| *id);
+        let mut out = Vec::new();
+        for (_, mut st) in streams {
+            let mut parsed = Vec::new();
+            for d in 0..2 {
+                let dir = &mut st.dirs[d];
+                let mut events = Vec::new();
+                dir.reasm.flush(u64::MAX, |e| events.push(owned(e)));
+                for e in events {
+                    st.apply(d, e, 0, &mut parsed);
+                }
+                st.end(d, &mut parsed);
+            }
+            st.finish_parsed(parsed, 0, 0, &mut out);
+        }
+        out
+    }
+}
+
+/// A reassembly event with its bytes owned (events of a flush outlive the
+/// reassembler's borrow).
+enum OwnedEvent {
+    Data {
+        offset: u64,
+        data: Vec<u8>,
+        frame: u64,
+    },
+    Gap(u64),
+    Fin,
+    Other,
+}
+
+fn owned(e: Event<'_>) -> OwnedEvent {
+    match e {
+        Event::Data {
+            offset,
+            data,
+            frame,
+        } => OwnedEvent::Data {
+            offset,
+            data: data.to_vec(),
+            frame,
+        },
+        Event::Gap { len, .. } | Event::Uncaptured { len, .. } => OwnedEvent::Gap(len),
+        Event::Fin { .. } => OwnedEvent::Fin,
+        Event::Overflow { .. } | Event::DataAfterFin { .. } => OwnedEvent::Other,
+    }
+}
+
+impl StreamState {
+    fn decide(&mut self, decision: Decision) {
+        self.decision = decision;
+        for d in 0..2 {
+            if matches!(self.dirs[d].parser, Parser::Undecided) {
+                self.instantiate(d);
+            }
+        }
+    }
+
+    /// Gives direction `d` its parser once the stream's protocol is known,
+    /// and replays what it held.
+    fn instantiate(&mut self, d: usize) {
+        let other_role = self.dirs[1 - d].role;
+        let dir = &mut self.dirs[d];
+        let role = dir.role.unwrap_or(match other_role {
+            Some(Role::Request) => Role::Response,
+            Some(Role::Response) => Role::Request,
+            None if d == 0 => Role::Request,
+            None => Role::Response,
+        });
+        dir.role = Some(role);
+        dir.parser = match self.decision {
+            Decision::Undecided => return,
+            Decision::Plain => Parser::Plain,
+            Decision::Proto(Protocol::Tls) => Parser::Tls(RecordParser::new()),
+            Decision::Proto(p) => Parser::Http(MessageParser::new(p == Protocol::Htcpcp, role)),
+        };
+    }
+
+    fn segment(&mut self, seg: &SegmentIn<'_>) -> Option<Box<AppFrame>> {
+        let d = usize::from(seg.src != self.first_src);
+        let mut parsed: Vec<(usize, Parsed)> = Vec::new();
+        let frame = seg.frame;
+
+        // The peer acknowledged data this stream holds behind a hole: the
+        // hole was lost in the capture, not on the wire.
+        if let Some(ack) = seg.ack {
+            let mut events = Vec::new();
+            let other = &mut self.dirs[1 - d].reasm;
+            while other
+                .lowest_pending_seq()
+                .is_some_and(|low| (ack.wrapping_sub(low) as i32) > 0)
+            {
+                other.skip_gap(frame, |e| events.push(owned(e)));
+            }
+            for e in events {
+                self.apply_owned(1 - d, e, frame, &mut parsed);
+            }
+        }
+
+        let mut first_offset: Option<u64> = None;
+        let mut events = Vec::new();
+        self.dirs[d].reasm.push(
+            Segment {
+                seq: seg.seq,
+                data: seg.payload,
+                frame,
+                syn: seg.syn,
+                fin: seg.fin,
+                uncaptured: seg.uncaptured,
+            },
+            |e| events.push(owned(e)),
+        );
+        for e in events {
+            if let OwnedEvent::Data {
+                offset, frame: f, ..
+            } = &e
+            {
+                if *f == frame && first_offset.is_none() {
+                    first_offset = Some(*offset);
+                }
+            }
+            self.apply_owned(d, e, frame, &mut parsed);
+        }
+        // The lab's web app sends BREW with no Content-Length: its body is
+        // what came with the head, as the lab's pot reads it.
+        if let Parser::Http(p) = &mut self.dirs[d].parser {
+            if p.pending().is_some_and(|pd| {
+                pd.wait == Wait::Close
+                    && pd.body_len > 0
+                    && pd.message.is_some_and(Message::is_request)
+            }) {
+                p.peer_answered(|m| parsed.push((d, Parsed::Http(m))));
+            }
+        }
+        if seg.rst {
+            for dd in 0..2 {
+                self.end(dd, &mut parsed);
+            }
+        }
+
+        let mut pdus = Vec::new();
+        let protocol = self.column_protocol(&parsed);
+        self.finish_parsed(parsed, frame, seg.time_nanos, &mut pdus);
+        let frame_out = self.frame_columns(d, first_offset, pdus, protocol);
+        // Spans behind everything still pending are done with.
+        for dir in &mut self.dirs {
+            let keep_from = match &dir.parser {
+                Parser::Http(p) => p.pending().map_or(p.offset(), |pd| pd.start),
+                _ => dir.emitted_to,
+            };
+            while dir.spans.front().is_some_and(|s| s.1 <= keep_from) {
+                dir.spans.pop_front();
+            }
+        }
+        frame_out
+    }
+
+    fn apply_owned(
+        &mut self,
+        d: usize,
+        e: OwnedEvent,
+        frame: u64,
+        parsed: &mut Vec<(usize, Parsed)>,
+    ) {
+        self.apply(d, e, frame, parsed);
+    }
+
+    /// Feeds one reassembly event of direction `d` to its parser.
+    fn apply(&mut self, d: usize, e: OwnedEvent, _frame: u64, parsed: &mut Vec<(usize, Parsed)>) {
+        match e {
+            OwnedEvent::Data {
+                offset,
+                data,
+                frame,
+            } => {
+                let end = offset + data.len() as u64;
+                self.dirs[d].spans.push_back((offset, end, frame));
+                if self.dirs[1 - d].role == Some(Role::Request) && offset == 0 {
+                    // The peer (an HTCPCP pot) started answering.
+                    if let Parser::Http(p) = &mut self.dirs[1 - d].parser {
+                        p.peer_answered(|m| parsed.push((1 - d, Parsed::Http(m))));
+                    }
+                }
+                if matches!(self.dirs[d].parser, Parser::Undecided) {
+                    self.hold(d, &data);
+                    // Once decided, what either direction held (this chunk
+                    // included) goes to its new parser.
+                    self.replay_held(parsed);
+                    return;
+                }
+                self.feed(d, &data, parsed);
+            }
+            OwnedEvent::Gap(len) => {
+                let dir = &mut self.dirs[d];
+                match &mut dir.parser {
+                    Parser::Http(p) => p.gap(len, |m| parsed.push((d, Parsed::Http(m)))),
+                    Parser::Tls(p) => p.gap(len, |r| parsed.push((d, Parsed::Tls(r)))),
+                    // A hole before the protocol is known: give up on this direction.
+                    Parser::Undecided => {
+                        dir.held.clear();
+                        dir.parser = Parser::Plain;
+                    }
+                    Parser::Plain => {}
+                }
+            }
+            OwnedEvent::Fin => self.end(d, parsed),
+            OwnedEvent::Other => {}
+        }
+    }
+
+    /// Bytes of an undecided direction: held until its first line (or TLS
+    /// header) shows the protocol, or the other direction decides it.
+    fn hold(&mut self, d: usize, data: &[u8]) {
+        let dir = &mut self.dirs[d];
+        let room = MAX_UNDECIDED.saturating_sub(dir.held.len());
+        dir.held.extend_from_slice(&data[..data.len().min(room)]);
+        let held = &dir.held;
+        let detected = if tls::looks_like_record(held) {
+            Some(Some(Protocol::Tls))
+        } else if held.contains(&b'\n') {
+            Some(detect(held))
+        } else if held.len() >= MAX_UNDECIDED || data.len() > room {
+            Some(None)
+        } else {
+            None
+        };
+        match detected {
+            None => {}
+            Some(Some(mut p)) => {
+                if p == Protocol::Http && self.pot_port {
+                    p = Protocol::Htcpcp;
+                }
+                if p != Protocol::Tls {
+                    dir.role = Some(if is_status_line(held) {
+                        Role::Response
+                    } else {
+                        Role::Request
+                    });
+                }
+                match self.decision {
+                    Decision::Undecided => self.decide(Decision::Proto(p)),
+                    _ => self.instantiate(d),
+                }
+            }
+            Some(None) => match self.decision {
+                Decision::Undecided if data.len() > room || dir.held.len() >= MAX_UNDECIDED => {
+                    dir.held.clear();
+                    dir.parser = Parser::Plain;
+                }
+                // Wait for the other direction to decide.
+                Decision::Undecided => {}
+                _ => self.instantiate(d),
+            },
+        }
+    }
+
+    fn replay_held(&mut self, parsed: &mut Vec<(usize, Parsed)>) {
+        for d in 0..2 {
+            if !matches!(self.dirs[d].parser, Parser::Undecided) && !self.dirs[d].held.is_empty() {
+                let held = std::mem::take(&mut self.dirs[d].held);
+                self.feed(d, &held, parsed);
+            }
+        }
+    }
+
+    fn feed(&mut self, d: usize, data: &[u8], parsed: &mut Vec<(usize, Parsed)>) {
+        match &mut self.dirs[d].parser {
+            Parser::Http(p) => p.push(data, |m| parsed.push((d, Parsed::Http(m)))),
+            Parser::Tls(p) => p.push(data, |r| parsed.push((d, Parsed::Tls(r)))),
+            Parser::Undecided | Parser::Plain => {}
+        }
+    }
+
+    /// Direction `d` ended (FIN, RST, end of capture).
+    fn end(&mut self, d: usize, parsed: &mut Vec<(usize, Parsed)>) {
+        let dir = &mut self.dirs[d];
+        if dir.ended {
+            return;
+        }
+        dir.ended = true;
+        if matches!(dir.parser, Parser::Undecided) && !dir.held.is_empty() {
+            // Never decided: the stream is what the other side made it, or
+            // nothing.
+            if self.decision == Decision::Undecided {
+                self.dirs[d].parser = Parser::Plain;
+            } else {
+                self.instantiate(d);
+                let held = std::mem::take(&mut self.dirs[d].held);
+                self.feed(d, &held, parsed);
+            }
+        }
+        match &mut self.dirs[d].parser {
+            Parser::Http(p) => p.end_of_stream(|m| parsed.push((d, Parsed::Http(m)))),
+            Parser::Tls(p) => p.end_of_stream(|r| parsed.push((d, Parsed::Tls(r)))),
+            Parser::Undecided | Parser::Plain => {}
+        }
+    }
+
+    /// HTCPCP on an HTCPCP stream, or when the message says `HTCPCP/x.y`.
+    fn message_protocol(&self, m: &Message) -> Protocol {
+        let version = match &m.start_line {
+            StartLine::Request { version, .. } | StartLine::Response { version, .. } => {
+                Some(version)
+            }
+            _ => None,
+        };
+        if self.decision == Decision::Proto(Protocol::Htcpcp) || version.is_some_and(|v| v.htcpcp) {
+            Protocol::Htcpcp
+        } else {
+            Protocol::Http
+        }
+    }
+
+    /// The Protocol column for the records/messages completed in a frame.
+    fn column_protocol(&mut self, parsed: &[(usize, Parsed)]) -> Option<String> {
+        let mut name: Option<String> = None;
+        let mut record_version = None;
+        for (_, p) in parsed {
+            match p {
+                Parsed::Http(m) => {
+                    let base = match self.message_protocol(m) {
+                        Protocol::Htcpcp => "HTCPCP",
+                        _ => "HTTP",
+                    };
+                    name = Some(match media(m) {
+                        Media::Json if base == "HTTP" => "HTTP/JSON".to_string(),
+                        Media::Xml if base == "HTTP" => "HTTP/XML".to_string(),
+                        _ => base.to_string(),
+                    });
+                }
+                Parsed::Tls(r) => {
+                    if let Some(v) = server_hello_version(r) {
+                        self.tls_version = Some(v);
+                    }
+                    record_version.get_or_insert(r.version);
+                }
+            }
+        }
+        if let Some(v) = record_version {
+            let v = self.tls_version.unwrap_or(v);
+            name = Some(tls_column_name(v).to_string());
+        }
+        name
+    }
+
+    /// Turns the messages parsed in a frame into [`Pdu`]s: frames of their
+    /// segments, HTCPCP view, request/response pairing.
+    fn finish_parsed(
+        &mut self,
+        parsed: Vec<(usize, Parsed)>,
+        frame: u64,
+        now: i128,
+        out: &mut Vec<Pdu>,
+    ) {
+        for (d, p) in parsed {
+            let range = match &p {
+                Parsed::Http(m) => m.range.clone(),
+                Parsed::Tls(r) => r.range.clone(),
+            };
+            let dir = &mut self.dirs[d];
+            dir.emitted_to = dir.emitted_to.max(range.end);
+            let segments: Vec<(u64, u32)> = dir
+                .spans
+                .iter()
+                .filter(|s| s.0 < range.end && s.1 > range.start)
+                .map(|s| (s.2, (s.1.min(range.end) - s.0.max(range.start)) as u32))
+                .collect();
+            let direction = d as u8;
+            let body = match p {
+                Parsed::Tls(r) => PduBody::Tls(Box::new(r)),
+                Parsed::Http(message) => {
+                    dir.count += 1;
+                    let index = dir.count;
+                    let protocol = self.message_protocol(&message);
+                    let attributed = if frame > 0 {
+                        frame
+                    } else {
+                        segments.last().map_or(0, |s| s.0)
+                    };
+                    let mut request = None;
+                    match &message.start_line {
+                        StartLine::Request { method, target, .. } => {
+                            if let Parser::Http(resp) = &mut self.dirs[1 - d].parser {
+                                resp.expect_response_to(method);
+                            }
+                            if self.unanswered.len() == MAX_UNANSWERED {
+                                self.unanswered.pop_front();
+                            }
+                            let h = |n: &str| message.header_str(n).map(|v| v.trim().to_string());
+                            self.unanswered.push_back(RequestRef {
+                                frame: attributed,
+                                method: method.clone(),
+                                uri: target.clone(),
+                                time_nanos: now,
+                                elapsed_nanos: 0,
+                                if_none_match: h("If-None-Match"),
+                                if_modified_since: h("If-Modified-Since"),
+                            });
+                        }
+                        StartLine::Response { code, .. } if (100..200).contains(code) => {
+                            request = self.unanswered.front().cloned();
+                        }
+                        StartLine::Response { .. } | StartLine::None => {
+                            request = self.unanswered.pop_front();
+                        }
+                        StartLine::Invalid(_) => {}
+                    }
+                    if let Some(r) = request.as_mut() {
+                        r.elapsed_nanos = now - r.time_nanos;
+                    }
+                    let htcpcp = if protocol == Protocol::Htcpcp {
+                        htcpcp::interpret(&message)
+                    } else {
+                        None
+                    };
+                    PduBody::Http(Box::new(HttpPdu {
+                        protocol,
+                        message,
+                        htcpcp,
+                        index,
+                        request,
+                    }))
+                }
+            };
+            out.push(Pdu {
+                segments,
+                direction,
+                body,
+            });
+        }
+    }
+
+    /// Protocol and Info of frame `frame` (direction `d`), tshark 4.0's way:
+    ///
+    /// - messages completed here: Protocol `HTTP`/`HTCPCP`/`TLSv1.x`; Info
+    ///   the pieces of each (`GET / HTTP/1.1 `, `HTTP/1.1 200 OK  (text/html)`;
+    ///   TLS records joined by `, `), then the first line of a message begun
+    ///   here and not finished;
+    /// - else, when the frame's bytes belong to a message finished later:
+    ///   Protocol `TCP`, `[TCP segment of a reassembled PDU]`, after the
+    ///   message's first line when HTTP parsed it in this frame (the message
+    ///   began here, or the previous segment left its head or its chunks
+    ///   incomplete, so Wireshark re-dissected it), else after TCP's text.
+    fn frame_columns(
+        &mut self,
+        d: usize,
+        first_offset: Option<u64>,
+        messages: Vec<Pdu>,
+        protocol: Option<String>,
+    ) -> Option<Box<AppFrame>> {
+        let dir = &mut self.dirs[d];
+        let mut info = String::new();
+        let tls = messages.iter().any(|m| matches!(m.body, PduBody::Tls(_)));
+        for (i, m) in messages.iter().enumerate() {
+            match &m.body {
+                PduBody::Http(h) => http_piece(h, &mut info),
+                PduBody::Tls(r) => {
+                    if i > 0 && tls {
+                        info.push_str(", ");
+                    }
+                    info.push_str(&r.info());
+                }
+            }
+        }
+        // What is pending in this direction after the frame.
+        let (pending_line, began_here, contributes, wait) = match &dir.parser {
+            Parser::Http(p) => match p.pending() {
+                Some(pd) => {
+                    let line = match (pd.first_line, pd.message) {
+                        (Some(l), _) => Some(String::from_utf8_lossy(l).into_owned()),
+                        (None, Some(m)) => match &m.start_line {
+                            StartLine::Request { .. } | StartLine::Response { .. } => {
+                                let mut s = String::new();
+                                start_line_text(&m.start_line, &mut s);
+                                Some(s)
+                            }
+                            _ => None,
+                        },
+                        (None, None) => None,
+                    };
+                    let began = first_offset.is_some_and(|o| pd.start >= o);
+                    let contributes = first_offset.is_some();
+                    (line, began, contributes, Some(pd.wait))
+                }
+                None => (None, false, false, None),
+            },
+            Parser::Tls(_) => {
+                let delivered = dir.spans.back().map_or(0, |s| s.1);
+                (
+                    None,
+                    false,
+                    first_offset.is_some() && delivered > dir.emitted_to,
+                    None,
+                )
+            }
+            Parser::Undecided => (None, false, first_offset.is_some(), None),
+            Parser::Plain => (None, false, false, None),
+        };
+        let redissect = dir.redissect;
+        if first_offset.is_some() {
+            dir.redissect = matches!(wait, Some(Wait::Head | Wait::Chunked));
+        }
+        if !messages.is_empty() {
+            if let (Some(line), true) = (&pending_line, began_here) {
+                info.push_str(line);
+                info.push(' ');
+            }
+            return Some(Box::new(AppFrame {
+                protocol,
+                info: Some(info),
+                pdu_continues: false,
+                messages,
+            }));
+        }
+        if contributes && !matches!(dir.parser, Parser::Undecided) {
+            let info = match pending_line {
+                Some(line) if began_here || redissect => Some(format!("{line} ")),
+                _ => None,
+            };
+            return Some(Box::new(AppFrame {
+                protocol: None,
+                info,
+                pdu_continues: true,
+                messages,
+            }));
+        }
+        None
+    }
+}
+
+fn is_status_line(b: &[u8]) -> bool {
+    b.starts_with(b"HTTP/") || b.starts_with(b"HTCPCP/")
+}
+
+/// Writes `GET / HTTP/1.1` or `HTTP/1.1 200 OK`.
+fn start_line_text(line: &StartLine, out: &mut String) {
+    use std::fmt::Write;
+    let _ = match line {
+        StartLine::Request {
+            method,
+            target,
+            version,
+        } => write!(out, "{method} {target} {version}"),
+        StartLine::Response {
+            version,
+            code,
+            reason,
+        } => write!(out, "{version} {code} {reason}"),
+        StartLine::None => write!(out, "[No status line]"),
+        StartLine::Invalid(_) => write!(out, "Continuation"),
+    };
+}
+
+/// The Info piece of one HTTP/HTCPCP message, as tshark writes it: the first
+/// line and a space, then what the body's dissector adds.
+fn http_piece(h: &HttpPdu, out: &mut String) {
+    let m = &h.message;
+    if let StartLine::Invalid(_) = m.start_line {
+        out.push_str("Continuation");
+        return;
+    }
+    start_line_text(&m.start_line, out);
+    out.push(' ');
+    if m.body_len == 0 {
+        return;
+    }
+    if h.protocol == Protocol::Htcpcp {
+        // Our own dissector: always the media type.
+        if let Some(ct) = m.header_str("Content-Type") {
+            let t = ct
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            if !t.is_empty() {
+                out.push_str(" (");
+                out.push_str(&t);
+                out.push(')');
+            }
+        }
+        return;
+    }
+    match media(m) {
+        Media::None | Media::Xml | Media::Opaque => {}
+        Media::Json => out.push_str(", JavaScript Object Notation (application/json)"),
+        Media::Gif(v) => {
+            out.push_str(" (");
+            out.push_str(v);
+            out.push(')');
+        }
+        Media::Png => out.push_str(" (PNG)"),
+        Media::Jpeg => out.push_str(" (JPEG JFIF image)"),
+        Media::Other(t) => {
+            out.push_str(" (");
+            out.push_str(&t);
+            out.push(')');
+        }
+    }
+}
+
+/// How Wireshark's body dissectors show a media type in the Info column.
+enum Media {
+    /// No Content-Type.
+    None,
+    Json,
+    Xml,
+    /// `application/octet-stream`: shown as data, nothing added.
+    Opaque,
+    Gif(&'static str),
+    Png,
+    Jpeg,
+    /// `(type)`: line-based text and the media fallback.
+    Other(String),
+}
+
+fn media(m: &Message) -> Media {
+    if m.body_len == 0 {
+        return Media::None;
+    }
+    let Some(ct) = m.header_str("Content-Type") else {
+        return Media::None;
+    };
+    let t = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let body = &m.body;
+    match t.as_str() {
+        "" => Media::None,
+        "application/json" => Media::Json,
+        "text/xml" | "application/xml" => Media::Xml,
+        "application/octet-stream" => Media::Opaque,
+        "image/gif" if body.len() >= 20 && body.starts_with(b"GIF89a") => Media::Gif("GIF89a"),
+        "image/gif" if body.len() >= 20 && body.starts_with(b"GIF87a") => Media::Gif("GIF87a"),
+        "image/png" if body.starts_with(b"\x89PNG\r\n\x1a\n") => Media::Png,
+        "image/jpeg" if body.starts_with(&[0xff, 0xd8]) => Media::Jpeg,
+        _ => Media::Other(t),
+    }
+}
+
+/// The version a ServerHello record chose (supported_versions, else the
+/// legacy field), RFC 8446 §4.1.3 / §4.2.1.
+fn server_hello_version(r: &Record) -> Option<u16> {
+    const HANDSHAKE: u8 = 22;
+    const SERVER_HELLO: u8 = 2;
+    if r.content_type != HANDSHAKE || r.encrypted || r.payload.first() != Some(&SERVER_HELLO) {
+        return None;
+    }
+    let b = r.payload.get(4..)?;
+    let legacy = u16::from_be_bytes([*b.first()?, *b.get(1)?]);
+    let mut at = 2 + 32;
+    let sid = usize::from(*b.get(at)?);
+    at += 1 + sid + 2 + 1;
+    let ext_len = usize::from(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]));
+    at += 2;
+    let exts = b.get(at..at + ext_len.min(b.len().saturating_sub(at)))?;
+    let mut e = exts;
+    while e.len() >= 4 {
+        let ty = u16::from_be_bytes([e[0], e[1]]);
+        let len = usize::from(u16::from_be_bytes([e[2], e[3]]));
+        let body = e.get(4..4 + len)?;
+        if ty == 43 && body.len() >= 2 {
+            return Some(u16::from_be_bytes([body[0], body[1]]));
+        }
+        e = &e[4 + len..];
+    }
+    Some(legacy)
+}
+
+/// The Protocol column of TLS, as tshark names versions.
+fn tls_column_name(v: u16) -> &'static str {
+    match v {
+        0x0300 => "SSLv3",
+        0x0301 => "TLSv1",
+        0x0302 => "TLSv1.1",
+        0x0303 => "TLSv1.2",
+        0x0304 => "TLSv1.3",
+        _ => "TLS",
+    }
+}

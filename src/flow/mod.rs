@@ -460,3 +460,22 @@ pub fn endpoints(net: &LaxNetSlice<'_>, src_port: u16, dst_port: u16) -> (Endpoi
         },
     )
 }
+
+/// Payload bytes of a TCP segment on the wire that the capture did not keep
+/// (snapshot length): the IP length says more than the frame holds. IPv6
+/// with extension headers counts as complete.
+pub fn uncaptured_payload(net: &LaxNetSlice<'_>, tcp: &TcpSlice<'_>) -> u32 {
+    let declared = match net {
+        LaxNetSlice::Ipv4(v4) => {
+            let h = v4.header();
+            usize::from(h.total_len()).saturating_sub(h.slice().len())
+        }
+        LaxNetSlice::Ipv6(v6) if v6.extensions().is_empty() => {
+            usize::from(v6.header().payload_length())
+        }
+        _ => return 0,
+    };
+    let wire = declared.saturating_sub(tcp.header_len());
+    wire.saturating_sub(tcp.payload().len())
+        .min(u32::MAX as usize) as u32
+}

@@ -169,9 +169,16 @@ pub fn fill(pkt: &Packet<'_>, cols: &mut Columns) {
     }
     match &d.transport {
         Some(TransportSlice::Tcp(tcp)) => {
-            cols.protocol.push_str("TCP");
-            if let Some(meta) = &pkt.tcp {
-                tcp_info(&mut cols.info, tcp, meta);
+            let app = pkt.app.as_deref();
+            cols.protocol
+                .push_str(app.and_then(|a| a.protocol.as_deref()).unwrap_or("TCP"));
+            match (app.and_then(|a| a.info.as_deref()), &pkt.tcp) {
+                (Some(text), _) => cols.info.push_str(text),
+                (None, Some(meta)) => tcp_info(&mut cols.info, tcp, meta),
+                (None, None) => {}
+            }
+            if app.is_some_and(|a| a.pdu_continues) {
+                cols.info.push_str(" [TCP segment of a reassembled PDU]");
             }
         }
         Some(TransportSlice::Udp(udp)) => {
