@@ -60,6 +60,9 @@ fn records_by_frame(path: &str) -> Vec<(u64, Record)> {
     out
 }
 
+/// Frame, `Record::alert()`, `Record::info()`.
+type FrameAlert = (u64, Option<(u8, u8)>, String);
+
 fn hex16(v: u16) -> String {
     format!("0x{v:04x}")
 }
@@ -198,7 +201,7 @@ fn tls12_hellos_certificates_and_alert_equal_tsharks() {
     }
 
     // The plaintext alert and its Info column; the encrypted ones.
-    let alerts: Vec<(u64, Option<(u8, u8)>, String)> = records
+    let alerts: Vec<FrameAlert> = records
         .iter()
         .filter(|(_, r)| r.content_type == 21)
         .map(|(f, r)| (*f, r.alert(), r.info()))
