@@ -15,7 +15,9 @@
 //!   ≤ 1.2, Certificate (RFC 5246 §7.4.2: the subject and issuer of each
 //!   certificate, read by a small DER reader, see [`CertificateNames`]). A
 //!   message that continues beyond its record (fragmented over records) is
-//!   [`HandshakeBody::Fragment`]: its type only, nothing guessed. A body that
+//!   [`HandshakeBody::Fragment`]: its type only, nothing guessed (handshake
+//!   messages are not reassembled across records: the record carrying the
+//!   rest is read from its first byte, as before). A body that
 //!   does not parse is [`HandshakeBody::Malformed`]. TLS 1.3 sends everything
 //!   after the ServerHello encrypted in application-data records, so only
 //!   the hellos are seen there.
