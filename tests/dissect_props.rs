@@ -3,9 +3,12 @@
 //! the caps, and give the same messages whatever the chunking.
 
 use coffeeshark::dissect::http::{Limits, Message, MessageParser, Role, MAX_CHUNK_LINE};
-use coffeeshark::dissect::tls::{Record, RecordParser, HEADER_LEN, MAX_RECORD_LEN};
+use coffeeshark::dissect::tls::{
+    cipher_suite_name, HandshakeBody, Record, RecordParser, HEADER_LEN, MAX_RECORD_LEN,
+};
 use coffeeshark::dissect::{detect, htcpcp};
 use proptest::prelude::*;
+use std::sync::OnceLock;
 
 const LIMITS: Limits = Limits {
     max_head: 300,
@@ -90,6 +93,118 @@ fn tls_records(parts: &[Vec<u8>]) -> Vec<Record> {
     }
     p.end_of_stream(|r| out.push(r));
     out
+}
+
+/// Real TLS streams to mutate: each direction of the first connection of
+/// `coffee_https.pcapng` (rustls, TLS 1.3) and of both connections of
+/// `tls12_openssl.pcapng` (ClientHello, ServerHello, two certificates,
+/// alerts), as the TCP payloads in capture order.
+fn tls_corpus() -> &'static [Vec<u8>] {
+    static CORPUS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+    CORPUS.get_or_init(|| {
+        let mut out: Vec<Vec<u8>> = Vec::new();
+        for (name, frames) in [("coffee_https.pcapng", 30), ("tls12_openssl.pcapng", 26)] {
+            let path = format!("{}/sample_capture/{name}", env!("CARGO_MANIFEST_DIR"));
+            let mut reader =
+                coffeeshark::source::CaptureReader::open(std::path::Path::new(&path)).unwrap();
+            let mut streams: Vec<((u16, u16), Vec<u8>)> = Vec::new();
+            let mut n = 0;
+            while let Some(f) = reader.next_frame().unwrap() {
+                n += 1;
+                if n > frames {
+                    break;
+                }
+                let d = coffeeshark::decode::decode(f.link_type, f.data);
+                let Some(etherparse::TransportSlice::Tcp(tcp)) = d.transport else {
+                    continue;
+                };
+                let key = (tcp.source_port(), tcp.destination_port());
+                match streams.iter_mut().find(|s| s.0 == key) {
+                    Some(s) => s.1.extend_from_slice(tcp.payload()),
+                    None => streams.push((key, tcp.payload().to_vec())),
+                }
+            }
+            out.extend(streams.into_iter().map(|s| s.1).filter(|s| !s.is_empty()));
+        }
+        assert!(out.len() >= 4, "{} TLS streams", out.len());
+        out
+    })
+}
+
+/// A real TLS stream, cut short or not, with byte edits (length fields and
+/// DER lengths included: any byte may become anything).
+fn tls_stream() -> impl Strategy<Value = Vec<u8>> {
+    (
+        any::<prop::sample::Index>(),
+        any::<prop::sample::Index>(),
+        prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0..4u8), 0..12),
+    )
+        .prop_map(|(pick, cut, edits)| {
+            let corpus = tls_corpus();
+            let mut s = corpus[pick.index(corpus.len())].clone();
+            for (at, byte, op) in edits {
+                if s.is_empty() {
+                    break;
+                }
+                let i = at.index(s.len());
+                match op {
+                    0 | 1 => s[i] = byte,
+                    2 => s.insert(i, byte),
+                    _ => {
+                        s.remove(i);
+                    }
+                }
+            }
+            if cut.index(4) == 0 && !s.is_empty() {
+                let at = cut.index(s.len());
+                s.truncate(at);
+            }
+            s
+        })
+}
+
+/// Everything read out of a record is bounded by its payload: the text of
+/// names and strings (hex at worst doubles a byte, a dotted OID arc takes at
+/// most 20 digits for 2 bytes, the `id-at-...` names and separators add a
+/// constant per attribute, at least 9 DER bytes each).
+fn check_tls_details(r: &Record) {
+    assert_eq!(r.handshakes.len(), r.handshake_types.len());
+    let mut text = 0;
+    for (h, &t) in r.handshakes.iter().zip(&r.handshake_types) {
+        assert_eq!(h.msg_type, t);
+        match &h.body {
+            HandshakeBody::ClientHello(c) => {
+                assert!(c.cipher_suites.len() * 2 <= r.payload.len());
+                text += c
+                    .server_names
+                    .iter()
+                    .chain(&c.alpn)
+                    .map(String::len)
+                    .sum::<usize>();
+                for &s in &c.cipher_suites {
+                    let _ = cipher_suite_name(s);
+                }
+            }
+            HandshakeBody::ServerHello(s) => {
+                text += s.alpn.as_ref().map_or(0, String::len);
+                let _ = cipher_suite_name(s.cipher_suite);
+            }
+            HandshakeBody::Certificate(certs) => {
+                for c in certs {
+                    text += c.subject.as_ref().map_or(0, String::len);
+                    text += c.issuer.as_ref().map_or(0, String::len);
+                }
+            }
+            HandshakeBody::Other | HandshakeBody::Fragment | HandshakeBody::Malformed => {}
+        }
+    }
+    // UTF-8 replacement characters take 3 bytes for 1.
+    assert!(
+        text <= 12 * r.payload.len() + 64,
+        "{text} > {}",
+        r.payload.len()
+    );
+    let _ = (r.info(), r.alert(), r.selected_version());
 }
 
 fn check_messages(msgs: &[Message], total: u64) {
@@ -204,7 +319,33 @@ proptest! {
         prop_assert_eq!(&t, &tls_records(&bytes));
         let covered: u64 = t.iter().map(|r| r.range.end - r.range.start).sum();
         prop_assert_eq!(covered, data.len() as u64);
+        t.iter().for_each(check_tls_details);
     }
+
+    #[test]
+    fn tls_handshake_details_never_panic_and_stay_bounded(
+        data in tls_stream(),
+        sizes in prop::collection::vec(1usize..1500, 1..8),
+    ) {
+        let t = tls_records(std::slice::from_ref(&data));
+        t.iter().for_each(check_tls_details);
+        prop_assert_eq!(&t, &tls_records(&chunks(&data, &sizes)));
+    }
+}
+
+#[test]
+fn tls_corpus_has_the_details() {
+    let recs: Vec<Record> = tls_corpus()
+        .iter()
+        .flat_map(|s| tls_records(std::slice::from_ref(s)))
+        .collect();
+    assert!(recs.iter().any(|r| r.selected_version() == Some(0x0304)));
+    assert!(recs.iter().any(|r| r.selected_version() == Some(0x0303)));
+    assert!(recs
+        .iter()
+        .flat_map(|r| &r.handshakes)
+        .any(|h| matches!(&h.body, HandshakeBody::Certificate(c) if c.len() == 2)));
+    assert!(recs.iter().any(|r| r.alert() == Some((2, 40))));
 }
 
 #[test]
