@@ -16,12 +16,13 @@ mod support;
 use support::*;
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sample_capture/");
-const SAMPLES: [(&str, usize); 5] = [
+const SAMPLES: [(&str, usize); 6] = [
     ("http_loopback.pcapng", 60),
     ("homepage_coffee.pcapng", 100),
     ("coffee_brew.pcapng", 330),
     ("coffee_418_406.pcapng", 350),
     ("coffee_https.pcapng", 1029),
+    ("tls12_openssl.pcapng", 26),
 ];
 const POT_PORT: &str = "5030";
 
