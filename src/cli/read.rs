@@ -4,6 +4,7 @@
 
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
+use coffeeshark::dissect::stream::DecodeAs;
 use coffeeshark::filter::format::FieldsFormat;
 use coffeeshark::filter::values::PacketFields;
 use coffeeshark::model::summary::{self, Columns};
@@ -48,6 +49,11 @@ pub struct ReadArgs {
     /// Print the packet summary line even with -V or -x.
     #[arg(short = 'P')]
     summary: bool,
+    /// Dissect a TCP port's streams as PROTO whatever their content
+    /// (Wireshark's -d): `tcp.port==N,PROTO`, PROTO one of http, htcpcp,
+    /// tls (ssl), data (plain TCP). Repeat for several ports.
+    #[arg(short = 'd', long = "decode-as", value_name = "tcp.port==N,PROTO")]
+    decode_as: Vec<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -105,13 +111,25 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
     } else {
         None
     };
+    let decode_as = match args
+        .decode_as
+        .iter()
+        .map(|r| DecodeAs::parse(r))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(rules) => rules,
+        Err(e) => {
+            eprintln!("coffeeshark: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     let mut reader = CaptureReader::open(&path)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut buf = String::with_capacity(FLUSH_AT * 2);
     let mut cols = Columns::default();
     let mut scratch = String::new();
-    let mut analyzer = Analyzer::new();
+    let mut analyzer = Analyzer::with_decode_as(decode_as);
     let mut written = 0u64;
     let json = matches!(args.format, OutputFormat::Json | OutputFormat::Jsonl);
     if args.format == OutputFormat::Json {

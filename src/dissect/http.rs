@@ -431,6 +431,14 @@ impl MessageParser {
     pub fn end_of_stream<F: FnMut(Message)>(&mut self, mut sink: F) {
         match self.state {
             State::Done => return,
+            // Nothing came after the last cut of opaque data.
+            State::Close
+                if self.cur.as_ref().is_some_and(|m| {
+                    matches!(m.start_line, StartLine::Invalid(_)) && m.body_len == 0
+                }) =>
+            {
+                self.cur = None;
+            }
             State::Close => self.finish(&mut sink),
             _ => self.finish_unfinished(None, &mut sink),
         }
@@ -481,6 +489,25 @@ impl MessageParser {
             && self.cur.as_ref().is_some_and(Message::is_request)
         {
             self.finish(&mut sink);
+        }
+    }
+
+    /// On an HTTP stream, bytes that are not HTTP (after a 101, or a peer
+    /// speaking something else) are shown as they come, as Wireshark's
+    /// "Continuation": the opaque data read so far comes out as one message
+    /// and the parser goes on reading opaque data. Does nothing otherwise.
+    pub fn cut_opaque<F: FnMut(Message)>(&mut self, mut sink: F) {
+        let opaque = self.state == State::Close
+            && self
+                .cur
+                .as_ref()
+                .is_some_and(|m| matches!(m.start_line, StartLine::Invalid(_)) && m.body_len > 0);
+        if opaque {
+            self.finish(&mut sink);
+            let mut next = Message::new(self.pos, StartLine::Invalid(Vec::new()));
+            next.framing = Framing::Close;
+            self.cur = Some(next);
+            self.state = State::Close;
         }
     }
 

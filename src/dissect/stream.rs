@@ -129,6 +129,34 @@ pub struct DecodeAs {
     pub protocol: Option<Protocol>,
 }
 
+impl DecodeAs {
+    /// Wireshark's `-d` syntax: `tcp.port==N,PROTO` (spaces allowed around
+    /// `==`), PROTO one of `http`, `htcpcp`, `tls` (or `ssl`), `data` (or
+    /// `tcp`: not dissected).
+    pub fn parse(rule: &str) -> Result<DecodeAs, String> {
+        let bad = |why: &str| {
+            format!("bad --decode-as {rule:?}: {why} (expected tcp.port==N,PROTO, PROTO one of http, htcpcp, tls, data)")
+        };
+        let (selector, proto) = rule.split_once(',').ok_or_else(|| bad("no ','"))?;
+        let (field, port) = selector.split_once("==").ok_or_else(|| bad("no '=='"))?;
+        if field.trim() != "tcp.port" {
+            return Err(bad("only tcp.port is supported"));
+        }
+        let port: u16 = port
+            .trim()
+            .parse()
+            .map_err(|_| bad("the port is not a number from 0 to 65535"))?;
+        let protocol = match proto.trim().to_ascii_lowercase().as_str() {
+            "http" => Some(Protocol::Http),
+            "htcpcp" => Some(Protocol::Htcpcp),
+            "tls" | "ssl" => Some(Protocol::Tls),
+            "data" | "tcp" => None,
+            _ => return Err(bad("unknown protocol")),
+        };
+        Ok(DecodeAs { port, protocol })
+    }
+}
+
 /// One TCP segment as the application layer needs it.
 #[derive(Debug, Clone, Copy)]
 pub struct SegmentIn<'a> {
@@ -420,6 +448,13 @@ impl StreamState {
                     && pd.message.is_some_and(Message::is_request)
             }) {
                 p.peer_answered(|m| parsed.push((d, Parsed::Http(m))));
+            }
+        }
+        // On HTTP streams, non-HTTP data is shown frame by frame
+        // ("Continuation"), not held to the end of the stream.
+        if self.decision == Decision::Proto(Protocol::Http) {
+            if let Parser::Http(p) = &mut self.dirs[d].parser {
+                p.cut_opaque(|m| parsed.push((d, Parsed::Http(m))));
             }
         }
         if seg.rst {
