@@ -792,11 +792,12 @@ impl StreamState {
             Parser::Http(p) => match p.pending() {
                 Some(pd) => {
                     let line = match (pd.first_line, pd.message) {
-                        (Some(l), _) => Some(String::from_utf8_lossy(l).into_owned()),
+                        (Some(l), _) => Some(format!("{} ", String::from_utf8_lossy(l))),
                         (None, Some(m)) => match &m.start_line {
                             StartLine::Request { .. } | StartLine::Response { .. } => {
                                 let mut s = String::new();
                                 start_line_text(&m.start_line, &mut s);
+                                s.push(' ');
                                 Some(s)
                             }
                             _ => None,
@@ -810,12 +811,19 @@ impl StreamState {
                 None => (None, false, false, None),
             },
             Parser::Tls(_) => {
+                // TLS clears the Info column before it asks for the rest of a
+                // record: an empty "first line".
                 let delivered = dir.spans.back().map_or(0, |s| s.1);
+                let pending = delivered > dir.emitted_to;
+                let began = first_offset.is_some_and(|o| dir.emitted_to >= o);
+                // Until the 5-byte header is whole, TLS asks for one more
+                // segment and re-dissects; then for the exact rest.
+                let wait = (pending && delivered - dir.emitted_to < 5).then_some(Wait::Head);
                 (
-                    None,
-                    false,
-                    first_offset.is_some() && delivered > dir.emitted_to,
-                    None,
+                    pending.then(String::new),
+                    began,
+                    first_offset.is_some() && pending,
+                    wait,
                 )
             }
             Parser::Undecided => (None, false, first_offset.is_some(), None),
@@ -828,7 +836,6 @@ impl StreamState {
         if !messages.is_empty() {
             if let (Some(line), true) = (&pending_line, began_here) {
                 info.push_str(line);
-                info.push(' ');
             }
             return Some(Box::new(AppFrame {
                 protocol,
@@ -839,7 +846,7 @@ impl StreamState {
         }
         if contributes && !matches!(dir.parser, Parser::Undecided) {
             let info = match pending_line {
-                Some(line) if began_here || redissect => Some(format!("{line} ")),
+                Some(line) if began_here || redissect => Some(line),
                 _ => None,
             };
             return Some(Box::new(AppFrame {

@@ -178,7 +178,11 @@ pub fn fill(pkt: &Packet<'_>, cols: &mut Columns) {
                 (None, None) => {}
             }
             if app.is_some_and(|a| a.pdu_continues) {
-                cols.info.push_str(" [TCP segment of a reassembled PDU]");
+                // Wireshark's separator is only put after existing text.
+                if !cols.info.is_empty() {
+                    cols.info.push(' ');
+                }
+                cols.info.push_str("[TCP segment of a reassembled PDU]");
             }
         }
         Some(TransportSlice::Udp(udp)) => {
