@@ -92,7 +92,10 @@ fn sample_lines_equal_tsharks_except_htcpcp() {
             compared += 1;
             app += usize::from(!o.contains(" TCP "));
         }
-        assert!(compared > 0 && app > 0, "{name}: {compared} lines, {app} HTTP/TLS");
+        assert!(
+            compared > 0 && app > 0,
+            "{name}: {compared} lines, {app} HTTP/TLS"
+        );
     }
 }
 
@@ -115,7 +118,8 @@ fn sample_htcpcp_lines_show_their_start_lines() {
                 let first_line = payload.split(|&b| b == b'\n').next().unwrap_or(&[]);
                 let first_line = String::from_utf8_lossy(first_line);
                 let first_line = first_line.trim_end_matches('\r');
-                let is_start = first_line.ends_with("HTTP/1.1") || first_line.starts_with("HTCPCP/");
+                let is_start =
+                    first_line.ends_with("HTTP/1.1") || first_line.starts_with("HTCPCP/");
                 if payload.is_empty() || !is_start {
                     continue;
                 }

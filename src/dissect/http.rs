@@ -1023,9 +1023,20 @@ fn to_header(h: &httparse::Header<'_>) -> Header {
 /// final blank line) through `httparse::parse_headers`; if it rejects the
 /// block, line by line, noting the lines that do not parse.
 fn parse_header_block(block: &[u8], msg: &mut Message) -> Vec<Header> {
-    let mut slots = [httparse::EMPTY_HEADER; HEADER_SLOTS];
-    if let Ok(httparse::Status::Complete((_, hs))) = httparse::parse_headers(block, &mut slots) {
-        return hs.iter().map(to_header).collect();
+    // Most heads have few headers: a small slot array first (zeroing 128
+    // slots costs more than parsing a typical head).
+    let mut few = [httparse::EMPTY_HEADER; 24];
+    match httparse::parse_headers(block, &mut few) {
+        Ok(httparse::Status::Complete((_, hs))) => return hs.iter().map(to_header).collect(),
+        Err(httparse::Error::TooManyHeaders) => {
+            let mut slots = [httparse::EMPTY_HEADER; HEADER_SLOTS];
+            if let Ok(httparse::Status::Complete((_, hs))) =
+                httparse::parse_headers(block, &mut slots)
+            {
+                return hs.iter().map(to_header).collect();
+            }
+        }
+        _ => {}
     }
     let mut out = Vec::new();
     let mut line_buf = Vec::new();

@@ -110,7 +110,8 @@ use super::tls::RecordParser;
 use super::{detect, htcpcp, tls};
 use crate::flow::reassembly::{Event, Reassembler, Segment};
 use crate::flow::Endpoint;
-use std::collections::{HashMap, VecDeque};
+use rustc_hash::FxHashMap;
+use std::collections::VecDeque;
 
 /// Bytes of a direction held while its protocol is not known yet (its first
 /// line is not complete, or it waits for the other direction to decide).
@@ -181,7 +182,7 @@ pub struct SegmentIn<'a> {
 /// The application layer's state over a whole capture (see the module doc).
 #[derive(Default)]
 pub struct StreamDissector {
-    streams: HashMap<u32, StreamState>,
+    streams: FxHashMap<u32, StreamState>,
     decode_as: Vec<DecodeAs>,
 }
 
@@ -219,6 +220,8 @@ struct Dir {
     redissect: bool,
     /// Messages emitted so far (`[HTTP request N/..]`).
     count: u32,
+    /// Data was seen in this direction.
+    started: bool,
     ended: bool,
 }
 
@@ -233,6 +236,7 @@ impl Dir {
             emitted_to: 0,
             redissect: false,
             count: 0,
+            started: false,
             ended: false,
         }
     }
@@ -263,7 +267,7 @@ impl StreamDissector {
     /// With `--decode-as` rules.
     pub fn with_decode_as(rules: Vec<DecodeAs>) -> Self {
         StreamDissector {
-            streams: HashMap::new(),
+            streams: FxHashMap::default(),
             decode_as: rules,
         }
     }
@@ -276,34 +280,35 @@ impl StreamDissector {
     /// One TCP segment in capture order; what the application layer says
     /// about its frame, if anything.
     pub fn process(&mut self, seg: &SegmentIn<'_>) -> Option<Box<AppFrame>> {
-        if !self.streams.contains_key(&seg.stream) {
-            if seg.payload.is_empty() && !seg.syn {
-                return None;
+        use std::collections::hash_map::Entry;
+        let st = match self.streams.entry(seg.stream) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(_) if seg.payload.is_empty() && !seg.syn => return None,
+            Entry::Vacant(e) => {
+                let forced = self
+                    .decode_as
+                    .iter()
+                    .find(|r| r.port == seg.src.port || r.port == seg.dst.port)
+                    .map(|r| r.protocol);
+                let decision = match forced {
+                    Some(Some(p)) => Decision::Proto(p),
+                    Some(None) => Decision::Plain,
+                    None => Decision::Undecided,
+                };
+                let mut st = StreamState {
+                    first_src: seg.src,
+                    pot_port: seg.src.port == POT_PORT || seg.dst.port == POT_PORT,
+                    decision: Decision::Undecided,
+                    dirs: [Dir::new(), Dir::new()],
+                    unanswered: VecDeque::new(),
+                    tls_version: None,
+                };
+                if decision != Decision::Undecided {
+                    st.decide(decision);
+                }
+                e.insert(st)
             }
-            let forced = self
-                .decode_as
-                .iter()
-                .find(|r| r.port == seg.src.port || r.port == seg.dst.port)
-                .map(|r| r.protocol);
-            let decision = match forced {
-                Some(Some(p)) => Decision::Proto(p),
-                Some(None) => Decision::Plain,
-                None => Decision::Undecided,
-            };
-            let mut st = StreamState {
-                first_src: seg.src,
-                pot_port: seg.src.port == POT_PORT || seg.dst.port == POT_PORT,
-                decision: Decision::Undecided,
-                dirs: [Dir::new(), Dir::new()],
-                unanswered: VecDeque::new(),
-                tls_version: None,
-            };
-            if decision != Decision::Undecided {
-                st.decide(decision);
-            }
-            self.streams.insert(seg.stream, st);
-        }
-        let st = self.streams.get_mut(&seg.stream)?;
+        };
         let frame = st.segment(seg);
         if st.dirs.iter().all(|d| d.ended) {
             self.streams.remove(&seg.stream);
@@ -396,8 +401,15 @@ impl StreamState {
 
     fn segment(&mut self, seg: &SegmentIn<'_>) -> Option<Box<AppFrame>> {
         let d = usize::from(seg.src != self.first_src);
-        let mut parsed: Vec<(usize, Parsed)> = Vec::new();
         let frame = seg.frame;
+        // Fast path: a pure ACK changes nothing unless it acknowledges data
+        // held behind a hole (most packets of a capture are pure ACKs).
+        let bare =
+            seg.payload.is_empty() && seg.uncaptured == 0 && !seg.syn && !seg.fin && !seg.rst;
+        if bare && (seg.ack.is_none() || self.dirs[1 - d].reasm.lowest_pending_seq().is_none()) {
+            return None;
+        }
+        let mut parsed: Vec<(usize, Parsed)> = Vec::new();
 
         // The peer acknowledged data this stream holds behind a hole: the
         // hole was lost in the capture, not on the wire.
@@ -415,19 +427,61 @@ impl StreamState {
             }
         }
 
+        // The peer (an HTCPCP pot) starts answering: a request that runs to
+        // the end of the stream ends here, before this answer is parsed.
+        if !seg.payload.is_empty() && !self.dirs[d].started {
+            self.dirs[d].started = true;
+            if self.dirs[1 - d].role == Some(Role::Request) {
+                if let Parser::Http(p) = &mut self.dirs[1 - d].parser {
+                    p.peer_answered(|m| parsed.push((1 - d, Parsed::Http(m))));
+                }
+            }
+        }
+
         let mut first_offset: Option<u64> = None;
         let mut events = Vec::new();
-        self.dirs[d].reasm.push(
-            Segment {
-                seq: seg.seq,
-                data: seg.payload,
-                frame,
-                syn: seg.syn,
-                fin: seg.fin,
-                uncaptured: seg.uncaptured,
-            },
-            |e| events.push(owned(e)),
-        );
+        {
+            // In-order data of a direction whose protocol is known goes
+            // straight to its parser, without a copy; anything else (holes,
+            // FIN, undecided directions) is applied below, in order.
+            let Dir {
+                reasm,
+                parser,
+                spans,
+                ..
+            } = &mut self.dirs[d];
+            let parsed = &mut parsed;
+            reasm.push(
+                Segment {
+                    seq: seg.seq,
+                    data: seg.payload,
+                    frame,
+                    syn: seg.syn,
+                    fin: seg.fin,
+                    uncaptured: seg.uncaptured,
+                },
+                |e| match e {
+                    Event::Data {
+                        offset,
+                        data,
+                        frame: f,
+                    } if events.is_empty()
+                        && matches!(parser, Parser::Http(_) | Parser::Tls(_)) =>
+                    {
+                        if f == frame && first_offset.is_none() {
+                            first_offset = Some(offset);
+                        }
+                        spans.push_back((offset, offset + data.len() as u64, f));
+                        match parser {
+                            Parser::Http(p) => p.push(data, |m| parsed.push((d, Parsed::Http(m)))),
+                            Parser::Tls(p) => p.push(data, |r| parsed.push((d, Parsed::Tls(r)))),
+                            Parser::Undecided | Parser::Plain => {}
+                        }
+                    }
+                    e => events.push(owned(e)),
+                },
+            );
+        }
         for e in events {
             if let OwnedEvent::Data {
                 offset, frame: f, ..
@@ -500,13 +554,17 @@ impl StreamState {
             } => {
                 let end = offset + data.len() as u64;
                 self.dirs[d].spans.push_back((offset, end, frame));
-                if self.dirs[1 - d].role == Some(Role::Request) && offset == 0 {
-                    // The peer (an HTCPCP pot) started answering.
-                    if let Parser::Http(p) = &mut self.dirs[1 - d].parser {
-                        p.peer_answered(|m| parsed.push((1 - d, Parsed::Http(m))));
-                    }
-                }
                 if matches!(self.dirs[d].parser, Parser::Undecided) {
+                    // The common case, a whole first line in the first
+                    // segment, is decided on the segment itself, no copy.
+                    if self.dirs[d].held.is_empty() && self.dirs[d].spans.len() == 1 {
+                        if let Some(p) = decisive(&data) {
+                            self.settle(d, p, &data);
+                            self.replay_held(parsed);
+                            self.feed(d, &data, parsed);
+                            return;
+                        }
+                    }
                     self.hold(d, &data);
                     // Once decided, what either direction held (this chunk
                     // included) goes to its new parser.
@@ -551,21 +609,10 @@ impl StreamState {
         };
         match detected {
             None => {}
-            Some(Some(mut p)) => {
-                if p == Protocol::Http && self.pot_port {
-                    p = Protocol::Htcpcp;
-                }
-                if p != Protocol::Tls {
-                    dir.role = Some(if is_status_line(held) {
-                        Role::Response
-                    } else {
-                        Role::Request
-                    });
-                }
-                match self.decision {
-                    Decision::Undecided => self.decide(Decision::Proto(p)),
-                    _ => self.instantiate(d),
-                }
+            Some(Some(p)) => {
+                let held = std::mem::take(&mut dir.held);
+                self.settle(d, p, &held);
+                self.dirs[d].held = held;
             }
             Some(None) => match self.decision {
                 Decision::Undecided if data.len() > room || dir.held.len() >= MAX_UNDECIDED => {
@@ -576,6 +623,25 @@ impl StreamState {
                 Decision::Undecided => {}
                 _ => self.instantiate(d),
             },
+        }
+    }
+
+    /// Direction `d`'s first bytes `first` say protocol `p`: its role, and
+    /// the stream's protocol unless the other direction decided it.
+    fn settle(&mut self, d: usize, mut p: Protocol, first: &[u8]) {
+        if p == Protocol::Http && self.pot_port {
+            p = Protocol::Htcpcp;
+        }
+        if p != Protocol::Tls {
+            self.dirs[d].role = Some(if is_status_line(first) {
+                Role::Response
+            } else {
+                Role::Request
+            });
+        }
+        match self.decision {
+            Decision::Undecided => self.decide(Decision::Proto(p)),
+            _ => self.instantiate(d),
         }
     }
 
@@ -860,27 +926,58 @@ impl StreamState {
     }
 }
 
+/// The protocol of a direction's first bytes when they are enough to tell
+/// (a TLS record header, or a whole first line that is HTTP or HTCPCP).
+fn decisive(first: &[u8]) -> Option<Protocol> {
+    if tls::looks_like_record(first) {
+        return Some(Protocol::Tls);
+    }
+    if first.contains(&b'\n') {
+        return detect(first);
+    }
+    None
+}
+
 fn is_status_line(b: &[u8]) -> bool {
     b.starts_with(b"HTTP/") || b.starts_with(b"HTCPCP/")
 }
 
 /// Writes `GET / HTTP/1.1` or `HTTP/1.1 200 OK`.
 fn start_line_text(line: &StartLine, out: &mut String) {
-    use std::fmt::Write;
-    let _ = match line {
+    // push_str, not write!: this runs for every message of the packet list.
+    match line {
         StartLine::Request {
             method,
             target,
             version,
-        } => write!(out, "{method} {target} {version}"),
+        } => {
+            out.push_str(method);
+            out.push(' ');
+            out.push_str(target);
+            out.push(' ');
+            push_version(*version, out);
+        }
         StartLine::Response {
             version,
             code,
             reason,
-        } => write!(out, "{version} {code} {reason}"),
-        StartLine::None => write!(out, "[No status line]"),
-        StartLine::Invalid(_) => write!(out, "Continuation"),
-    };
+        } => {
+            push_version(*version, out);
+            out.push(' ');
+            out.push_str(itoa::Buffer::new().format(*code));
+            out.push(' ');
+            out.push_str(reason);
+        }
+        StartLine::None => out.push_str("[No status line]"),
+        StartLine::Invalid(_) => out.push_str("Continuation"),
+    }
+}
+
+fn push_version(v: super::http::Version, out: &mut String) {
+    out.push_str(if v.htcpcp { "HTCPCP/" } else { "HTTP/" });
+    out.push(char::from(b'0' + v.major.min(9)));
+    out.push('.');
+    out.push(char::from(b'0' + v.minor.min(9)));
 }
 
 /// The Info piece of one HTTP/HTCPCP message, as tshark writes it: the first
