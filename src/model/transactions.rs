@@ -5,9 +5,10 @@
 //! ([`Packet::app`]), in capture order, then the messages the dissector
 //! still held at the end of the capture. A request opens a row (attributed
 //! to the frame that completed it, as Wireshark does); a response fills the
-//! row of the request it answers ([`RequestRef::frame`] on the same stream).
-//! A response whose request was not seen (the capture started after it)
-//! is a row of its own, with what the response tells about its request.
+//! row of the request it answers ([`RequestRef::frame`]: a frame carries one
+//! segment of one stream, so the frame alone names the request). A response
+//! whose request was not seen (the capture started after it) is a row of
+//! its own, with what the response tells about its request.
 //!
 //! Output is streamed: rows come out in order of their first frame (the
 //! request's, else the response's) as soon as every earlier row is
@@ -16,6 +17,10 @@
 //! oldest one comes out without its response (should the response still
 //! come, it becomes a row of its own). Requests never answered come out at
 //! [`TransactionTable::finish`] with an empty response.
+//!
+//! Messages from the end of the capture carry no stream; their stream (and
+//! endpoints) is found through the frames of their segments, remembered
+//! while a message is unfinished (at most [`MAX_CONTINUING`] frames).
 //!
 //! With a display filter, a row is kept when any frame of its request or
 //! response matches ([`TransactionTable::add_packet`]'s `matched`).
@@ -32,11 +37,16 @@ use std::collections::VecDeque;
 /// Rows held back behind an unanswered request before the oldest comes out
 /// without its response.
 pub const MAX_WAITING: usize = 16 * 1024;
+/// Frames of unfinished messages remembered (for messages that come out at
+/// the end of the capture).
+pub const MAX_CONTINUING: usize = 64 * 1024;
 
 /// The request half of a row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestPart {
-    /// The frame the request is attributed to (the one that completed it).
+    /// The frame the request is attributed to (the one that completed it;
+    /// for a request cut off by the end of the capture, its last frame; 0
+    /// when unknown).
     pub frame: u64,
     pub method: String,
     /// The request target as sent.
@@ -53,7 +63,7 @@ pub struct RequestPart {
 /// The response half of a row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResponsePart {
-    /// The frame the response is attributed to.
+    /// The frame the response is attributed to (as for requests).
     pub frame: u64,
     /// `None` for an HTCPCP reply with no status line (a bare body).
     pub version: Option<Version>,
@@ -71,11 +81,12 @@ pub struct ResponsePart {
 /// One transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transaction {
-    pub stream: u32,
+    /// `tcp.stream`; `None` only for a message from the end of the capture
+    /// none of whose frames is known.
+    pub stream: Option<u32>,
     /// [`Protocol::Http`] or [`Protocol::Htcpcp`].
     pub protocol: Protocol,
-    /// The request's sender and receiver; `None` when no packet of the row
-    /// had IP addresses (messages from the end of the capture only).
+    /// The request's sender and receiver, when known.
     pub client: Option<Endpoint>,
     pub server: Option<Endpoint>,
     pub v6: bool,
@@ -97,14 +108,16 @@ impl Transaction {
     }
 }
 
+/// The frame's sender and receiver, and whether they are IPv6.
+pub type Addrs = (Endpoint, Endpoint, bool);
+
 /// Where a message came from: its stream, the frame it is attributed to and
 /// the sender and receiver of that frame.
 #[derive(Debug, Clone, Copy)]
 pub struct Origin {
-    pub stream: u32,
+    pub stream: Option<u32>,
     pub frame: u64,
-    /// (source, destination, IPv6) of the frame, when known.
-    pub addrs: Option<(Endpoint, Endpoint, bool)>,
+    pub addrs: Option<Addrs>,
     /// The frame matched the display filter.
     pub matched: bool,
 }
@@ -116,10 +129,13 @@ pub struct TransactionTable {
     waiting: VecDeque<Transaction>,
     /// Sequence number of `waiting[0]`.
     base: u64,
-    /// (stream, request frame) -> sequence number of the oldest unanswered
-    /// request with that key, and how many there are (a pipelining client
-    /// can complete several requests in one segment).
-    open: FxHashMap<(u32, u64), (u64, u32)>,
+    /// Request frame -> sequence number of the oldest unanswered request
+    /// attributed to it, and how many there are (a pipelining client can
+    /// complete several requests in one segment).
+    open: FxHashMap<u64, (u64, u32)>,
+    /// Frames carrying bytes of a message not finished yet -> where they
+    /// came from.
+    continuing: FxHashMap<u64, Origin>,
     max_waiting: usize,
     /// Rows emitted without their response because the queue was full.
     evicted: u64,
@@ -144,6 +160,7 @@ impl TransactionTable {
             waiting: VecDeque::new(),
             base: 0,
             open: FxHashMap::default(),
+            continuing: FxHashMap::default(),
             max_waiting: max_waiting.max(1),
             evicted: 0,
             filtered: false,
@@ -167,6 +184,19 @@ impl TransactionTable {
         self.waiting.len()
     }
 
+    /// Frames of unfinished messages remembered right now.
+    pub fn continuing(&self) -> usize {
+        self.continuing.len()
+    }
+
+    /// Whether a packet can matter here: it completes messages or carries
+    /// bytes of one (callers skip the display filter for the others).
+    pub fn wants(pkt: &Packet) -> bool {
+        pkt.app
+            .as_deref()
+            .is_some_and(|a| a.pdu_continues || !a.messages.is_empty())
+    }
+
     /// The HTTP/HTCPCP messages of one packet. `matched`: the packet passed
     /// the display filter (true without one).
     pub fn add_packet<F: FnMut(Transaction)>(&mut self, pkt: &Packet, matched: bool, emit: F) {
@@ -184,45 +214,72 @@ impl TransactionTable {
             _ => None,
         };
         let origin = Origin {
-            stream,
+            stream: Some(stream),
             frame: pkt.frame.number,
             addrs,
             matched,
         };
-        self.add_pdus(origin, &app.messages, emit);
+        self.add_frame(origin, &app.messages, app.pdu_continues, emit);
     }
 
-    /// Messages attributed to one frame ([`Origin`]); TLS records are
-    /// ignored.
-    pub fn add_pdus<F: FnMut(Transaction)>(&mut self, origin: Origin, pdus: &[Pdu], mut emit: F) {
-        for pdu in pdus {
-            if let PduBody::Http(http) = &pdu.body {
-                self.add_message(origin, http, &mut emit);
-            }
-        }
-    }
-
-    /// Messages the dissector still held at the end of the capture (each
-    /// with its stream), then every row still waiting, in order.
-    pub fn finish<F: FnMut(Transaction)>(
-        mut self,
-        unfinished: impl IntoIterator<Item = (u32, Pdu)>,
+    /// The messages attributed to one frame ([`Origin`]; TLS records are
+    /// ignored); `continues`: the frame also carries bytes of a message
+    /// finished later ([`crate::dissect::stream::AppFrame::pdu_continues`]).
+    pub fn add_frame<F: FnMut(Transaction)>(
+        &mut self,
+        origin: Origin,
+        pdus: &[Pdu],
+        continues: bool,
         mut emit: F,
     ) {
-        for (stream, pdu) in unfinished {
-            let frame = pdu.segments.last().map_or(0, |s| s.0);
-            let origin = Origin {
-                stream,
-                frame,
-                addrs: None,
-                matched: !self.filtered,
-            };
+        if continues && self.continuing.len() < MAX_CONTINUING {
+            self.continuing.insert(origin.frame, origin);
+        }
+        for pdu in pdus {
+            if !self.continuing.is_empty() {
+                for (frame, _) in &pdu.segments {
+                    self.continuing.remove(frame);
+                }
+            }
             if let PduBody::Http(http) = &pdu.body {
                 self.add_message(origin, http, &mut emit);
             }
         }
+    }
+
+    /// The messages the dissector still held at the end of the capture,
+    /// then every row still waiting, in order.
+    pub fn finish<F: FnMut(Transaction)>(
+        mut self,
+        unfinished: impl IntoIterator<Item = Pdu>,
+        mut emit: F,
+    ) {
+        for pdu in unfinished {
+            let PduBody::Http(http) = &pdu.body else {
+                continue;
+            };
+            let frame = pdu.segments.last().map_or(0, |s| s.0);
+            let mut origin = Origin {
+                stream: None,
+                frame,
+                addrs: None,
+                matched: false,
+            };
+            for (f, _) in &pdu.segments {
+                if let Some(o) = self.continuing.remove(f) {
+                    origin.stream = o.stream;
+                    origin.addrs = o.addrs;
+                    origin.matched |= o.matched;
+                }
+            }
+            self.add_message(origin, http, &mut emit);
+        }
         self.open.clear();
-        while let Some(row) = self.waiting.pop_front() {
+        // What was held back, in order of first frame (a message cut off by
+        // the end of the capture came last but may have started earlier).
+        let mut rest: Vec<Transaction> = self.waiting.drain(..).collect();
+        rest.sort_by_key(Transaction::first_frame);
+        for row in rest {
             self.emit(row, &mut emit);
         }
     }
@@ -250,7 +307,7 @@ impl TransactionTable {
                 };
                 let seq = self.base + self.waiting.len() as u64;
                 self.open
-                    .entry((origin.stream, origin.frame))
+                    .entry(origin.frame)
                     .and_modify(|e| e.1 += 1)
                     .or_insert((seq, 1));
                 self.push(
@@ -269,14 +326,18 @@ impl TransactionTable {
             }
             StartLine::Response { .. } | StartLine::None => {
                 let response = response_part(origin.frame, msg, pdu.request.as_ref());
-                let key = pdu.request.as_ref().map(|r| (origin.stream, r.frame));
-                let waiting = key
-                    .and_then(|k| self.take_open(k))
+                let waiting = pdu
+                    .request
+                    .as_ref()
+                    .and_then(|r| self.take_open(r.frame))
                     .and_then(|seq| seq.checked_sub(self.base))
                     .and_then(|i| self.waiting.get_mut(i as usize));
                 if let Some(row) = waiting {
                     row.response = Some(response);
                     row.matched |= origin.matched;
+                    if row.stream.is_none() {
+                        row.stream = origin.stream;
+                    }
                     if row.client.is_none() {
                         if let Some((src, dst, v6)) = origin.addrs {
                             (row.client, row.server, row.v6) = (Some(dst), Some(src), v6);
@@ -345,9 +406,9 @@ impl TransactionTable {
     fn pop_front(&mut self) -> Transaction {
         if let Some(row) = self.waiting.front() {
             if let (Some(req), None) = (&row.request, &row.response) {
-                // The oldest row of its key, so the one `open` points at.
-                let key = (row.stream, req.frame);
-                self.take_open(key);
+                // The oldest row of its frame, so the one `open` points at.
+                let frame = req.frame;
+                self.take_open(frame);
             }
         }
         let row = self.waiting.pop_front().expect("a row waits");
@@ -355,20 +416,18 @@ impl TransactionTable {
         row
     }
 
-    /// Removes and returns the oldest unanswered request of `key`, pointing
-    /// the key at the next one when there are several.
-    fn take_open(&mut self, key: (u32, u64)) -> Option<u64> {
-        let (seq, count) = self.open.remove(&key)?;
+    /// Removes and returns the oldest unanswered request of a frame,
+    /// pointing the frame at the next one when there are several.
+    fn take_open(&mut self, frame: u64) -> Option<u64> {
+        let (seq, count) = self.open.remove(&frame)?;
         if count > 1 {
             let from = (seq + 1).saturating_sub(self.base) as usize;
             let next = self.waiting.iter().skip(from).position(|r| {
-                r.stream == key.0
-                    && r.response.is_none()
-                    && r.request.as_ref().is_some_and(|q| q.frame == key.1)
+                r.response.is_none() && r.request.as_ref().is_some_and(|q| q.frame == frame)
             });
             if let Some(i) = next {
                 self.open
-                    .insert(key, (self.base + (from + i) as u64, count - 1));
+                    .insert(frame, (self.base + (from + i) as u64, count - 1));
             }
         }
         Some(seq)
@@ -530,7 +589,7 @@ pub(crate) mod tests {
         mut table: TransactionTable,
         input: Vec<Input>,
         matching: &dyn Fn(u64) -> bool,
-        unfinished: Vec<(u32, Pdu)>,
+        unfinished: Vec<Pdu>,
     ) -> (Vec<Transaction>, usize) {
         let mut rows = Vec::new();
         for (stream, frame, from_client, http) in input {
@@ -541,13 +600,13 @@ pub(crate) mod tests {
                 (s, c, false)
             };
             let origin = Origin {
-                stream,
+                stream: Some(stream),
                 frame,
                 addrs: Some(addrs),
                 matched: matching(frame),
             };
             let dir = u8::from(!from_client);
-            table.add_pdus(origin, &[pdu(dir, frame, http)], |r| rows.push(r));
+            table.add_frame(origin, &[pdu(dir, frame, http)], false, |r| rows.push(r));
         }
         let before_finish = rows.len();
         table.finish(unfinished, |r| rows.push(r));
@@ -564,7 +623,7 @@ pub(crate) mod tests {
         rows.iter()
             .map(|r| {
                 (
-                    r.stream,
+                    r.stream.unwrap_or(u32::MAX),
                     r.request.as_ref().map(|q| q.frame),
                     r.response.as_ref().map(|q| q.frame),
                     r.request
@@ -756,14 +815,17 @@ pub(crate) mod tests {
         let mut table = table;
         for (stream, frame, from_client, http) in input {
             let origin = Origin {
-                stream,
+                stream: Some(stream),
                 frame,
                 addrs: None,
                 matched: true,
             };
-            table.add_pdus(origin, &[pdu(u8::from(!from_client), frame, http)], |r| {
-                rows.push(r)
-            });
+            table.add_frame(
+                origin,
+                &[pdu(u8::from(!from_client), frame, http)],
+                false,
+                |r| rows.push(r),
+            );
             assert!(table.waiting() <= 2);
             evicted = table.evicted();
         }
@@ -799,6 +861,29 @@ pub(crate) mod tests {
 
     #[test]
     fn messages_left_at_the_end_of_the_capture_are_rows_too() {
+        let mut table = TransactionTable::new();
+        let mut rows = Vec::new();
+        let origin = |stream, frame, from_client: bool| {
+            let (c, s) = (ep(40000 + stream as u16), ep(5030));
+            Origin {
+                stream: Some(stream),
+                frame,
+                addrs: Some(if from_client {
+                    (c, s, false)
+                } else {
+                    (s, c, false)
+                }),
+                matched: true,
+            }
+        };
+        let get = pdu(0, 20, request(Htcpcp, "GET", "coffee://ducky", &[]));
+        table.add_frame(origin(5, 20, true), &[get], false, |r| rows.push(r));
+        // A BREW whose head came in frame 18 (stream 6) and never ended,
+        // and the pot's bare JSON answer to the GET, cut off.
+        table.add_frame(origin(6, 18, true), &[], true, |r| rows.push(r));
+        table.add_frame(origin(5, 22, false), &[], true, |r| rows.push(r));
+        assert_eq!(table.continuing(), 2);
+        assert!(rows.is_empty());
         let mut brew = request(Htcpcp, "BREW", "coffee://ducky", &[]);
         brew.message.complete = false;
         let mut json = response(
@@ -810,23 +895,28 @@ pub(crate) mod tests {
             Some((20, "GET", "coffee://ducky")),
         );
         json.message.complete = false;
-        let input = vec![(5, 20, true, request(Htcpcp, "GET", "coffee://ducky", &[]))];
-        let unfinished = vec![(5, pdu(1, 22, json)), (6, pdu(0, 30, brew))];
-        let (rows, before) = run_with(TransactionTable::new(), input, &|_| true, unfinished);
-        assert_eq!(before, 0);
+        let mut brew = pdu(0, 18, brew);
+        brew.segments = vec![(18, 90), (24, 5)];
+        let lost = pdu(0, 99, request(Http, "GET", "/", &[]));
+        table.finish(vec![pdu(1, 22, json), brew, lost], |r| rows.push(r));
         assert_eq!(
             summary(&rows),
             vec![
                 (5, Some(20), Some(22), "GET".into(), None),
-                (6, Some(30), None, "BREW".into(), None),
+                (6, Some(24), None, "BREW".into(), None),
+                (u32::MAX, Some(99), None, "GET".into(), None),
             ]
         );
         let reply = rows[0].response.as_ref().unwrap();
         assert!(!reply.complete);
         assert_eq!(reply.version, None);
         assert_eq!(reply.body_len, 15);
+        assert_eq!(rows[1].client, Some(ep(40006)));
+        assert_eq!(rows[1].server, Some(ep(5030)));
         assert!(!rows[1].request.as_ref().unwrap().complete);
-        assert_eq!(rows[1].client, None);
+        // No frame of it was seen: no stream, no endpoints.
+        assert_eq!(rows[2].stream, None);
+        assert_eq!(rows[2].client, None);
     }
 
     #[test]

@@ -1,0 +1,89 @@
+//! `coffeeshark http`: one row per HTTP or HTCPCP transaction.
+
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+use coffeeshark::filter::values::PacketFields;
+use coffeeshark::model::transactions::TransactionTable;
+use coffeeshark::pipeline::Analyzer;
+use coffeeshark::source::CaptureReader;
+use coffeeshark::view::http::{Format, Renderer};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub struct HttpArgs {
+    /// Capture file to read.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// table, json (one array of objects) or csv.
+    #[arg(long, value_enum, default_value = "table")]
+    format: HttpFormat,
+    /// Display filter (Wireshark syntax): keep the transactions whose
+    /// request frame or response frame matches.
+    #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
+    display_filter: Option<String>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum HttpFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+/// Output is written in blocks of this size.
+const FLUSH_AT: usize = 64 * 1024;
+
+pub fn run(args: HttpArgs) -> Result<ExitCode> {
+    // A bad filter stops here, before the file is opened.
+    let filter = match args.display_filter.as_deref().map(super::compile_filter) {
+        Some(Ok(f)) => Some(f),
+        Some(Err(code)) => return Ok(code),
+        None => None,
+    };
+    let format = match args.format {
+        HttpFormat::Table => Format::Table,
+        HttpFormat::Json => Format::Json,
+        HttpFormat::Csv => Format::Csv,
+    };
+    let mut reader = CaptureReader::open(&args.file)?;
+    let mut analyzer = Analyzer::without_tcp_analysis();
+    let mut table = TransactionTable::new().filtered(filter.is_some());
+    let mut renderer = Renderer::new(format);
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    let mut out = String::with_capacity(2 * FLUSH_AT);
+    renderer.begin(&mut out);
+    let outcome = loop {
+        match reader.next_frame() {
+            Ok(Some(raw)) => {
+                let pkt = analyzer.process(&raw);
+                if !TransactionTable::wants(&pkt) {
+                    continue;
+                }
+                // The filter runs only on frames with HTTP/HTCPCP/TLS bytes.
+                let matched = filter
+                    .as_ref()
+                    .map_or(true, |f| f.matches_fields(&PacketFields::new(&pkt)));
+                table.add_packet(&pkt, matched, |t| renderer.row(&mut out, &t));
+                if out.len() >= FLUSH_AT {
+                    lock.write_all(out.as_bytes())?;
+                    out.clear();
+                }
+            }
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
+        }
+    };
+    // The application layer's `finish` lands with its wiring.
+    table.finish(Vec::new(), |t| renderer.row(&mut out, &t));
+    renderer.end(&mut out);
+    lock.write_all(out.as_bytes())?;
+    lock.flush()?;
+    if let Err(e) = outcome {
+        eprintln!("coffeeshark: {e}");
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}
