@@ -48,7 +48,7 @@ pub fn run(args: HttpArgs) -> Result<ExitCode> {
         HttpFormat::Csv => Format::Csv,
     };
     let mut reader = CaptureReader::open(&args.file)?;
-    let mut analyzer = Analyzer::without_tcp_analysis();
+    let mut analyzer = Analyzer::messages_without_tcp_analysis();
     let mut table = TransactionTable::new().filtered(filter.is_some());
     let mut renderer = Renderer::new(format);
     let stdout = std::io::stdout();
@@ -76,8 +76,7 @@ pub fn run(args: HttpArgs) -> Result<ExitCode> {
             Err(e) => break Err(e),
         }
     };
-    // The application layer's `finish` lands with its wiring.
-    table.finish(Vec::new(), |t| renderer.row(&mut out, &t));
+    table.finish(analyzer.finish(), |t| renderer.row(&mut out, &t));
     renderer.end(&mut out);
     lock.write_all(out.as_bytes())?;
     lock.flush()?;
