@@ -169,9 +169,11 @@ HTTP_TS_SECS="$BEST_SECS"
 HTTP_TS_RSS="$BEST_RSS_KB"
 # Same number of HTTP responses? (tshark shows the pot's HTCPCP replies as
 # continuations, so only HTTP rows with a status count; quoted CSV fields
-# are dropped first, they may hold commas.)
+# are dropped first, they may hold commas.) tshark is told that 5031 is HTTP:
+# by itself it gives a stream to the dissector of a registered port first,
+# and some ephemeral client ports are registered (44322 is PMPROXY).
 N_CS=$("$COFFEESHARK" http "$BIG" --format csv | sed 's/"[^"]*"//g' | awk -F, 'NR > 1 && $2 == "HTTP" && $10 != "" { n++ } END { print n + 0 }')
-N_TS=$(tshark -r "$BIG" -q -z http,tree 2>/dev/null | awk '/HTTP Response Packets/ { print $4 }')
+N_TS=$(tshark -r "$BIG" -d tcp.port==5031,http -q -z http,tree 2>/dev/null | awk '/HTTP Response Packets/ { print $4 }')
 N_ROWS=$("$COFFEESHARK" http "$BIG" --format csv | awk 'END { print NR - 1 }')
 if [[ "$N_CS" == "$N_TS" ]]; then HTTP_SAME="$N_CS HTTP responses, same count; $N_ROWS rows"; else HTTP_SAME="DIFFERENT: $N_CS vs $N_TS HTTP responses"; fi
 fi
