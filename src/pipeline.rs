@@ -59,11 +59,12 @@ impl Analyzer {
     }
 
     /// The application layer without TCP sequence analysis, for jobs that
-    /// read messages, not analysis flags (`http`, `conv`'s request counts).
-    pub fn messages_without_tcp_analysis() -> Self {
+    /// read messages, not analysis flags (`http`, `conv`'s request counts),
+    /// with `--decode-as` rules.
+    pub fn messages_without_tcp_analysis(rules: Vec<DecodeAs>) -> Self {
         Analyzer {
             tcp: TcpTracker::without_analysis(),
-            app: Some(StreamDissector::new()),
+            app: Some(StreamDissector::with_decode_as(rules)),
             ..Self::default()
         }
     }

@@ -394,6 +394,16 @@ fn formats_agree_and_the_filter_keeps_rows_with_a_matching_frame() {
     let (_, err, code) = coffeeshark(&["http", &f, "-Y", "http.nope"]);
     assert_eq!(code, 2);
     assert!(err.contains("http.nope"), "{err}");
+    // -d: the pot's port as plain data leaves only the web app's rows.
+    let web = rows(&f, &["-d", "tcp.port==5030,data"]);
+    let expected: Vec<Value> = all
+        .iter()
+        .filter(|r| r["protocol"] == "HTTP")
+        .cloned()
+        .collect();
+    assert_eq!(web, expected);
+    let (_, _, code) = coffeeshark(&["http", &f, "-d", "tcp.port==x,http"]);
+    assert_eq!(code, 2);
 }
 
 #[test]

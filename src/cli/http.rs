@@ -2,6 +2,7 @@
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
+use coffeeshark::dissect::stream::DecodeAs;
 use coffeeshark::filter::values::PacketFields;
 use coffeeshark::model::transactions::TransactionTable;
 use coffeeshark::pipeline::Analyzer;
@@ -23,6 +24,11 @@ pub struct HttpArgs {
     /// request frame or response frame matches.
     #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
     display_filter: Option<String>,
+    /// Dissect a TCP port's streams as PROTO whatever their content
+    /// (Wireshark's -d, as in `read`): `tcp.port==N,PROTO`, PROTO one of
+    /// http, htcpcp, tls (ssl), data. Repeat for several ports.
+    #[arg(short = 'd', long = "decode-as", value_name = "tcp.port==N,PROTO")]
+    decode_as: Vec<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,8 +53,20 @@ pub fn run(args: HttpArgs) -> Result<ExitCode> {
         HttpFormat::Json => Format::Json,
         HttpFormat::Csv => Format::Csv,
     };
+    let decode_as = match args
+        .decode_as
+        .iter()
+        .map(|r| DecodeAs::parse(r))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(rules) => rules,
+        Err(e) => {
+            eprintln!("coffeeshark: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     let mut reader = CaptureReader::open(&args.file)?;
-    let mut analyzer = Analyzer::messages_without_tcp_analysis();
+    let mut analyzer = Analyzer::messages_without_tcp_analysis(decode_as);
     let mut table = TransactionTable::new().filtered(filter.is_some());
     let mut renderer = Renderer::new(format);
     let stdout = std::io::stdout();
