@@ -58,6 +58,17 @@ impl Analyzer {
         }
     }
 
+    /// The application layer without TCP sequence analysis, for jobs that
+    /// read messages, not analysis flags (`http`, `conv`'s request counts),
+    /// with `--decode-as` rules.
+    pub fn messages_without_tcp_analysis(rules: Vec<DecodeAs>) -> Self {
+        Analyzer {
+            tcp: TcpTracker::without_analysis(),
+            app: Some(StreamDissector::with_decode_as(rules)),
+            ..Self::default()
+        }
+    }
+
     /// The end of the capture: messages still unfinished (requests never
     /// answered, bodies cut off), attributed to no frame.
     pub fn finish(&mut self) -> Vec<Pdu> {

@@ -41,7 +41,7 @@ pub fn run(args: ConvArgs) -> Result<ExitCode> {
         None => None,
     };
     let mut reader = CaptureReader::open(&args.file)?;
-    let mut analyzer = Analyzer::without_tcp_analysis();
+    let mut analyzer = Analyzer::messages_without_tcp_analysis(Vec::new());
     let mut table = ConversationTable::new();
     let outcome = loop {
         match reader.next_frame() {

@@ -10,6 +10,7 @@ mod conv;
 mod fields;
 mod filter;
 mod follow;
+mod http;
 #[cfg(feature = "lab")]
 mod lab;
 #[cfg(feature = "lab")]
@@ -53,6 +54,8 @@ enum Command {
     Conv(conv::ConvArgs),
     /// Print the reassembled payload of one TCP stream (tshark's -z follow,tcp).
     Follow(follow::FollowArgs),
+    /// HTTP and HTCPCP transactions: one row per request with its response.
+    Http(http::HttpArgs),
     /// Display filters: `filter check EXPR` prints ok or the error.
     Filter(filter::FilterArgs),
     /// List the fields and protocols filters and -T fields know (tshark -G fields).
@@ -84,6 +87,7 @@ pub fn run() -> ExitCode {
         Some(Command::Read(args)) => read::run(args),
         Some(Command::Conv(args)) => conv::run(args),
         Some(Command::Follow(args)) => follow::run(args),
+        Some(Command::Http(args)) => http::run(args),
         Some(Command::Filter(args)) => filter::run(args),
         Some(Command::Fields(args)) => fields::run(args),
         #[cfg(feature = "live")]

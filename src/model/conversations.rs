@@ -10,6 +10,7 @@
 //! (application dissectors may refine this later with the side that sent
 //! the first request).
 
+use crate::dissect::stream::{Pdu, PduBody};
 use crate::flow::{endpoints, Endpoint};
 use crate::model::Packet;
 use etherparse::TransportSlice;
@@ -110,7 +111,8 @@ pub struct Conversation {
     /// letters times two sides fit; a fixed array keeps rows allocation-free.
     history: [u8; 12],
     history_len: u8,
-    /// Requests seen on the stream (filled in by application dissectors).
+    /// HTTP and HTCPCP requests on the stream (from the application layer's
+    /// messages, when the analyser runs it).
     pub requests: u32,
 }
 
@@ -250,6 +252,13 @@ impl Conversation {
     }
 }
 
+/// HTTP and HTCPCP requests among a frame's messages.
+fn requests_in(pdus: &[Pdu]) -> u32 {
+    pdus.iter()
+        .filter(|p| matches!(&p.body, PduBody::Http(h) if h.message.is_request()))
+        .count() as u32
+}
+
 /// All conversations of a capture, by stream index.
 #[derive(Default)]
 pub struct ConversationTable {
@@ -347,6 +356,9 @@ impl ConversationTable {
             c.note('R', from_a);
         }
         c.completeness = meta.completeness_after;
+        if let Some(app) = pkt.app.as_deref() {
+            c.requests += requests_in(&app.messages);
+        }
     }
 
     pub fn conversations(&self) -> &[Conversation] {

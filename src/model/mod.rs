@@ -4,6 +4,7 @@
 
 pub mod conversations;
 pub mod summary;
+pub mod transactions;
 pub mod tree;
 
 use crate::decode::Decoded;

@@ -4,6 +4,7 @@
 pub mod conv;
 pub mod details;
 pub mod follow;
+pub mod http;
 pub mod hex;
 pub mod json;
 pub mod list;

@@ -1,0 +1,106 @@
+//! `coffeeshark http`: one row per HTTP or HTCPCP transaction.
+
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+use coffeeshark::dissect::stream::DecodeAs;
+use coffeeshark::filter::values::PacketFields;
+use coffeeshark::model::transactions::TransactionTable;
+use coffeeshark::pipeline::Analyzer;
+use coffeeshark::source::CaptureReader;
+use coffeeshark::view::http::{Format, Renderer};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub struct HttpArgs {
+    /// Capture file to read.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// table, json (one array of objects) or csv.
+    #[arg(long, value_enum, default_value = "table")]
+    format: HttpFormat,
+    /// Display filter (Wireshark syntax): keep the transactions whose
+    /// request frame or response frame matches.
+    #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
+    display_filter: Option<String>,
+    /// Dissect a TCP port's streams as PROTO whatever their content
+    /// (Wireshark's -d, as in `read`): `tcp.port==N,PROTO`, PROTO one of
+    /// http, htcpcp, tls (ssl), data. Repeat for several ports.
+    #[arg(short = 'd', long = "decode-as", value_name = "tcp.port==N,PROTO")]
+    decode_as: Vec<String>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum HttpFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+/// Output is written in blocks of this size.
+const FLUSH_AT: usize = 64 * 1024;
+
+pub fn run(args: HttpArgs) -> Result<ExitCode> {
+    // A bad filter stops here, before the file is opened.
+    let filter = match args.display_filter.as_deref().map(super::compile_filter) {
+        Some(Ok(f)) => Some(f),
+        Some(Err(code)) => return Ok(code),
+        None => None,
+    };
+    let format = match args.format {
+        HttpFormat::Table => Format::Table,
+        HttpFormat::Json => Format::Json,
+        HttpFormat::Csv => Format::Csv,
+    };
+    let decode_as = match args
+        .decode_as
+        .iter()
+        .map(|r| DecodeAs::parse(r))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(rules) => rules,
+        Err(e) => {
+            eprintln!("coffeeshark: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let mut reader = CaptureReader::open(&args.file)?;
+    let mut analyzer = Analyzer::messages_without_tcp_analysis(decode_as);
+    let mut table = TransactionTable::new().filtered(filter.is_some());
+    let mut renderer = Renderer::new(format);
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    let mut out = String::with_capacity(2 * FLUSH_AT);
+    renderer.begin(&mut out);
+    let outcome = loop {
+        match reader.next_frame() {
+            Ok(Some(raw)) => {
+                let pkt = analyzer.process(&raw);
+                if !TransactionTable::wants(&pkt) {
+                    continue;
+                }
+                // The filter runs only on frames with HTTP/HTCPCP/TLS bytes.
+                let matched = filter
+                    .as_ref()
+                    .map_or(true, |f| f.matches_fields(&PacketFields::new(&pkt)));
+                table.add_packet(&pkt, matched, |t| renderer.row(&mut out, &t));
+                if out.len() >= FLUSH_AT {
+                    lock.write_all(out.as_bytes())?;
+                    out.clear();
+                }
+            }
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
+        }
+    };
+    table.finish(analyzer.finish(), |t| renderer.row(&mut out, &t));
+    renderer.end(&mut out);
+    lock.write_all(out.as_bytes())?;
+    lock.flush()?;
+    if let Err(e) = outcome {
+        eprintln!("coffeeshark: {e}");
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}
