@@ -7,6 +7,7 @@
 #[cfg(feature = "live")]
 mod capture;
 mod conv;
+mod diagram;
 mod fields;
 mod filter;
 mod follow;
@@ -51,6 +52,8 @@ enum Command {
     Read(read::ReadArgs),
     /// TCP conversations (tshark's -z conv,tcp) with handshakes and teardowns.
     Conv(conv::ConvArgs),
+    /// Space-time (ladder) diagram of a capture: SVG, text or Mermaid.
+    Diagram(diagram::DiagramArgs),
     /// Print the reassembled payload of one TCP stream (tshark's -z follow,tcp).
     Follow(follow::FollowArgs),
     /// Display filters: `filter check EXPR` prints ok or the error.
@@ -84,6 +87,7 @@ pub fn run() -> ExitCode {
         Some(Command::Read(args)) => read::run(args),
         Some(Command::Conv(args)) => conv::run(args),
         Some(Command::Follow(args)) => follow::run(args),
+        Some(Command::Diagram(args)) => diagram::run(args),
         Some(Command::Filter(args)) => filter::run(args),
         Some(Command::Fields(args)) => fields::run(args),
         #[cfg(feature = "live")]

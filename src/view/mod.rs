@@ -2,6 +2,7 @@
 //! these; none of them reads a file or keeps state across packets.
 
 pub mod conv;
+pub mod diagram;
 pub mod details;
 pub mod follow;
 pub mod hex;

@@ -1,0 +1,1 @@
+//! The lab questions answered from a capture (filled below).
