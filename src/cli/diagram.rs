@@ -72,8 +72,10 @@ pub(crate) fn collect(
 }
 
 pub(crate) fn file_name(p: &Path) -> String {
-    p.file_name()
-        .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 pub fn run(args: DiagramArgs) -> Result<ExitCode> {

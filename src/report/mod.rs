@@ -317,7 +317,12 @@ impl Collector {
                             .headers
                             .iter()
                             .take(64)
-                            .map(|h| (h.name.clone(), String::from_utf8_lossy(&h.value).into_owned()))
+                            .map(|h| {
+                                (
+                                    h.name.clone(),
+                                    String::from_utf8_lossy(&h.value).into_owned(),
+                                )
+                            })
                             .collect(),
                         body: String::from_utf8_lossy(&m.body[..cut]).into_owned(),
                         body_len: m.body_len,
@@ -404,7 +409,11 @@ impl Roles {
         let (port, client) = match key.trim().split_once(':') {
             Some((p, "client")) => (p, true),
             Some((p, "server")) => (p, false),
-            Some(_) => return Err(format!("--role {spec}: expected PORT=NAME or PORT:client=NAME")),
+            Some(_) => {
+                return Err(format!(
+                    "--role {spec}: expected PORT=NAME or PORT:client=NAME"
+                ))
+            }
             None => (key.trim(), false),
         };
         let port: u16 = port
@@ -420,7 +429,11 @@ impl Roles {
             Some(r) => r.server = name,
             None => self.rules.push(RoleRule {
                 port,
-                server: if client { format!("Server :{port}") } else { name.clone() },
+                server: if client {
+                    format!("Server :{port}")
+                } else {
+                    name.clone()
+                },
                 client: if client { name } else { "Client".to_string() },
             }),
         }

@@ -145,7 +145,11 @@ pub fn human_duration(ns: i64) -> String {
 }
 
 fn secs(ns: i64) -> String {
-    format!("{}.{:06}", ns / 1_000_000_000, (ns % 1_000_000_000).abs() / 1000)
+    format!(
+        "{}.{:06}",
+        ns / 1_000_000_000,
+        (ns % 1_000_000_000).abs() / 1000
+    )
 }
 
 fn xml(s: &str) -> String {
@@ -213,7 +217,10 @@ pub fn legend(d: &Diagram) -> Vec<String> {
         ));
     }
     if !d.app_seen {
-        v.push("No application-layer information: arrows are labelled from the TCP flags only.".to_string());
+        v.push(
+            "No application-layer information: arrows are labelled from the TCP flags only."
+                .to_string(),
+        );
     }
     v
 }
@@ -264,7 +271,7 @@ pub fn svg(d: &Diagram) -> String {
         let x = lane_x(i);
         let _ = writeln!(
             s,
-            r##"<g class="lanehead"><rect class="head" x="{:.1}" y="60" width="210" height="40" rx="5"/><text class="name" x="{x:.1}" y="78" text-anchor="middle">{}</text><text class="addr" x="{x:.1}" y="94" text-anchor="middle">{}</text></g>"##,
+            r##"<g class="lanehead" data-lane="{i}"><rect class="head" x="{:.1}" y="60" width="210" height="40" rx="5"/><text class="name" x="{x:.1}" y="78" text-anchor="middle">{}</text><text class="addr" x="{x:.1}" y="94" text-anchor="middle">{}</text></g>"##,
             x - 105.0,
             xml(&lane.name),
             xml(&lane.address)
@@ -306,7 +313,10 @@ pub fn svg(d: &Diagram) -> String {
             let depth = active[lane].len();
             active[lane].push(c.last_arrow);
             let x = lane_x(lane) - 3.0 + depth as f64 * 8.0;
-            let (y0, y1) = (y(lay.ys[c.first_arrow]) - 4.0, y(lay.ys[c.last_arrow]) + 4.0);
+            let (y0, y1) = (
+                y(lay.ys[c.first_arrow]) - 4.0,
+                y(lay.ys[c.last_arrow]) + 4.0,
+            );
             let _ = writeln!(
                 s,
                 r##"<rect class="conn" x="{x:.1}" y="{y0:.1}" width="6" height="{:.1}" fill="{col}" opacity="0.35"><title>stream {} {} → {}</title></rect>"##,
@@ -321,14 +331,24 @@ pub fn svg(d: &Diagram) -> String {
             arrow_of(d, c.handshake[0]),
             arrow_of(d, c.handshake[2]).or(arrow_of(d, c.handshake[1])),
         ) {
-            let dir = if c.client_lane <= c.server_lane { -1.0 } else { 1.0 };
+            let dir = if c.client_lane <= c.server_lane {
+                -1.0
+            } else {
+                1.0
+            };
             let bx = lane_x(c.client_lane) + dir * 14.0;
             let (y0, y1) = (y(lay.ys[first]) - 6.0, y(lay.ys[last]) + 6.0);
             let tx = bx + dir * 5.0;
             let anchor = if dir < 0.0 { "end" } else { "start" };
             let _ = writeln!(
                 s,
-                r##"<g class="handshake"><path d="M{:.1},{y0:.1} H{bx:.1} V{y1:.1} H{:.1}" fill="none" stroke="{col}" stroke-width="1.5"/><text class="hs" x="{tx:.1}" y="{:.1}" text-anchor="{anchor}" fill="{col}">handshake s{}</text><text class="hs" x="{tx:.1}" y="{:.1}" text-anchor="{anchor}" fill="{col}">{} → {}</text></g>"##,
+                r##"<g class="handshake" data-stream="{}" data-frames="{}"><path d="M{:.1},{y0:.1} H{bx:.1} V{y1:.1} H{:.1}" fill="none" stroke="{col}" stroke-width="1.5"/><text class="hs" x="{tx:.1}" y="{:.1}" text-anchor="{anchor}" fill="{col}">handshake s{}</text><text class="hs" x="{tx:.1}" y="{:.1}" text-anchor="{anchor}" fill="{col}">{} → {}</text></g>"##,
+                c.stream,
+                c.handshake
+                    .iter()
+                    .map(|f| f.map_or("-".to_string(), |f| f.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(","),
                 bx - dir * 6.0,
                 bx - dir * 6.0,
                 (y0 + y1) / 2.0 - 2.0,
@@ -355,9 +375,11 @@ pub fn svg(d: &Diagram) -> String {
         let room = ((dx.abs() - 24.0) / 6.3).max(8.0) as usize;
         let _ = writeln!(
             s,
-            r##"<g class="arrow {kind}" data-frame="{frame}"><title>frame {frame} at {t} s, stream {stream}, {sp} → {dp}: {full}</title><text class="time" x="12" y="{ty:.1}">{t}</text><line class="{class2}" x1="{x1:.1}" y1="{y1:.1}" x2="{bx:.1}" y2="{by:.1}" stroke="{col}" stroke-width="1.6"/><polygon points="{x2:.1},{y2:.1} {p1x:.1},{p1y:.1} {p2x:.1},{p2y:.1}" fill="{col}"/><text class="label" x="{lx:.1}" y="{ly:.1}" text-anchor="middle" fill="{col}">{label}</text></g>"##,
+            r##"<g class="arrow {kind}" data-frame="{frame}" data-stream="{stream}" data-from="{from}" data-to="{to}"><title>frame {frame} at {t} s, stream {stream}, {sp} → {dp}: {full}</title><text class="time" x="12" y="{ty:.1}">{t}</text><line class="{class2}" x1="{x1:.1}" y1="{y1:.1}" x2="{bx:.1}" y2="{by:.1}" stroke="{col}" stroke-width="1.6"/><polygon points="{x2:.1},{y2:.1} {p1x:.1},{p1y:.1} {p2x:.1},{p2y:.1}" fill="{col}"/><text class="label" x="{lx:.1}" y="{ly:.1}" text-anchor="middle" fill="{col}">{label}</text></g>"##,
             kind = a.kind.as_str(),
             frame = a.frame,
+            from = a.from,
+            to = a.to,
             t = secs(a.time),
             stream = a.stream,
             sp = a.src_port,
@@ -456,7 +478,11 @@ pub fn text(d: &Diagram) -> String {
         let tag = format!(
             "s{}{}",
             a.stream,
-            if handshake_frames.contains(&a.frame) { " H" } else { "" }
+            if handshake_frames.contains(&a.frame) {
+                " H"
+            } else {
+                ""
+            }
         );
         let ladder: String = l.into_iter().collect();
         let _ = writeln!(out, "{:>10}  {:<5} {}", secs(a.time), tag, ladder);
