@@ -16,6 +16,7 @@ mod lab;
 #[cfg(feature = "lab")]
 mod pot;
 mod read;
+mod report;
 #[cfg(feature = "lab")]
 mod visit;
 #[cfg(feature = "lab")]
@@ -54,6 +55,8 @@ enum Command {
     Conv(conv::ConvArgs),
     /// Space-time (ladder) diagram of a capture: SVG, text or Mermaid.
     Diagram(diagram::DiagramArgs),
+    /// The lab's questions (Tasks 3-8) answered from a capture, with evidence.
+    Report(report::ReportArgs),
     /// Print the reassembled payload of one TCP stream (tshark's -z follow,tcp).
     Follow(follow::FollowArgs),
     /// Display filters: `filter check EXPR` prints ok or the error.
@@ -88,6 +91,7 @@ pub fn run() -> ExitCode {
         Some(Command::Conv(args)) => conv::run(args),
         Some(Command::Follow(args)) => follow::run(args),
         Some(Command::Diagram(args)) => diagram::run(args),
+        Some(Command::Report(args)) => report::run(args),
         Some(Command::Filter(args)) => filter::run(args),
         Some(Command::Fields(args)) => fields::run(args),
         #[cfg(feature = "live")]

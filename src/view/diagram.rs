@@ -409,7 +409,7 @@ pub fn svg(d: &Diagram) -> String {
 }
 
 /// Columns between lanes in the text ladder.
-const TXT_LANE: usize = 36;
+const TXT_LANE: usize = 40;
 
 /// The diagram as a monospaced ladder.
 pub fn text(d: &Diagram) -> String {

@@ -8,3 +8,4 @@ pub mod follow;
 pub mod hex;
 pub mod json;
 pub mod list;
+pub mod report;
