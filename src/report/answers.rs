@@ -846,7 +846,10 @@ fn task6(v: &View) -> Task {
         if rs.is_empty() {
             answers.push(cannot(
                 &q,
-                format!("No HTTP {code} response on TCP 5031 in this capture."),
+                format!(
+                    "No HTTP {code} response on TCP 5031 in this capture{}.",
+                    v.tls_note()
+                ),
             ));
             continue;
         }
