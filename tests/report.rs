@@ -112,7 +112,9 @@ fn task3_handshakes_ports_and_counts_equal_tshark() {
     ) else {
         return;
     };
-    let mut hs: BTreeMap<u64, (Option<u64>, Option<u64>, Option<u64>, String)> = BTreeMap::new();
+    // stream -> (SYN, SYN/ACK, ACK, the SYN's source port).
+    type Hs = (Option<u64>, Option<u64>, Option<u64>, String);
+    let mut hs: BTreeMap<u64, Hs> = BTreeMap::new();
     for row in &rows {
         let (frame, stream, flags, len, sport) = (
             row[0].parse::<u64>().unwrap(),

@@ -742,12 +742,11 @@ fn task5(v: &View) -> Task {
                 m.header("If-None-Match").is_some() || m.header("If-Modified-Since").is_some()
             })
             .count();
-        let answer_for = |m: &Message| {
-            resps
-                .iter()
-                .find(|r| r.request.as_ref().is_some_and(|q| q.frame == m.frame))
-                .map(|r| r.start_line.clone())
-        };
+        let answered: std::collections::HashMap<u64, &Message> = resps
+            .iter()
+            .filter_map(|x| x.request.as_ref().map(|q| (q.frame, *x)))
+            .collect();
+        let answer_for = |m: &Message| answered.get(&m.frame).map(|r| r.start_line.clone());
         answers.push(Answer {
             question: q.into(),
             answerable: true,
@@ -956,6 +955,15 @@ fn task7(v: &View) -> Task {
         .collect();
     let web_reqs = v.msgs(WEBAPP_PORT, true);
     let web_resps = v.msgs(WEBAPP_PORT, false);
+    let answered: std::collections::HashMap<u64, &Message> = web_resps
+        .iter()
+        .filter_map(|x| x.request.as_ref().map(|q| (q.frame, *x)))
+        .collect();
+    // (request, response) of the browser, by request frame.
+    let exchanges: Vec<(&Message, &Message)> = web_reqs
+        .iter()
+        .filter_map(|w| answered.get(&w.frame).map(|x| (*w, *x)))
+        .collect();
     let mut answers = Vec::new();
     for code in [406u16, 418] {
         let q = format!("Is a {code} produced, and what does the browser get back?");
@@ -989,19 +997,15 @@ fn task7(v: &View) -> Task {
                     r.body.chars().take(160).collect::<String>().trim()
                 ));
             }
-            // The browser's request around it: sent before, answered after.
             let start = req.map_or(r.frame, |q| q.frame);
-            let outer = web_reqs
+            // The browser's exchange around it: the latest request sent
+            // before it (among the last 64) whose answer came after it.
+            let before = exchanges.partition_point(|(w, _)| w.frame < start);
+            let outer = exchanges[before.saturating_sub(64)..before]
                 .iter()
-                .filter(|w| w.frame < start)
-                .filter_map(|w| {
-                    web_resps
-                        .iter()
-                        .find(|x| x.request.as_ref().is_some_and(|q| q.frame == w.frame))
-                        .map(|x| (w, x))
-                })
                 .filter(|(_, x)| x.frame > r.frame)
-                .min_by_key(|(_, x)| x.frame);
+                .min_by_key(|(_, x)| x.frame)
+                .map(|(w, x)| (*w, *x));
             let mut page = None;
             if let Some((w, x)) = outer {
                 e.extend([w.frame, x.frame]);

@@ -2,8 +2,8 @@
 //! these; none of them reads a file or keeps state across packets.
 
 pub mod conv;
-pub mod diagram;
 pub mod details;
+pub mod diagram;
 pub mod follow;
 pub mod hex;
 pub mod json;
