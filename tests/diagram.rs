@@ -325,6 +325,23 @@ fn fixture_arrows_lanes_and_handshakes_are_what_was_built() {
             assert_eq!(a.label, format!("#{} {t}", a.frame));
         }
     }
+    // The payloads are messages, labelled with their start lines (requests
+    // without the version), in the order the fixture sent them.
+    let messages: Vec<(&str, &str)> = svg
+        .arrows
+        .iter()
+        .filter(|a| fx.exp[a.frame as usize - 1].kind == "payload")
+        .map(|a| (a.kind.as_str(), a.label.split_once(' ').unwrap().1))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            ("message", "GET /"),
+            ("message", "GET coffee://ducky"),
+            ("message", "HTCPCP/1.1 200 OK"),
+            ("message", "HTTP/1.1 200 OK"),
+        ]
+    );
     // Brackets for the two handshakes that happened, with their frames;
     // none for the refused connection.
     let expected: BTreeMap<u32, String> = fx
