@@ -24,5 +24,6 @@ pub mod lab;
 pub mod link;
 pub mod model;
 pub mod pipeline;
+pub mod report;
 pub mod source;
 pub mod view;

@@ -7,6 +7,7 @@
 #[cfg(feature = "live")]
 mod capture;
 mod conv;
+mod diagram;
 mod fields;
 mod filter;
 mod follow;
@@ -16,6 +17,7 @@ mod lab;
 #[cfg(feature = "lab")]
 mod pot;
 mod read;
+mod report;
 #[cfg(feature = "lab")]
 mod visit;
 #[cfg(feature = "lab")]
@@ -52,6 +54,10 @@ enum Command {
     Read(read::ReadArgs),
     /// TCP conversations (tshark's -z conv,tcp) with handshakes and teardowns.
     Conv(conv::ConvArgs),
+    /// Space-time (ladder) diagram of a capture: SVG, text or Mermaid.
+    Diagram(diagram::DiagramArgs),
+    /// The lab's questions (Tasks 3-8) answered from a capture, with evidence.
+    Report(report::ReportArgs),
     /// Print the reassembled payload of one TCP stream (tshark's -z follow,tcp).
     Follow(follow::FollowArgs),
     /// HTTP and HTCPCP transactions: one row per request with its response.
@@ -88,6 +94,8 @@ pub fn run() -> ExitCode {
         Some(Command::Conv(args)) => conv::run(args),
         Some(Command::Follow(args)) => follow::run(args),
         Some(Command::Http(args)) => http::run(args),
+        Some(Command::Diagram(args)) => diagram::run(args),
+        Some(Command::Report(args)) => report::run(args),
         Some(Command::Filter(args)) => filter::run(args),
         Some(Command::Fields(args)) => fields::run(args),
         #[cfg(feature = "live")]

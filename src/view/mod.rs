@@ -3,8 +3,10 @@
 
 pub mod conv;
 pub mod details;
+pub mod diagram;
 pub mod follow;
 pub mod http;
 pub mod hex;
 pub mod json;
 pub mod list;
+pub mod report;

@@ -1,0 +1,127 @@
+//! `coffeeshark diagram`: the space-time (ladder) diagram of a capture.
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use coffeeshark::filter::values::PacketFields;
+use coffeeshark::report::diagram::{self, Options};
+use coffeeshark::report::{Collector, Facts, Limits, Roles};
+use coffeeshark::view::diagram as draw;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub struct DiagramArgs {
+    /// Capture file to read.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Display filter (Wireshark syntax): only matching packets become arrows.
+    #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
+    display_filter: Option<String>,
+    /// Only these TCP streams (tcp.stream numbers, comma separated).
+    #[arg(long, value_delimiter = ',', value_name = "N,M")]
+    streams: Option<Vec<u32>>,
+    /// svg (self-contained), txt (monospaced ladder) or mermaid (sequenceDiagram).
+    #[arg(long, value_enum, default_value = "svg")]
+    format: DiagramFormat,
+    /// Write to this file instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Name the server on a port (`5030="Coffee pot"`) or its clients
+    /// (`5030:client="Web app"`). The lab's 5031 and 5030 are known.
+    #[arg(long = "role", value_name = "PORT=NAME")]
+    roles: Vec<String>,
+    /// Hide pure ACKs and window updates (the handshake's ACK and the
+    /// teardown's ACKs stay).
+    #[arg(long)]
+    hide_acks: bool,
+    /// Draw at most this many arrows.
+    #[arg(long, default_value_t = 2000, value_name = "N")]
+    max_arrows: usize,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiagramFormat {
+    Svg,
+    Txt,
+    Mermaid,
+}
+
+/// Reads a capture once into [`Facts`]; `filter` decides which packets may
+/// become arrows. Returns the facts and the read error, if the file is
+/// damaged (what came before it is kept).
+pub(crate) fn collect(
+    file: &Path,
+    filter: Option<&coffeeshark::filter::Filter>,
+    limits: Limits,
+) -> Result<(Facts, Option<String>)> {
+    let mut reader = coffeeshark::source::CaptureReader::open(file)?;
+    let mut analyzer = coffeeshark::pipeline::Analyzer::new();
+    let mut collector = Collector::new(limits);
+    let err = loop {
+        match reader.next_frame() {
+            Ok(Some(raw)) => {
+                let pkt = analyzer.process(&raw);
+                let shown = filter.map_or(true, |f| f.matches_fields(&PacketFields::new(&pkt)));
+                collector.add(&pkt, shown);
+            }
+            Ok(None) => break None,
+            Err(e) => break Some(e.to_string()),
+        }
+    };
+    Ok((collector.finish(), err))
+}
+
+pub(crate) fn file_name(p: &Path) -> String {
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+pub fn run(args: DiagramArgs) -> Result<ExitCode> {
+    let filter = match args.display_filter.as_deref().map(super::compile_filter) {
+        Some(Ok(f)) => Some(f),
+        Some(Err(code)) => return Ok(code),
+        None => None,
+    };
+    let mut roles = Roles::default();
+    for r in &args.roles {
+        if let Err(e) = roles.apply(r) {
+            eprintln!("coffeeshark: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    }
+    let (facts, err) = collect(&args.file, filter.as_ref(), Limits::default())?;
+    let mut title = format!("{}: space-time diagram", file_name(&args.file));
+    if let Some(f) = &args.display_filter {
+        title.push_str(&format!(" (filter: {f})"));
+    }
+    let opts = Options {
+        roles,
+        streams: args.streams,
+        hide_acks: args.hide_acks,
+        max_arrows: args.max_arrows,
+        title,
+    };
+    let d = diagram::build(&facts, &opts);
+    let out = match args.format {
+        DiagramFormat::Svg => draw::svg(&d),
+        DiagramFormat::Txt => draw::text(&d),
+        DiagramFormat::Mermaid => draw::mermaid(&d),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, out.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?,
+        None => {
+            use std::io::Write;
+            let mut lock = std::io::stdout().lock();
+            lock.write_all(out.as_bytes())?;
+            lock.flush()?;
+        }
+    }
+    if let Some(e) = err {
+        eprintln!("coffeeshark: {e}");
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}
