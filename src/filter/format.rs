@@ -28,6 +28,10 @@ pub struct FieldsFormat {
     pub quote: Option<char>,
     pub occurrence: Occurrence,
     pub header: bool,
+    /// `-E escape=y` (the default): tab, LF, CR, FF and backspace in
+    /// strings are printed as `\t`, `\n`, `\r`, `\f`, `\b` (tshark 4.0
+    /// leaves VT, backslash and the other control characters as they are).
+    pub escape: bool,
 }
 
 impl FieldsFormat {
@@ -52,6 +56,7 @@ impl FieldsFormat {
             quote: None,
             occurrence: Occurrence::All,
             header: false,
+            escape: true,
         })
     }
 
@@ -96,7 +101,14 @@ impl FieldsFormat {
                     }
                 }
             }
-            "bom" | "escape" => {}
+            "escape" => {
+                self.escape = match v {
+                    "y" => true,
+                    "n" => false,
+                    _ => return Err(format!("Invalid -E escape value \"{v}\"")),
+                }
+            }
+            "bom" => {}
             _ => return Err(format!("Invalid -E option \"{opt}\"")),
         }
         Ok(())
@@ -127,7 +139,7 @@ impl FieldsFormat {
                 out.push_str(&self.separator);
             }
             let mut values: Vec<String> = Vec::new();
-            collect(pf, *f, &mut values);
+            collect(pf, *f, self.escape, &mut values);
             let chosen: &[String] = match self.occurrence {
                 Occurrence::All => &values,
                 Occurrence::First => &values[..values.len().min(1)],
@@ -154,7 +166,7 @@ impl FieldsFormat {
 }
 
 /// The printed values of one field in a packet.
-fn collect(pf: &PacketFields<'_, '_>, f: FieldRef, out: &mut Vec<String>) {
+fn collect(pf: &PacketFields<'_, '_>, f: FieldRef, escape: bool, out: &mut Vec<String>) {
     let def = fields::def(f.id);
     if def.ftype == Ftype::Protocol {
         for l in pf.tree().layers.iter().filter(|l| l.proto == def.name) {
@@ -165,6 +177,10 @@ fn collect(pf: &PacketFields<'_, '_>, f: FieldRef, out: &mut Vec<String>) {
     pf.each(f, &mut |v| {
         let mut s = String::new();
         write_value(&mut s, f.id, &v);
+        if escape && def.ftype == Ftype::String && s.bytes().any(|b| b"\t\n\r\x0c\x08".contains(&b))
+        {
+            s = escape_whitespace(&s);
+        }
         out.push(s);
         false
     });
@@ -199,4 +215,20 @@ pub fn write_value(out: &mut String, id: FieldId, v: &Val<'_>) {
             }
         }
     }
+}
+
+/// tshark's `-E escape=y`: tab, LF, CR, FF and backspace as C escapes.
+fn escape_whitespace(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\x0c' => out.push_str("\\f"),
+            '\x08' => out.push_str("\\b"),
+            c => out.push(c),
+        }
+    }
+    out
 }

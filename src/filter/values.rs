@@ -98,6 +98,21 @@ pub enum Fast {
     Icmpv6,
     Icmpv6Type,
     Icmpv6Code,
+    /// An HTTP (not HTCPCP) message completed in the frame: one value per
+    /// message, the frame's TCP payload (the layer's span).
+    Http,
+    HttpRequest,
+    HttpResponse,
+    HttpRequestMethod,
+    HttpResponseCode,
+    Htcpcp,
+    HtcpcpRequest,
+    HtcpcpResponse,
+    HtcpcpRequestMethod,
+    HtcpcpResponseCode,
+    /// TLS records completed in the frame: one layer.
+    Tls,
+    TlsHandshakeType,
 }
 
 /// The fast extractor of a field, if it has one.
@@ -177,6 +192,18 @@ pub fn fast_kind(name: &str) -> Option<Fast> {
         "icmpv6" => Icmpv6,
         "icmpv6.type" => Icmpv6Type,
         "icmpv6.code" => Icmpv6Code,
+        "http" => Http,
+        "http.request" => HttpRequest,
+        "http.response" => HttpResponse,
+        "http.request.method" => HttpRequestMethod,
+        "http.response.code" => HttpResponseCode,
+        "htcpcp" => Htcpcp,
+        "htcpcp.request" => HtcpcpRequest,
+        "htcpcp.response" => HtcpcpResponse,
+        "htcpcp.request.method" => HtcpcpRequestMethod,
+        "htcpcp.response.code" => HtcpcpResponseCode,
+        "tls" => Tls,
+        "tls.handshake.type" => TlsHandshakeType,
         _ => return None,
     })
 }
@@ -242,13 +269,23 @@ impl<'p, 'a> PacketFields<'p, 'a> {
 
     fn each_tree(&self, id: FieldId, visit: &mut dyn FnMut(Val<'_>) -> bool) -> bool {
         let def = fields::def(id);
-        // A protocol the tree never produces (HTTP, HTCPCP, TLS until their
-        // dissectors land) has no fields: no need to build the tree.
+        // A protocol the tree never produces has no fields, and HTTP,
+        // HTCPCP and TLS only exist where a message was completed: no need
+        // to build the tree to know.
         let proto = match def.ftype {
             Ftype::Protocol => def.name,
             _ => def.parent(),
         };
         if !TREE_PROTOCOLS.contains(&proto) {
+            return false;
+        }
+        if matches!(proto, "http" | "htcpcp" | "tls")
+            && self
+                .pkt
+                .app
+                .as_deref()
+                .map_or(true, |a| a.messages.is_empty())
+        {
             return false;
         }
         if !def.alias_of.is_empty() {
@@ -448,6 +485,9 @@ impl<'p, 'a> PacketFields<'p, 'a> {
                     _ => visit(int(icmp.code_u8() as u64)),
                 }
             }
+            Http | HttpRequest | HttpResponse | HttpRequestMethod | HttpResponseCode | Htcpcp
+            | HtcpcpRequest | HtcpcpResponse | HtcpcpRequestMethod | HtcpcpResponseCode | Tls
+            | TlsHandshakeType => self.each_app(k, visit),
             Icmpv6 | Icmpv6Type | Icmpv6Code => {
                 let Some(TransportSlice::Icmpv6(icmp)) = &d.transport else {
                     return false;
@@ -459,6 +499,117 @@ impl<'p, 'a> PacketFields<'p, 'a> {
                 }
             }
         }
+    }
+}
+
+impl PacketFields<'_, '_> {
+    /// The application-layer fast fields, straight from [`Packet::app`]
+    /// (the same values `model::app_tree` puts in the tree).
+    fn each_app(&self, k: Fast, visit: &mut dyn FnMut(Val<'_>) -> bool) -> bool {
+        use crate::dissect::http::StartLine;
+        use crate::dissect::stream::PduBody;
+        use crate::dissect::Protocol;
+        use Fast::*;
+        let Some(app) = self.pkt.app.as_deref() else {
+            return false;
+        };
+        if app.messages.is_empty() {
+            return false;
+        }
+        let payload: &[u8] = match &self.pkt.decoded.transport {
+            Some(TransportSlice::Tcp(tcp)) => tcp.payload(),
+            _ => &[],
+        };
+        if matches!(k, Tls | TlsHandshakeType) {
+            let mut records = app.messages.iter().filter_map(|m| match &m.body {
+                PduBody::Tls(r) => Some(r),
+                PduBody::Http(_) => None,
+            });
+            if k == Tls {
+                return records.next().is_some() && visit(Val::Bytes(payload));
+            }
+            return records.any(|r| {
+                use crate::dissect::tls::HANDSHAKE;
+                r.content_type == HANDSHAKE
+                    && !r.invalid
+                    && !r.encrypted
+                    && r.handshakes
+                        .iter()
+                        .any(|h| visit(Val::Int(i128::from(h.msg_type))))
+            });
+        }
+        let want = match k {
+            Http | HttpRequest | HttpResponse | HttpRequestMethod | HttpResponseCode => {
+                Protocol::Http
+            }
+            _ => Protocol::Htcpcp,
+        };
+        for m in &app.messages {
+            let PduBody::Http(h) = &m.body else {
+                continue;
+            };
+            if h.protocol != want {
+                continue;
+            }
+            let line = &h.message.start_line;
+            let hit = match k {
+                Http | Htcpcp => visit(Val::Bytes(payload)),
+                HttpRequest => matches!(line, StartLine::Request { .. }) && visit(Val::Int(1)),
+                HttpResponse => {
+                    matches!(line, StartLine::Response { .. } | StartLine::None)
+                        && visit(Val::Int(1))
+                }
+                // The HTCPCP view decides: a request or response whose
+                // view could be read.
+                HtcpcpRequest => {
+                    matches!(
+                        (line, &h.htcpcp),
+                        (
+                            StartLine::Request { .. },
+                            Some(crate::dissect::htcpcp::Htcpcp::Request(_))
+                        )
+                    ) && visit(Val::Int(1))
+                }
+                HtcpcpResponse => {
+                    matches!(h.htcpcp, Some(crate::dissect::htcpcp::Htcpcp::Response(_)))
+                        && !matches!(line, StartLine::Request { .. })
+                        && visit(Val::Int(1))
+                }
+                HttpRequestMethod => match line {
+                    StartLine::Request { method, .. } if method.is_ascii() => {
+                        visit(Val::Bytes(method.as_bytes()))
+                    }
+                    StartLine::Request { method, .. } => {
+                        let m = crate::model::app_tree::ascii_of(method);
+                        visit(Val::Bytes(m.as_bytes()))
+                    }
+                    _ => false,
+                },
+                HtcpcpRequestMethod => match (line, &h.htcpcp) {
+                    (
+                        StartLine::Request { .. },
+                        Some(crate::dissect::htcpcp::Htcpcp::Request(r)),
+                    ) => visit(Val::Bytes(r.method.as_bytes())),
+                    _ => false,
+                },
+                HttpResponseCode => match line {
+                    StartLine::Response { code, .. } => visit(Val::Int(i128::from(*code))),
+                    _ => false,
+                },
+                HtcpcpResponseCode => match (line, &h.htcpcp) {
+                    (
+                        StartLine::Response { code, .. },
+                        Some(crate::dissect::htcpcp::Htcpcp::Response(r)),
+                    ) if r.code.is_some() => visit(Val::Int(i128::from(*code))),
+                    _ => false,
+                },
+                _ => false,
+            };
+            if hit {
+                return true;
+            }
+        }
+        false
     }
 }
 
@@ -480,6 +631,10 @@ pub const TREE_PROTOCOLS: &[&str] = &[
     "icmp",
     "icmpv6",
     "data",
+    "tcp.segments",
+    "http",
+    "htcpcp",
+    "tls",
     "unknown",
     "_ws.malformed",
 ];

@@ -2,6 +2,7 @@
 //! lax decode, TCP flow facts) and, built only on demand, its field tree
 //! ([`tree::Tree`]), whose field names are Wireshark's display-filter names.
 
+pub mod app_tree;
 pub mod conversations;
 pub mod summary;
 pub mod transactions;
@@ -41,6 +42,10 @@ pub struct Packet<'a> {
     /// What HTTP, HTCPCP or TLS say about this frame (`None`: nothing, the
     /// frame is shown as TCP).
     pub app: Option<Box<AppFrame>>,
+    /// Per message of `app` (same order): the full URI and previous
+    /// request/response of its stream, which the pipeline keeps; empty when
+    /// `app` has no HTTP/HTCPCP message.
+    pub http_links: Vec<app_tree::HttpLinks>,
     /// Interface name and description from the capture, if any.
     pub interface_name: Option<&'a str>,
     pub interface_description: Option<&'a str>,

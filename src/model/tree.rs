@@ -69,6 +69,9 @@ pub struct Field {
     pub start: usize,
     pub len: usize,
     pub children: Vec<Field>,
+    /// Wireshark's hidden fields: filterable, in JSON and `-T fields`, not
+    /// shown by `-V`.
+    pub hidden: bool,
 }
 
 impl Field {
@@ -80,6 +83,7 @@ impl Field {
             start,
             len,
             children: Vec::new(),
+            hidden: false,
         }
     }
 
@@ -187,12 +191,42 @@ pub fn build(pkt: &Packet<'_>) -> Tree {
     }
     match &d.transport {
         Some(TransportSlice::Tcp(tcp)) => {
-            layers.push(tcp_layer(pkt, tcp));
+            let mut tcp_l = tcp_layer(pkt, tcp);
             protocols.push("tcp");
-            if !tcp.payload().is_empty() {
-                let start = d.offset_of(tcp.payload());
-                layers.push(data_layer(start, tcp.payload()));
-                protocols.push("data");
+            let app = pkt
+                .app
+                .as_deref()
+                .filter(|a| a.pdu_continues || !a.messages.is_empty());
+            let payload = tcp.payload();
+            let start = d.offset_of(payload);
+            if let Some(app) = app {
+                // Bytes handed to HTTP/HTCPCP/TLS: no `data` layer.
+                if !payload.is_empty() {
+                    tcp_l.fields.push(Field::new(
+                        "tcp.segment_data",
+                        Value::Bytes(payload.to_vec()),
+                        format!("TCP segment data ({} bytes)", payload.len()),
+                        start,
+                        payload.len(),
+                    ));
+                }
+                layers.push(tcp_l);
+                super::app_tree::push_layers(
+                    app,
+                    &pkt.http_links,
+                    super::app_tree::Span {
+                        start,
+                        len: payload.len(),
+                    },
+                    &mut layers,
+                    &mut protocols,
+                );
+            } else {
+                layers.push(tcp_l);
+                if !payload.is_empty() {
+                    layers.push(data_layer(start, payload));
+                    protocols.push("data");
+                }
             }
         }
         Some(TransportSlice::Udp(udp)) => {

@@ -1,5 +1,6 @@
 //! `-V`: the packet details, one block per layer, fields indented by four
-//! spaces per level, like tshark's verbose output.
+//! spaces per level, like tshark's verbose output. Hidden fields are not
+//! shown (as in tshark).
 
 use crate::model::tree::{Field, Tree};
 
@@ -14,6 +15,9 @@ pub fn write(out: &mut String, tree: &Tree) {
 }
 
 fn write_field(out: &mut String, f: &Field, depth: usize) {
+    if f.hidden {
+        return;
+    }
     for _ in 0..depth {
         out.push_str("    ");
     }
