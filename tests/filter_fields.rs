@@ -23,7 +23,15 @@ use support::*;
 
 /// Captures to check: the sample and a few link types.
 fn captures(dir: &tempfile::TempDir) -> Vec<std::path::PathBuf> {
-    let mut out = vec![Path::new("sample_capture/http_loopback.pcapng").to_path_buf()];
+    // HTTP, HTCPCP (with 406/418 and no-header replies) and TLS 1.2.
+    let mut out: Vec<std::path::PathBuf> = [
+        "sample_capture/http_loopback.pcapng",
+        "sample_capture/coffee_418_406.pcapng",
+        "sample_capture/tls12_openssl.pcapng",
+    ]
+    .iter()
+    .map(|p| Path::new(p).to_path_buf())
+    .collect();
     for (i, (link, addrs)) in [
         (Link::NullLe, LOOPBACK_V4),
         (Link::EthernetVlan(3), LOOPBACK_V4),

@@ -387,6 +387,9 @@ pub static FIELDS: &[FieldDef] = &[
     ),
     f("tcp.payload", Ftype::Bytes, "TCP payload"),
     f("tcp.segment_data", Ftype::Bytes, "TCP segment data"),
+    // A block of its own in tshark's JSON (`"tcp.segments": {...}`), so a
+    // layer here; FT_NONE in Wireshark.
+    proto("tcp.segments", "Reassembled TCP Segments"),
     f("tcp.segment", Ftype::FrameNum, "TCP Segment"),
     f("tcp.segment.count", U32, "Segment count"),
     f("tcp.reassembled.length", U32, "Reassembled TCP length"),
