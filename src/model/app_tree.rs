@@ -1081,7 +1081,7 @@ fn tls_record(r: &Record, named: u16, span: Span) -> Field {
                     f(
                         "tls.alert_message",
                         Value::None,
-                        format!("Alert Message"),
+                        "Alert Message".to_string(),
                         span,
                     )
                     .with(vec![
