@@ -6,16 +6,12 @@
 //! a pure function of a [`Packet`].
 
 use crate::decode;
-use crate::dissect::http::StartLine;
-use crate::dissect::stream::{AppFrame, PduBody};
-use crate::dissect::stream::{DecodeAs, Pdu, SegmentIn, StreamDissector};
+use crate::dissect::stream::{AppFrame, DecodeAs, Pdu, SegmentIn, StreamDissector};
 pub use crate::flow::endpoints;
 use crate::flow::{uncaptured_payload, TcpTracker};
-use crate::model::app_tree::HttpLinks;
 use crate::model::{FrameInfo, Packet};
 use crate::source::{RawFrame, Timestamp};
 use etherparse::TransportSlice;
-use std::collections::{HashMap, VecDeque};
 
 pub struct Analyzer {
     tcp: TcpTracker,
@@ -24,90 +20,6 @@ pub struct Analyzer {
     number: u64,
     first_ts: Option<Timestamp>,
     prev_ts: Option<Timestamp>,
-    links: LinkTable,
-}
-
-/// Streams whose HTTP links are remembered; beyond that the table starts
-/// over (links of long-idle streams are lost, memory stays bounded).
-const MAX_LINK_STREAMS: usize = 65_536;
-/// Unanswered requests' URIs remembered per stream.
-const MAX_LINK_URIS: usize = 64;
-
-/// What responses need to know of earlier messages of their stream:
-/// the full URI of each unanswered request (`http.response_for.uri`) and
-/// the previous request and response (`http.prev_request_in`, ...).
-#[derive(Default)]
-struct LinkTable {
-    streams: HashMap<u32, StreamLinks>,
-}
-
-#[derive(Default)]
-struct StreamLinks {
-    last_request: Option<u64>,
-    last_response: Option<u64>,
-    uris: VecDeque<(u64, Option<String>)>,
-}
-
-impl LinkTable {
-    fn links(&mut self, stream: u32, frame: u64, app: &AppFrame) -> Vec<HttpLinks> {
-        if !app
-            .messages
-            .iter()
-            .any(|m| matches!(m.body, PduBody::Http(_)))
-        {
-            return Vec::new();
-        }
-        if self.streams.len() >= MAX_LINK_STREAMS && !self.streams.contains_key(&stream) {
-            self.streams.clear();
-        }
-        let st = self.streams.entry(stream).or_default();
-        app.messages
-            .iter()
-            .map(|m| {
-                let PduBody::Http(h) = &m.body else {
-                    return HttpLinks::default();
-                };
-                match &h.message.start_line {
-                    StartLine::Request { target, .. } => {
-                        let full_uri = h.message.header("Host").map(|host| {
-                            let host = crate::model::app_tree::ascii_lossy(host);
-                            let uri = crate::model::app_tree::ascii_lossy(target.as_bytes());
-                            if uri.starts_with('/') {
-                                format!("http://{}{uri}", host.trim())
-                            } else {
-                                uri
-                            }
-                        });
-                        if st.uris.len() == MAX_LINK_URIS {
-                            st.uris.pop_front();
-                        }
-                        st.uris.push_back((frame, full_uri.clone()));
-                        HttpLinks {
-                            full_uri,
-                            prev_in: st.last_request.replace(frame),
-                        }
-                    }
-                    StartLine::Response { .. } | StartLine::None => {
-                        let full_uri = h.request.as_ref().and_then(|r| {
-                            let i = st.uris.iter().position(|(f, _)| *f == r.frame)?;
-                            let informational =
-                                h.message.code().is_some_and(|c| (100..200).contains(&c));
-                            if informational {
-                                st.uris[i].1.clone()
-                            } else {
-                                st.uris.remove(i).and_then(|(_, u)| u)
-                            }
-                        });
-                        HttpLinks {
-                            full_uri,
-                            prev_in: st.last_response.replace(frame),
-                        }
-                    }
-                    StartLine::Invalid(_) => HttpLinks::default(),
-                }
-            })
-            .collect()
-    }
 }
 
 impl Default for Analyzer {
@@ -118,7 +30,6 @@ impl Default for Analyzer {
             number: 0,
             first_ts: None,
             prev_ts: None,
-            links: LinkTable::default(),
         }
     }
 }
@@ -204,7 +115,6 @@ impl Analyzer {
         };
         let decoded = decode::decode(raw.link_type, raw.data);
         let mut app: Option<Box<AppFrame>> = None;
-        let mut http_links = Vec::new();
         let tcp = match (&decoded.net, &decoded.transport) {
             (Some(net), Some(TransportSlice::Tcp(tcp))) => {
                 let (src, dst) = endpoints(net, tcp.source_port(), tcp.destination_port());
@@ -224,9 +134,6 @@ impl Analyzer {
                         payload: tcp.payload(),
                         uncaptured: uncaptured_payload(net, tcp),
                     });
-                    if let Some(a) = app.as_deref().filter(|a| !a.messages.is_empty()) {
-                        http_links = self.links.links(meta.stream, self.number, a);
-                    }
                 }
                 Some(meta)
             }
@@ -237,7 +144,6 @@ impl Analyzer {
             decoded,
             tcp,
             app,
-            http_links,
             interface_name: raw.interface_name,
             interface_description: raw.interface_description,
         }

@@ -5,7 +5,10 @@
 //! `--streams`, `-Y` and `--role`; text and Mermaid; and headless Chromium
 //! draws the lanes and arrows.
 
+#[path = "support/chromium.rs"]
+mod chromium;
 mod support;
+use chromium::find_chromium;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -602,19 +605,6 @@ fn sample_homepage_arrows_match_tshark() {
     let expected: BTreeMap<u32, String> = hs.iter().map(|(s, h)| (*s, frames_label(h))).collect();
     assert_eq!(svg.handshakes, expected);
     assert_eq!(svg.handshakes.len(), 10);
-}
-
-fn find_chromium() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    for name in ["chromium", "chromium-browser", "google-chrome"] {
-        for dir in std::env::split_paths(&path) {
-            let p = dir.join(name);
-            if p.is_file() {
-                return Some(p);
-            }
-        }
-    }
-    None
 }
 
 #[test]

@@ -7,28 +7,18 @@
 //! is set (`.ci/run` sets it): then it fails.
 #![cfg(feature = "lab")]
 
+#[path = "support/chromium.rs"]
+mod chromium;
 mod lab_support;
+use chromium::find_chromium;
 
 use coffeeshark::lab::log::Log;
 use coffeeshark::lab::webapp::{self, WebConfig};
 use lab_support::*;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn find_chromium() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    for name in ["chromium", "chromium-browser", "google-chrome"] {
-        for dir in std::env::split_paths(&path) {
-            let p = dir.join(name);
-            if p.is_file() {
-                return Some(p);
-            }
-        }
-    }
-    None
-}
 
 /// Runs Chromium headless with the lab's flags; kills it after 90 s.
 fn chromium(bin: &Path, profile: &Path, extra: &[String], url: &str) -> Vec<u8> {

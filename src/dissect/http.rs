@@ -246,6 +246,30 @@ impl Message {
         }
     }
 
+    /// The media type of `Content-Type`, lowercased, without parameters
+    /// (`text/css; charset=utf-8` → `text/css`); `None` when absent or empty.
+    pub fn media_type(&self) -> Option<String> {
+        let ct = self.header_str("Content-Type")?;
+        let t = ct.split(';').next().unwrap_or("").trim();
+        (!t.is_empty()).then(|| t.to_ascii_lowercase())
+    }
+
+    /// Wireshark's `http.request.full_uri`: `http://` + Host + the target
+    /// when the target is a path, else the target; `None` without a Host.
+    /// Read as tshark reads header text (bytes ≥ 0x80 become U+FFFD).
+    pub fn full_uri(&self) -> Option<String> {
+        let StartLine::Request { target, .. } = &self.start_line else {
+            return None;
+        };
+        let host = ascii_lossy(self.header("Host")?);
+        let uri = ascii_lossy(target.as_bytes());
+        Some(if uri.starts_with('/') {
+            format!("http://{}{uri}", host.trim())
+        } else {
+            uri
+        })
+    }
+
     /// A one-line summary, as the Info column starts:
     /// `BREW coffee://ducky HTTP/1.1`, `HTCPCP/1.1 418 I'm a Teapot`.
     pub fn summary(&self) -> String {
@@ -875,6 +899,13 @@ fn head_message(start: u64, head: &[u8]) -> Message {
         msg.note(Note::HeadersJoined(name));
     }
     msg
+}
+
+/// Bytes as tshark's ASCII strings: every byte ≥ 0x80 is U+FFFD.
+pub fn ascii_lossy(b: &[u8]) -> String {
+    b.iter()
+        .map(|&c| if c < 0x80 { c as char } else { '\u{fffd}' })
+        .collect()
 }
 
 fn trim_cr(line: &[u8]) -> &[u8] {

@@ -84,6 +84,12 @@ pub struct HttpPdu {
     pub index: u32,
     /// On a response: the request it answers (the oldest unanswered one).
     pub request: Option<RequestRef>,
+    /// `http.request.full_uri` on a request, its request's on a response
+    /// (`http.response_for.uri`).
+    pub full_uri: Option<String>,
+    /// The frame of the stream's previous request (on a request) or response
+    /// (on a response): `http.prev_request_in` / `http.prev_response_in`.
+    pub prev_in: Option<u64>,
 }
 
 /// The request a response answers (`http.request_in`, `http.time`).
@@ -99,6 +105,8 @@ pub struct RequestRef {
     /// Seconds between the request and this response (`http.time`), in
     /// nanoseconds.
     pub elapsed_nanos: i128,
+    /// `http://` + Host + target (`http.request.full_uri`).
+    pub full_uri: Option<String>,
     /// The request's `If-None-Match` and `If-Modified-Since`, which explain a
     /// 304.
     pub if_none_match: Option<String>,
@@ -251,6 +259,9 @@ struct StreamState {
     unanswered: VecDeque<RequestRef>,
     /// The TLS version the ServerHello chose, once seen.
     tls_version: Option<u16>,
+    /// Frames of the stream's latest request and response.
+    last_request: Option<u64>,
+    last_response: Option<u64>,
 }
 
 /// A message parsed during the current frame, before it becomes a [`Pdu`].
@@ -302,6 +313,8 @@ impl StreamDissector {
                     dirs: [Dir::new(), Dir::new()],
                     unanswered: VecDeque::new(),
                     tls_version: None,
+                    last_request: None,
+                    last_response: None,
                 };
                 if decision != Decision::Undecided {
                     st.decide(decision);
@@ -720,7 +733,7 @@ impl StreamState {
                     });
                 }
                 Parsed::Tls(r) => {
-                    if let Some(v) = server_hello_version(r) {
+                    if let Some(v) = r.selected_version() {
                         self.tls_version = Some(v);
                     }
                     record_version.get_or_insert(r.version);
@@ -769,6 +782,8 @@ impl StreamState {
                         segments.last().map_or(0, |s| s.0)
                     };
                     let mut request = None;
+                    let mut full_uri = None;
+                    let prev_in;
                     match &message.start_line {
                         StartLine::Request { method, target, .. } => {
                             if let Parser::Http(resp) = &mut self.dirs[1 - d].parser {
@@ -778,10 +793,13 @@ impl StreamState {
                                 self.unanswered.pop_front();
                             }
                             let h = |n: &str| message.header_str(n).map(|v| v.trim().to_string());
+                            full_uri = message.full_uri();
+                            prev_in = self.last_request.replace(attributed);
                             self.unanswered.push_back(RequestRef {
                                 frame: attributed,
                                 method: method.clone(),
                                 uri: target.clone(),
+                                full_uri: full_uri.clone(),
                                 time_nanos: now,
                                 elapsed_nanos: 0,
                                 if_none_match: h("If-None-Match"),
@@ -790,14 +808,17 @@ impl StreamState {
                         }
                         StartLine::Response { code, .. } if (100..200).contains(code) => {
                             request = self.unanswered.front().cloned();
+                            prev_in = self.last_response.replace(attributed);
                         }
                         StartLine::Response { .. } | StartLine::None => {
                             request = self.unanswered.pop_front();
+                            prev_in = self.last_response.replace(attributed);
                         }
-                        StartLine::Invalid(_) => {}
+                        StartLine::Invalid(_) => prev_in = None,
                     }
                     if let Some(r) = request.as_mut() {
                         r.elapsed_nanos = now - r.time_nanos;
+                        full_uri.clone_from(&r.full_uri);
                     }
                     let htcpcp = if protocol == Protocol::Htcpcp {
                         htcpcp::interpret(&message)
@@ -810,6 +831,8 @@ impl StreamState {
                         htcpcp,
                         index,
                         request,
+                        full_uri,
+                        prev_in,
                     }))
                 }
             };
@@ -995,18 +1018,10 @@ fn http_piece(h: &HttpPdu, out: &mut String) {
     }
     if h.protocol == Protocol::Htcpcp {
         // Our own dissector: always the media type.
-        if let Some(ct) = m.header_str("Content-Type") {
-            let t = ct
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            if !t.is_empty() {
-                out.push_str(" (");
-                out.push_str(&t);
-                out.push(')');
-            }
+        if let Some(t) = m.media_type() {
+            out.push_str(" (");
+            out.push_str(&t);
+            out.push(')');
         }
         return;
     }
@@ -1047,18 +1062,11 @@ fn media(m: &Message) -> Media {
     if m.body_len == 0 {
         return Media::None;
     }
-    let Some(ct) = m.header_str("Content-Type") else {
+    let Some(t) = m.media_type() else {
         return Media::None;
     };
-    let t = ct
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
     let body = &m.body;
     match t.as_str() {
-        "" => Media::None,
         "application/json" => Media::Json,
         "text/xml" | "application/xml" => Media::Xml,
         "application/octet-stream" => Media::Opaque,
@@ -1068,35 +1076,6 @@ fn media(m: &Message) -> Media {
         "image/jpeg" if body.starts_with(&[0xff, 0xd8]) => Media::Jpeg,
         _ => Media::Other(t),
     }
-}
-
-/// The version a ServerHello record chose (supported_versions, else the
-/// legacy field), RFC 8446 §4.1.3 / §4.2.1.
-fn server_hello_version(r: &Record) -> Option<u16> {
-    const HANDSHAKE: u8 = 22;
-    const SERVER_HELLO: u8 = 2;
-    if r.content_type != HANDSHAKE || r.encrypted || r.payload.first() != Some(&SERVER_HELLO) {
-        return None;
-    }
-    let b = r.payload.get(4..)?;
-    let legacy = u16::from_be_bytes([*b.first()?, *b.get(1)?]);
-    let mut at = 2 + 32;
-    let sid = usize::from(*b.get(at)?);
-    at += 1 + sid + 2 + 1;
-    let ext_len = usize::from(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]));
-    at += 2;
-    let exts = b.get(at..at + ext_len.min(b.len().saturating_sub(at)))?;
-    let mut e = exts;
-    while e.len() >= 4 {
-        let ty = u16::from_be_bytes([e[0], e[1]]);
-        let len = usize::from(u16::from_be_bytes([e[2], e[3]]));
-        let body = e.get(4..4 + len)?;
-        if ty == 43 && body.len() >= 2 {
-            return Some(u16::from_be_bytes([body[0], body[1]]));
-        }
-        e = &e[4 + len..];
-    }
-    Some(legacy)
 }
 
 /// The Protocol column of TLS, as tshark names versions.

@@ -23,17 +23,6 @@ use crate::dissect::tls::{self, HandshakeBody, Record};
 use crate::dissect::Protocol;
 use crate::source::time::write_seconds;
 
-/// What the one pass knows about an HTTP message beyond the message itself
-/// (per message of [`AppFrame::messages`], in the same order).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct HttpLinks {
-    /// On a request: `http://` + Host + URI; on a response: its request's.
-    pub full_uri: Option<String>,
-    /// The previous request (on a request) or response (on a response) of
-    /// the same TCP stream.
-    pub prev_in: Option<u64>,
-}
-
 /// Where the application layers sit in the frame: the TCP payload.
 #[derive(Debug, Clone, Copy)]
 pub struct Span {
@@ -45,25 +34,22 @@ pub struct Span {
 /// `protocols` (`frame.protocols`).
 pub fn push_layers(
     app: &AppFrame,
-    links: &[HttpLinks],
     span: Span,
     layers: &mut Vec<Layer>,
     protocols: &mut Vec<&'static str>,
 ) {
     let mut tls_records: Vec<&Record> = Vec::new();
-    let no_links = HttpLinks::default();
-    for (i, pdu) in app.messages.iter().enumerate() {
+    for pdu in &app.messages {
         if pdu.segments.len() > 1 {
             layers.push(segments_layer(pdu, span));
         }
         match &pdu.body {
             PduBody::Http(h) => {
-                let l = links.get(i).unwrap_or(&no_links);
                 if h.protocol == Protocol::Htcpcp {
-                    layers.push(htcpcp_layer(h, l, span));
+                    layers.push(htcpcp_layer(h, span));
                     protocols.push("htcpcp");
                 } else {
-                    layers.push(http_layer(h, l, span));
+                    layers.push(http_layer(h, span));
                     protocols.push("http");
                     if let Some(p) = media_protocol(&h.message) {
                         protocols.push(p);
@@ -102,12 +88,7 @@ fn uint(name: &'static str, label: String, v: u64, span: Span) -> Field {
     f(name, Value::UInt(v), label, span)
 }
 
-/// Bytes as tshark's ASCII strings: every byte ≥ 0x80 is U+FFFD.
-pub fn ascii_lossy(b: &[u8]) -> String {
-    b.iter()
-        .map(|&c| if c < 0x80 { c as char } else { '\u{fffd}' })
-        .collect()
-}
+pub use crate::dissect::http::ascii_lossy;
 
 /// A string parsed as lossy UTF-8, as tshark's ASCII reading shows it: one
 /// U+FFFD per byte of each non-ASCII character.
@@ -197,15 +178,9 @@ fn media_protocol(m: &Message) -> Option<&'static str> {
     if m.body_len == 0 {
         return None;
     }
-    let ct = m.header_str("Content-Type").map(|c| {
-        c.split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase()
-    });
+    let ct = m.media_type();
     Some(match ct.as_deref() {
-        None | Some("") => "data",
+        None => "data",
         Some(t) if t.starts_with("text/") => "data-text-lines",
         Some("application/json") => "json",
         Some("image/gif")
@@ -423,7 +398,7 @@ fn first_line_label(m: &Message) -> String {
 }
 
 /// The `http` layer of one message.
-fn http_layer(h: &HttpPdu, links: &HttpLinks, span: Span) -> Layer {
+fn http_layer(h: &HttpPdu, span: Span) -> Layer {
     let m = &h.message;
     let mut fields = Vec::new();
     let request = m.is_request();
@@ -498,7 +473,7 @@ fn http_layer(h: &HttpPdu, links: &HttpLinks, span: Span) -> Layer {
     notes(m, span, &mut fields);
     match &m.start_line {
         StartLine::Request { .. } => {
-            if let Some(uri) = &links.full_uri {
+            if let Some(uri) = &h.full_uri {
                 fields.push(f(
                     "http.request.full_uri",
                     Value::Str(uri.clone()),
@@ -518,7 +493,7 @@ fn http_layer(h: &HttpPdu, links: &HttpLinks, span: Span) -> Layer {
                 u64::from(h.index),
                 span,
             ));
-            if let Some(p) = links.prev_in {
+            if let Some(p) = h.prev_in {
                 fields.push(uint(
                     "http.prev_request_in",
                     format!("[Prev request in frame: {p}]"),
@@ -540,7 +515,7 @@ fn http_layer(h: &HttpPdu, links: &HttpLinks, span: Span) -> Layer {
                 u64::from(h.index),
                 span,
             ));
-            if let Some(p) = links.prev_in {
+            if let Some(p) = h.prev_in {
                 fields.push(uint(
                     "http.prev_response_in",
                     format!("[Prev response in frame: {p}]"),
@@ -561,7 +536,7 @@ fn http_layer(h: &HttpPdu, links: &HttpLinks, span: Span) -> Layer {
                     r.frame,
                     span,
                 ));
-                if let Some(uri) = &links.full_uri {
+                if let Some(uri) = &h.full_uri {
                     fields.push(f(
                         "http.response_for.uri",
                         Value::Str(uri.clone()),
@@ -627,7 +602,7 @@ fn notes(m: &Message, span: Span, out: &mut Vec<Field>) {
 }
 
 /// The `htcpcp` layer of one message (our names, Wireshark's style).
-fn htcpcp_layer(h: &HttpPdu, links: &HttpLinks, span: Span) -> Layer {
+fn htcpcp_layer(h: &HttpPdu, span: Span) -> Layer {
     let m = &h.message;
     let mut fields = Vec::new();
     let view = h.htcpcp.as_ref();
@@ -762,7 +737,7 @@ fn htcpcp_layer(h: &HttpPdu, links: &HttpLinks, span: Span) -> Layer {
                 u64::from(h.index),
                 span,
             ));
-            if let Some(p) = links.prev_in {
+            if let Some(p) = h.prev_in {
                 fields.push(uint(
                     "htcpcp.prev_request_in",
                     format!("[Prev request in frame: {p}]"),
@@ -833,7 +808,7 @@ fn htcpcp_layer(h: &HttpPdu, links: &HttpLinks, span: Span) -> Layer {
                 u64::from(h.index),
                 span,
             ));
-            if let Some(p) = links.prev_in {
+            if let Some(p) = h.prev_in {
                 fields.push(uint(
                     "htcpcp.prev_response_in",
                     format!("[Prev response in frame: {p}]"),

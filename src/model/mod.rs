@@ -42,10 +42,6 @@ pub struct Packet<'a> {
     /// What HTTP, HTCPCP or TLS say about this frame (`None`: nothing, the
     /// frame is shown as TCP).
     pub app: Option<Box<AppFrame>>,
-    /// Per message of `app` (same order): the full URI and previous
-    /// request/response of its stream, which the pipeline keeps; empty when
-    /// `app` has no HTTP/HTCPCP message.
-    pub http_links: Vec<app_tree::HttpLinks>,
     /// Interface name and description from the capture, if any.
     pub interface_name: Option<&'a str>,
     pub interface_description: Option<&'a str>,

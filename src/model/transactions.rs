@@ -529,6 +529,8 @@ pub(crate) mod tests {
             htcpcp: None,
             index: 1,
             request: None,
+            full_uri: None,
+            prev_in: None,
         }
     }
 
@@ -564,11 +566,14 @@ pub(crate) mod tests {
                 frame,
                 method: method.into(),
                 uri: uri.into(),
+                full_uri: None,
                 time_nanos: 0,
                 elapsed_nanos: 1_500_000,
                 if_none_match: None,
                 if_modified_since: None,
             }),
+            full_uri: None,
+            prev_in: None,
         }
     }
 

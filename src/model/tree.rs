@@ -213,7 +213,6 @@ pub fn build(pkt: &Packet<'_>) -> Tree {
                 layers.push(tcp_l);
                 super::app_tree::push_layers(
                     app,
-                    &pkt.http_links,
                     super::app_tree::Span {
                         start,
                         len: payload.len(),
