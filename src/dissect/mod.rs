@@ -81,24 +81,24 @@ pub fn detect(first: &[u8]) -> Option<Protocol> {
         None => first,
     };
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    match http::parse_start_line(line)? {
-        http::StartLine::Response { version, .. } => Some(if version.htcpcp {
+    match http::read_start_line(line)? {
+        http::StartLineRef::Response { version, .. } => Some(if version.htcpcp {
             Protocol::Htcpcp
         } else {
             Protocol::Http
         }),
-        http::StartLine::Request {
+        http::StartLineRef::Request {
             method,
             target,
             version,
         } => {
-            if version.htcpcp || htcpcp::is_htcpcp_request(&method, &target) {
+            let text = |b| String::from_utf8_lossy(b);
+            if version.htcpcp || htcpcp::is_htcpcp_request(&text(method), &text(target)) {
                 Some(Protocol::Htcpcp)
             } else {
                 Some(Protocol::Http)
             }
         }
-        _ => None,
     }
 }
 

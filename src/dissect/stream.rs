@@ -32,6 +32,7 @@ use super::htcpcp::Htcpcp;
 use super::http::Message;
 use super::tls::Record;
 use super::Protocol;
+use std::cell::OnceCell;
 
 /// What the application layer says about one frame.
 #[derive(Debug, Clone, Default)]
@@ -77,8 +78,10 @@ pub struct HttpPdu {
     /// [`Protocol::Http`] or [`Protocol::Htcpcp`].
     pub protocol: Protocol,
     pub message: Message,
-    /// The HTCPCP view, on HTCPCP streams.
-    pub htcpcp: Option<Htcpcp>,
+    /// The HTCPCP view, read on first use ([`HttpPdu::htcpcp`]): most jobs
+    /// never look at it, and reading it (schemes, additions, the JSON body)
+    /// costs more than parsing the message.
+    htcpcp_view: OnceCell<Option<Htcpcp>>,
     /// 1-based position among the requests (or among the responses) of its
     /// stream: Wireshark's `[HTTP request 1/2]`.
     pub index: u32,
@@ -90,6 +93,39 @@ pub struct HttpPdu {
     /// The frame of the stream's previous request (on a request) or response
     /// (on a response): `http.prev_request_in` / `http.prev_response_in`.
     pub prev_in: Option<u64>,
+}
+
+impl HttpPdu {
+    /// A message of `protocol` with what its stream told about it.
+    pub fn new(
+        protocol: Protocol,
+        message: Message,
+        index: u32,
+        request: Option<RequestRef>,
+        full_uri: Option<String>,
+        prev_in: Option<u64>,
+    ) -> Self {
+        HttpPdu {
+            protocol,
+            message,
+            htcpcp_view: OnceCell::new(),
+            index,
+            request,
+            full_uri,
+            prev_in,
+        }
+    }
+
+    /// The HTCPCP view of an HTCPCP message ([`htcpcp::interpret`]).
+    pub fn htcpcp(&self) -> Option<&Htcpcp> {
+        self.htcpcp_view
+            .get_or_init(|| {
+                (self.protocol == Protocol::Htcpcp)
+                    .then(|| htcpcp::interpret(&self.message))
+                    .flatten()
+            })
+            .as_ref()
+    }
 }
 
 /// The request a response answers (`http.request_in`, `http.time`).
@@ -448,6 +484,29 @@ impl StreamState {
                 if let Parser::Http(p) = &mut self.dirs[1 - d].parser {
                     p.peer_answered(|m| parsed.push((1 - d, Parsed::Http(m))));
                 }
+            }
+        }
+
+        // The first data of an undecided direction, in order and with a whole
+        // first line (or TLS header): decided on the segment before the
+        // reassembler delivers it, so that it goes straight to the new parser
+        // below instead of being copied into an event first.
+        let dir = &self.dirs[d];
+        if matches!(dir.parser, Parser::Undecided)
+            && !dir.ended
+            && !seg.payload.is_empty()
+            && dir.held.is_empty()
+            && dir.spans.is_empty()
+            && dir.reasm.offset() == 0
+            && dir.reasm.lowest_pending_seq().is_none()
+            && dir
+                .reasm
+                .next_seq()
+                .is_none_or(|n| n == seg.seq.wrapping_add(u32::from(seg.syn)))
+        {
+            if let Some(p) = decisive(seg.payload) {
+                self.settle(d, p, seg.payload);
+                self.replay_held(&mut parsed);
             }
         }
 
@@ -820,20 +879,9 @@ impl StreamState {
                         r.elapsed_nanos = now - r.time_nanos;
                         full_uri.clone_from(&r.full_uri);
                     }
-                    let htcpcp = if protocol == Protocol::Htcpcp {
-                        htcpcp::interpret(&message)
-                    } else {
-                        None
-                    };
-                    PduBody::Http(Box::new(HttpPdu {
-                        protocol,
-                        message,
-                        htcpcp,
-                        index,
-                        request,
-                        full_uri,
-                        prev_in,
-                    }))
+                    PduBody::Http(Box::new(HttpPdu::new(
+                        protocol, message, index, request, full_uri, prev_in,
+                    )))
                 }
             };
             out.push(Pdu {
@@ -863,7 +911,9 @@ impl StreamState {
         protocol: Option<String>,
     ) -> Option<Box<AppFrame>> {
         let dir = &mut self.dirs[d];
-        let mut info = String::new();
+        // Room for a typical request line and media type at once (growing
+        // the string piece by piece was measurable).
+        let mut info = String::with_capacity(if messages.is_empty() { 0 } else { 160 });
         let tls = messages.iter().any(|m| matches!(m.body, PduBody::Tls(_)));
         for (i, m) in messages.iter().enumerate() {
             match &m.body {
@@ -1062,19 +1112,28 @@ fn media(m: &Message) -> Media {
     if m.body_len == 0 {
         return Media::None;
     }
-    let Some(t) = m.media_type() else {
+    let Some(t) = m.media_type_bytes() else {
         return Media::None;
     };
+    let is = |name: &str| t.eq_ignore_ascii_case(name.as_bytes());
     let body = &m.body;
-    match t.as_str() {
-        "application/json" => Media::Json,
-        "text/xml" | "application/xml" => Media::Xml,
-        "application/octet-stream" => Media::Opaque,
-        "image/gif" if body.len() >= 20 && body.starts_with(b"GIF89a") => Media::Gif("GIF89a"),
-        "image/gif" if body.len() >= 20 && body.starts_with(b"GIF87a") => Media::Gif("GIF87a"),
-        "image/png" if body.starts_with(b"\x89PNG\r\n\x1a\n") => Media::Png,
-        "image/jpeg" if body.starts_with(&[0xff, 0xd8]) => Media::Jpeg,
-        _ => Media::Other(t),
+    let gif = is("image/gif") && body.len() >= 20;
+    if is("application/json") {
+        Media::Json
+    } else if is("text/xml") || is("application/xml") {
+        Media::Xml
+    } else if is("application/octet-stream") {
+        Media::Opaque
+    } else if gif && body.starts_with(b"GIF89a") {
+        Media::Gif("GIF89a")
+    } else if gif && body.starts_with(b"GIF87a") {
+        Media::Gif("GIF87a")
+    } else if is("image/png") && body.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Media::Png
+    } else if is("image/jpeg") && body.starts_with(&[0xff, 0xd8]) {
+        Media::Jpeg
+    } else {
+        Media::Other(String::from_utf8_lossy(t).to_ascii_lowercase())
     }
 }
 

@@ -563,7 +563,7 @@ impl PacketFields<'_, '_> {
                 // view could be read.
                 HtcpcpRequest => {
                     matches!(
-                        (line, &h.htcpcp),
+                        (line, h.htcpcp()),
                         (
                             StartLine::Request { .. },
                             Some(crate::dissect::htcpcp::Htcpcp::Request(_))
@@ -571,8 +571,10 @@ impl PacketFields<'_, '_> {
                     ) && visit(Val::Int(1))
                 }
                 HtcpcpResponse => {
-                    matches!(h.htcpcp, Some(crate::dissect::htcpcp::Htcpcp::Response(_)))
-                        && !matches!(line, StartLine::Request { .. })
+                    matches!(
+                        h.htcpcp(),
+                        Some(crate::dissect::htcpcp::Htcpcp::Response(_))
+                    ) && !matches!(line, StartLine::Request { .. })
                         && visit(Val::Int(1))
                 }
                 HttpRequestMethod => match line {
@@ -585,7 +587,7 @@ impl PacketFields<'_, '_> {
                     }
                     _ => false,
                 },
-                HtcpcpRequestMethod => match (line, &h.htcpcp) {
+                HtcpcpRequestMethod => match (line, h.htcpcp()) {
                     (
                         StartLine::Request { .. },
                         Some(crate::dissect::htcpcp::Htcpcp::Request(r)),
@@ -596,7 +598,7 @@ impl PacketFields<'_, '_> {
                     StartLine::Response { code, .. } => visit(Val::Int(i128::from(*code))),
                     _ => false,
                 },
-                HtcpcpResponseCode => match (line, &h.htcpcp) {
+                HtcpcpResponseCode => match (line, h.htcpcp()) {
                     (
                         StartLine::Response { code, .. },
                         Some(crate::dissect::htcpcp::Htcpcp::Response(r)),

@@ -298,9 +298,9 @@ fn http_header_field(lower: &str) -> Option<&'static str> {
 }
 
 /// One header: its field (or a text line), with Wireshark's children.
-fn http_header(h: &Header, request: bool, span: Span, out: &mut Vec<Field>) {
-    let value = ascii_lossy(&h.value);
-    let line = format!("{}: {value}\r\n", ascii_of(&h.name));
+fn http_header(h: &Header<'_>, request: bool, span: Span, out: &mut Vec<Field>) {
+    let value = ascii_lossy(h.value);
+    let line = format!("{}: {value}\r\n", ascii_of(h.name));
     let label = escape_label(&line);
     let lower = h.name.to_ascii_lowercase();
     let mut field = match http_header_field(&lower) {
@@ -464,8 +464,8 @@ fn http_layer(h: &HttpPdu, span: Span) -> Layer {
         m.start_line,
         StartLine::Request { .. } | StartLine::Response { .. }
     );
-    for hd in &m.headers {
-        http_header(hd, request, span, &mut fields);
+    for hd in m.headers.iter() {
+        http_header(&hd, request, span, &mut fields);
     }
     if headed && m.head_len > 0 {
         fields.push(text("\\r\\n".into(), span));
@@ -605,7 +605,7 @@ fn notes(m: &Message, span: Span, out: &mut Vec<Field>) {
 fn htcpcp_layer(h: &HttpPdu, span: Span) -> Layer {
     let m = &h.message;
     let mut fields = Vec::new();
-    let view = h.htcpcp.as_ref();
+    let view = h.htcpcp();
     match (&m.start_line, view) {
         (StartLine::Request { .. }, Some(Htcpcp::Request(r))) => {
             let scheme = match (&r.scheme, r.scheme_accepted) {
@@ -666,7 +666,7 @@ fn htcpcp_layer(h: &HttpPdu, span: Span) -> Layer {
                 span,
             ));
             fields.push(text(first_line_label(m), span).with(children));
-            for hd in &m.headers {
+            for hd in m.headers.iter() {
                 let lower = hd.name.to_ascii_lowercase();
                 let value = String::from_utf8_lossy(&hd.value).trim().to_string();
                 let label = escape_label(&format!("{}: {value}\r\n", hd.name));
@@ -784,7 +784,7 @@ fn htcpcp_layer(h: &HttpPdu, span: Span) -> Layer {
                 }
                 _ => fields.push(text(first_line_label(m), span)),
             }
-            for hd in &m.headers {
+            for hd in m.headers.iter() {
                 let value = String::from_utf8_lossy(&hd.value).trim().to_string();
                 let label = escape_label(&format!("{}: {value}\r\n", hd.name));
                 if hd.name.eq_ignore_ascii_case("content-type") {

@@ -468,7 +468,7 @@ fn response_part(frame: u64, msg: &Message, request: Option<&RequestRef>) -> Res
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::dissect::http::{Framing, Header};
+    use crate::dissect::http::{Framing, Headers};
 
     pub(crate) const V11: Version = Version {
         htcpcp: false,
@@ -491,18 +491,12 @@ pub(crate) mod tests {
         Message {
             range: 0..0,
             start_line,
-            headers: headers
-                .iter()
-                .map(|(n, v)| Header {
-                    name: n.to_string(),
-                    value: v.as_bytes().to_vec(),
-                })
-                .collect(),
+            headers: Headers::from_pairs(headers),
             head_len: 0,
             framing: Framing::None,
             body: body.to_vec(),
             body_len: body.len() as u64,
-            trailers: Vec::new(),
+            trailers: Headers::default(),
             notes: Vec::new(),
             complete: true,
         }
@@ -515,23 +509,16 @@ pub(crate) mod tests {
         uri: &str,
         headers: &[(&str, &str)],
     ) -> HttpPdu {
-        HttpPdu {
-            protocol,
-            message: message(
-                StartLine::Request {
-                    method: method.into(),
-                    target: uri.into(),
-                    version: V11,
-                },
-                headers,
-                b"",
-            ),
-            htcpcp: None,
-            index: 1,
-            request: None,
-            full_uri: None,
-            prev_in: None,
-        }
+        let message = message(
+            StartLine::Request {
+                method: method.into(),
+                target: uri.into(),
+                version: V11,
+            },
+            headers,
+            b"",
+        );
+        HttpPdu::new(protocol, message, 1, None, None, None)
     }
 
     /// A response (`code: None`: a bare body with no status line) answering
@@ -557,24 +544,24 @@ pub(crate) mod tests {
             },
             None => StartLine::None,
         };
-        HttpPdu {
-            protocol,
-            message: message(start_line, headers, body),
-            htcpcp: None,
-            index: 1,
-            request: answers.map(|(frame, method, uri)| RequestRef {
-                frame,
-                method: method.into(),
-                uri: uri.into(),
-                full_uri: None,
-                time_nanos: 0,
-                elapsed_nanos: 1_500_000,
-                if_none_match: None,
-                if_modified_since: None,
-            }),
+        let request = answers.map(|(frame, method, uri)| RequestRef {
+            frame,
+            method: method.into(),
+            uri: uri.into(),
             full_uri: None,
-            prev_in: None,
-        }
+            time_nanos: 0,
+            elapsed_nanos: 1_500_000,
+            if_none_match: None,
+            if_modified_since: None,
+        });
+        HttpPdu::new(
+            protocol,
+            message(start_line, headers, body),
+            1,
+            request,
+            None,
+            None,
+        )
     }
 
     pub(crate) fn pdu(direction: u8, frame: u64, http: HttpPdu) -> Pdu {

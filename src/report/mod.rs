@@ -319,8 +319,8 @@ impl Collector {
                             .take(64)
                             .map(|h| {
                                 (
-                                    h.name.clone(),
-                                    String::from_utf8_lossy(&h.value).into_owned(),
+                                    h.name.to_string(),
+                                    String::from_utf8_lossy(h.value).into_owned(),
                                 )
                             })
                             .collect(),
@@ -328,7 +328,7 @@ impl Collector {
                         body_len: m.body_len,
                         complete: m.complete,
                         notes: m.notes.iter().map(|n| n.to_string()).collect(),
-                        htcpcp_view: h.htcpcp.clone(),
+                        htcpcp_view: h.htcpcp().cloned(),
                         request: h.request.clone(),
                     });
                 }
