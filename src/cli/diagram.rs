@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use coffeeshark::filter::values::PacketFields;
 use coffeeshark::report::diagram::{self, Options};
-use coffeeshark::report::{Collector, Facts, Limits, Roles};
+use coffeeshark::report::{Collector, Facts, Limits, Roles, Selection};
 use coffeeshark::view::diagram as draw;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -46,17 +46,24 @@ pub enum DiagramFormat {
     Mermaid,
 }
 
-/// Reads a capture once into [`Facts`]; `filter` decides which packets may
-/// become arrows. Returns the facts and the read error, if the file is
-/// damaged (what came before it is kept).
+/// Reads a capture once into [`Facts`]; `selection` says which segments
+/// become arrows (`None`: no diagram), `filter` which packets may. Returns
+/// the facts and the read error, if the file is damaged (what came before
+/// it is kept).
 pub(crate) fn collect(
     file: &Path,
     filter: Option<&coffeeshark::filter::Filter>,
     limits: Limits,
+    selection: Option<Selection>,
 ) -> Result<(Facts, Option<String>)> {
     let mut reader = coffeeshark::source::CaptureReader::open(file)?;
-    let mut analyzer = coffeeshark::pipeline::Analyzer::new();
-    let mut collector = Collector::new(limits);
+    // TCP sequence analysis only labels arrows (`[Retransmission]`).
+    let mut analyzer = if selection.is_some() {
+        coffeeshark::pipeline::Analyzer::new()
+    } else {
+        coffeeshark::pipeline::Analyzer::messages_without_tcp_analysis(Vec::new())
+    };
+    let mut collector = Collector::new(limits, selection);
     let err = loop {
         match reader.next_frame() {
             Ok(Some(raw)) => {
@@ -91,18 +98,22 @@ pub fn run(args: DiagramArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
     }
-    let (facts, err) = collect(&args.file, filter.as_ref(), Limits::default())?;
+    let selection = Selection {
+        streams: args.streams,
+        hide_acks: args.hide_acks,
+        max_arrows: args.max_arrows,
+    };
+    let (facts, err) = collect(
+        &args.file,
+        filter.as_ref(),
+        Limits::default(),
+        Some(selection),
+    )?;
     let mut title = format!("{}: space-time diagram", file_name(&args.file));
     if let Some(f) = &args.display_filter {
         title.push_str(&format!(" (filter: {f})"));
     }
-    let opts = Options {
-        roles,
-        streams: args.streams,
-        hide_acks: args.hide_acks,
-        max_arrows: args.max_arrows,
-        title,
-    };
+    let opts = Options { roles, title };
     let d = diagram::build(&facts, &opts);
     let out = match args.format {
         DiagramFormat::Svg => draw::svg(&d),

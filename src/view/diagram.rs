@@ -197,6 +197,15 @@ fn arrow_of(d: &Diagram, frame: Option<u64>) -> Option<usize> {
     d.arrows.binary_search_by_key(&f, |a| a.frame).ok()
 }
 
+/// What a diagram cut at its arrow limit says about it.
+pub fn truncation_note(d: &Diagram) -> String {
+    format!(
+        "Diagram truncated after {} arrows: {} more segments are not drawn (choose what to draw with `coffeeshark diagram --streams N,M` or `-Y FILTER`, or raise --max-arrows).",
+        d.arrows.len(),
+        d.truncated
+    )
+}
+
 /// The footnote: how to read the drawing, and what was left out.
 pub fn legend(d: &Diagram) -> Vec<String> {
     let mut v = vec![
@@ -210,11 +219,7 @@ pub fn legend(d: &Diagram) -> Vec<String> {
         ));
     }
     if d.truncated > 0 {
-        v.push(format!(
-            "{} more segments are not drawn (the diagram stops at {} arrows).",
-            d.truncated,
-            d.arrows.len()
-        ));
+        v.push(truncation_note(d));
     }
     if !d.app_seen {
         v.push(
@@ -598,6 +603,14 @@ pub fn mermaid(d: &Diagram) -> String {
     }
     if open_until.is_some() {
         let _ = writeln!(out, "    end");
+    }
+    if d.truncated > 0 && !d.lanes.is_empty() {
+        let _ = writeln!(
+            out,
+            "    Note over L0,L{}: {}",
+            d.lanes.len() - 1,
+            mermaid_text(&truncation_note(d))
+        );
     }
     out
 }
