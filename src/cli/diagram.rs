@@ -20,7 +20,8 @@ pub struct DiagramArgs {
     /// Only these TCP streams (tcp.stream numbers, comma separated).
     #[arg(long, value_delimiter = ',', value_name = "N,M")]
     streams: Option<Vec<u32>>,
-    /// svg (self-contained), txt (monospaced ladder) or mermaid (sequenceDiagram).
+    /// svg (self-contained), txt (monospaced ladder), mermaid
+    /// (sequenceDiagram), plantuml (@startuml) or msc (mscgen).
     #[arg(long, value_enum, default_value = "svg")]
     format: DiagramFormat,
     /// Write to this file instead of standard output.
@@ -44,6 +45,8 @@ pub enum DiagramFormat {
     Svg,
     Txt,
     Mermaid,
+    Plantuml,
+    Msc,
 }
 
 /// Reads a capture once into [`Facts`]; `selection` says which segments
@@ -119,6 +122,8 @@ pub fn run(args: DiagramArgs) -> Result<ExitCode> {
         DiagramFormat::Svg => draw::svg(&d),
         DiagramFormat::Txt => draw::text(&d),
         DiagramFormat::Mermaid => draw::mermaid(&d),
+        DiagramFormat::Plantuml => draw::plantuml(&d),
+        DiagramFormat::Msc => draw::msc(&d),
     };
     match &args.output {
         Some(path) => std::fs::write(path, out.as_bytes())
