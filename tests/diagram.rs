@@ -2,8 +2,8 @@
 //! segment, of the kind and between the lanes the fixture was built with
 //! (or that tshark reports for the sample capture); handshakes are
 //! bracketed with their frames; pauses compressed; `--hide-acks`,
-//! `--streams`, `-Y` and `--role`; text and Mermaid; and headless Chromium
-//! draws the lanes and arrows.
+//! `--streams`, `-Y` and `--role`; text, Mermaid, PlantUML and mscgen;
+//! and headless Chromium draws the lanes and arrows.
 
 #[path = "support/chromium.rs"]
 mod chromium;
@@ -492,6 +492,142 @@ fn text_and_mermaid_hold_every_arrow() {
     }
     assert_eq!(mm.matches("\n    rect ").count(), 2, "{mm}");
     assert_eq!(mm.matches("\n    end").count(), 2);
+}
+
+/// (from lane, to lane, dashed, frame) of an arrow line of PlantUML
+/// (`L0 -> L1 : ~#4 GET /`) or mscgen (`  L0 -> L1 [label="#4 GET /"];`).
+fn text_arrow(line: &str, plantuml: bool) -> Option<(usize, usize, bool, u64)> {
+    let t = line.trim();
+    let (head, label) = if plantuml {
+        t.split_once(" : ")?
+    } else {
+        t.split_once(" [label=\"")?
+    };
+    let parts: Vec<&str> = head.split(' ').collect();
+    let [from, arrow, to] = parts[..] else {
+        return None;
+    };
+    let dashed = match (plantuml, arrow) {
+        (true, "->") | (false, "->") => false,
+        (true, "-->") | (false, ">>") => true,
+        _ => return None,
+    };
+    let lane = |s: &str| s.strip_prefix('L')?.parse().ok();
+    let label = label.trim_start_matches('~').strip_prefix('#')?;
+    let frame = label.split(' ').next()?.parse().ok()?;
+    Some((lane(from)?, lane(to)?, dashed, frame))
+}
+
+#[test]
+fn plantuml_and_msc_hold_every_arrow() {
+    let fx = lab_fixture();
+    let file = fx.path.to_str().unwrap();
+    let lanes = ["Browser", "Web app", "Coffee pot"];
+    let lane = |n: &str| lanes.iter().position(|x| *x == n).unwrap();
+    for (format, plantuml) in [("plantuml", true), ("msc", false)] {
+        let out = diagram(&["diagram", file, "--format", format]);
+        if plantuml {
+            assert!(
+                out.starts_with("@startuml\n") && out.ends_with("@enduml\n"),
+                "{out}"
+            );
+            let parts: Vec<&str> = out
+                .lines()
+                .filter(|l| l.starts_with("participant "))
+                .collect();
+            assert_eq!(parts.len(), 3, "{out}");
+            for (i, (p, name)) in parts.iter().zip(lanes).enumerate() {
+                assert!(p.contains(name) && p.ends_with(&format!(" as L{i}")), "{p}");
+            }
+            // The two complete handshakes are groups.
+            assert_eq!(out.matches("\ngroup handshake ").count(), 2, "{out}");
+            assert_eq!(out.matches("\nend\n").count(), 2, "{out}");
+        } else {
+            assert!(out.starts_with("msc {\n") && out.ends_with("}\n"), "{out}");
+            let decl = out
+                .lines()
+                .find(|l| l.trim_start().starts_with("L0 [label="))
+                .unwrap();
+            assert_eq!(decl.matches("[label=").count(), 3, "{decl}");
+            for (i, name) in lanes.iter().enumerate() {
+                assert!(decl.contains(&format!("L{i} [label=\"{name}\\n")), "{decl}");
+            }
+            assert_eq!(out.matches(" rbox ").count(), 2, "{out}");
+        }
+        // One arrow per frame, in order, between the lanes it was built
+        // for, dashed exactly for acknowledgements.
+        let arrows: Vec<(usize, usize, bool, u64)> = out
+            .lines()
+            .filter_map(|l| text_arrow(l, plantuml))
+            .collect();
+        assert_eq!(arrows.len(), fx.exp.len(), "{format}: {out}");
+        for (i, (a, e)) in arrows.iter().zip(&fx.exp).enumerate() {
+            assert_eq!(a.3, i as u64 + 1, "{format}");
+            assert_eq!(
+                (a.0, a.1),
+                (lane(e.from), lane(e.to)),
+                "{format} frame {}",
+                a.3
+            );
+            let ack = matches!(e.kind, "ack" | "handshake-ack");
+            assert_eq!(a.2, ack, "{format} frame {} ({})", a.3, e.kind);
+        }
+        // The 3 s pause is a delay / discontinuity.
+        let pause = if plantuml {
+            "\n... 3."
+        } else {
+            "\n  ... [label=\"3."
+        };
+        assert!(out.contains(pause), "{format}: {out}");
+        // Cut short: the note says so, and the arrows stop.
+        let out = diagram(&["diagram", file, "--format", format, "--max-arrows", "5"]);
+        let arrows = out.lines().filter_map(|l| text_arrow(l, plantuml)).count();
+        assert_eq!(arrows, 5);
+        assert!(
+            out.contains(&format!(
+                "Diagram truncated after 5 arrows: {} more segments",
+                fx.exp.len() - 5
+            )),
+            "{out}"
+        );
+    }
+    // The homepage sample: every TCP frame once, in order, as tshark
+    // numbers them; mscgen (when installed) accepts the chart.
+    let file = sample("homepage_coffee.pcapng");
+    let Some(rows) = tshark_tcp(&file) else {
+        return;
+    };
+    for (format, plantuml) in [("plantuml", true), ("msc", false)] {
+        let out = diagram(&["diagram", file.to_str().unwrap(), "--format", format]);
+        let frames: Vec<u64> = out
+            .lines()
+            .filter_map(|l| text_arrow(l, plantuml))
+            .map(|a| a.3)
+            .collect();
+        assert_eq!(
+            frames,
+            rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            "{format}"
+        );
+        if !plantuml
+            && std::process::Command::new("mscgen")
+                .arg("-l")
+                .output()
+                .is_ok()
+        {
+            let dir = tempdir();
+            let src = path_in(&dir, "d.msc");
+            std::fs::write(&src, &out).unwrap();
+            let ok = std::process::Command::new("mscgen")
+                .args(["-T", "svg", "-i"])
+                .arg(&src)
+                .arg("-o")
+                .arg(path_in(&dir, "d.svg"))
+                .status()
+                .unwrap();
+            assert!(ok.success(), "mscgen rejected the chart");
+        }
+    }
 }
 
 /// tshark's view of a capture: frame -> (stream, flags, len, sport, dport).

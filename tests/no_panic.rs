@@ -4,13 +4,15 @@
 //! Inputs are random bytes, and valid fixture captures mutated at random
 //! (bytes flipped, truncated, spliced), which reach far deeper into the
 //! parsers than pure noise. Every frame that comes out is fully decoded and
-//! rendered through every view.
+//! rendered through every view, and the whole capture through the lab
+//! report and the space-time diagram in every format.
 
 mod support;
 
 use coffeeshark::model::summary::{self, Columns};
 use coffeeshark::model::tree;
 use coffeeshark::pipeline::Analyzer;
+use coffeeshark::report::{answers, diagram, Collector, Limits, Selection};
 use coffeeshark::source::CaptureReader;
 use coffeeshark::view;
 use proptest::prelude::*;
@@ -18,6 +20,7 @@ use support::*;
 
 /// Reads a whole capture from memory through every view; returns packets read.
 fn read_all(bytes: Vec<u8>) -> usize {
+    let hide_acks = bytes.len() % 2 == 1;
     let Ok(mut reader) = CaptureReader::from_reader(std::io::Cursor::new(bytes)) else {
         return 0;
     };
@@ -26,9 +29,18 @@ fn read_all(bytes: Vec<u8>) -> usize {
     let mut out = String::new();
     let mut scratch = String::new();
     let mut n = 0;
+    let mut collector = Collector::new(
+        Limits::default(),
+        Some(Selection {
+            streams: None,
+            hide_acks,
+            max_arrows: 50,
+        }),
+    );
     // Bounded: a reader that never ends would fail the test by timeout.
     while let Ok(Some(raw)) = reader.next_frame() {
         let pkt = analyzer.process(&raw);
+        collector.add(&pkt, true);
         summary::fill(&pkt, &mut cols);
         out.clear();
         view::list::write_line(&mut out, &pkt.frame, &cols, &mut scratch);
@@ -38,6 +50,22 @@ fn read_all(bytes: Vec<u8>) -> usize {
         view::hex::write(&mut out, pkt.decoded.data);
         n += 1;
     }
+    // The report and the diagram of whatever came out, in every format.
+    let facts = collector.finish();
+    let r = answers::answer(&facts, "fuzz", &answers::TASKS);
+    let _ = (
+        view::report::markdown(&r, Some("d")),
+        view::report::html(&r, None),
+    );
+    let _ = view::report::json(&r);
+    let d = diagram::build(&facts, &diagram::Options::default());
+    let _ = (
+        view::diagram::svg(&d),
+        view::diagram::text(&d),
+        view::diagram::mermaid(&d),
+        view::diagram::plantuml(&d),
+        view::diagram::msc(&d),
+    );
     n
 }
 

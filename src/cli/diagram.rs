@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use coffeeshark::filter::values::PacketFields;
 use coffeeshark::report::diagram::{self, Options};
-use coffeeshark::report::{Collector, Facts, Limits, Roles};
+use coffeeshark::report::{Collector, Facts, Limits, Roles, Selection};
 use coffeeshark::view::diagram as draw;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -20,7 +20,8 @@ pub struct DiagramArgs {
     /// Only these TCP streams (tcp.stream numbers, comma separated).
     #[arg(long, value_delimiter = ',', value_name = "N,M")]
     streams: Option<Vec<u32>>,
-    /// svg (self-contained), txt (monospaced ladder) or mermaid (sequenceDiagram).
+    /// svg (self-contained), txt (monospaced ladder), mermaid
+    /// (sequenceDiagram), plantuml (@startuml) or msc (mscgen).
     #[arg(long, value_enum, default_value = "svg")]
     format: DiagramFormat,
     /// Write to this file instead of standard output.
@@ -44,19 +45,28 @@ pub enum DiagramFormat {
     Svg,
     Txt,
     Mermaid,
+    Plantuml,
+    Msc,
 }
 
-/// Reads a capture once into [`Facts`]; `filter` decides which packets may
-/// become arrows. Returns the facts and the read error, if the file is
-/// damaged (what came before it is kept).
+/// Reads a capture once into [`Facts`]; `selection` says which segments
+/// become arrows (`None`: no diagram), `filter` which packets may. Returns
+/// the facts and the read error, if the file is damaged (what came before
+/// it is kept).
 pub(crate) fn collect(
     file: &Path,
     filter: Option<&coffeeshark::filter::Filter>,
     limits: Limits,
+    selection: Option<Selection>,
 ) -> Result<(Facts, Option<String>)> {
     let mut reader = coffeeshark::source::CaptureReader::open(file)?;
-    let mut analyzer = coffeeshark::pipeline::Analyzer::new();
-    let mut collector = Collector::new(limits);
+    // TCP sequence analysis only labels arrows (`[Retransmission]`).
+    let mut analyzer = if selection.is_some() {
+        coffeeshark::pipeline::Analyzer::new()
+    } else {
+        coffeeshark::pipeline::Analyzer::messages_without_tcp_analysis(Vec::new())
+    };
+    let mut collector = Collector::new(limits, selection);
     let err = loop {
         match reader.next_frame() {
             Ok(Some(raw)) => {
@@ -91,23 +101,29 @@ pub fn run(args: DiagramArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
     }
-    let (facts, err) = collect(&args.file, filter.as_ref(), Limits::default())?;
+    let selection = Selection {
+        streams: args.streams,
+        hide_acks: args.hide_acks,
+        max_arrows: args.max_arrows,
+    };
+    let (facts, err) = collect(
+        &args.file,
+        filter.as_ref(),
+        Limits::default(),
+        Some(selection),
+    )?;
     let mut title = format!("{}: space-time diagram", file_name(&args.file));
     if let Some(f) = &args.display_filter {
         title.push_str(&format!(" (filter: {f})"));
     }
-    let opts = Options {
-        roles,
-        streams: args.streams,
-        hide_acks: args.hide_acks,
-        max_arrows: args.max_arrows,
-        title,
-    };
+    let opts = Options { roles, title };
     let d = diagram::build(&facts, &opts);
     let out = match args.format {
         DiagramFormat::Svg => draw::svg(&d),
         DiagramFormat::Txt => draw::text(&d),
         DiagramFormat::Mermaid => draw::mermaid(&d),
+        DiagramFormat::Plantuml => draw::plantuml(&d),
+        DiagramFormat::Msc => draw::msc(&d),
     };
     match &args.output {
         Some(path) => std::fs::write(path, out.as_bytes())

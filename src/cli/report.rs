@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use coffeeshark::report::answers::{self, TASKS};
 use coffeeshark::report::diagram::{self, Options};
-use coffeeshark::report::Limits;
+use coffeeshark::report::{Limits, Selection};
 use coffeeshark::view::{diagram as draw, report as render};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,7 +15,8 @@ pub struct ReportArgs {
     /// Capture file to read.
     #[arg(value_name = "FILE")]
     file: PathBuf,
-    /// Which task of the lab: 3, 4, 5, 6, 7, 8 or all.
+    /// Which task of the lab: 1, 3, 4, 5, 6, 7, 8 or all (Task 2, installing
+    /// Wireshark's dissector, is not about the capture).
     #[arg(long, default_value = "all", value_name = "N|all")]
     task: String,
     /// md (Markdown, with a Mermaid diagram), json (for graders) or html (with the SVG diagram).
@@ -45,14 +46,21 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
             Ok(t) if TASKS.contains(&t) => vec![t],
             _ => {
                 eprintln!(
-                    "coffeeshark: --task {}: expected 3, 4, 5, 6, 7, 8 or all",
+                    "coffeeshark: --task {}: expected 1, 3, 4, 5, 6, 7, 8 or all",
                     args.task
                 );
                 return Ok(ExitCode::from(1));
             }
         }
     };
-    let (facts, err) = collect(&args.file, None, Limits::default())?;
+    // JSON carries no diagram.
+    let selection =
+        (args.max_arrows > 0 && args.format != ReportFormat::Json).then_some(Selection {
+            streams: None,
+            hide_acks: true,
+            max_arrows: args.max_arrows,
+        });
+    let (facts, err) = collect(&args.file, None, Limits::default(), selection)?;
     let name = file_name(&args.file);
     let report = answers::answer(&facts, &name, &tasks);
     let stem = args.file.file_stem().map_or_else(
@@ -64,12 +72,10 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         .or(stem.strip_suffix(".pcap"))
         .unwrap_or(&stem)
         .to_string();
-    let d = (args.max_arrows > 0).then(|| {
+    let d = (args.max_arrows > 0 && args.format != ReportFormat::Json).then(|| {
         diagram::build(
             &facts,
             &Options {
-                hide_acks: true,
-                max_arrows: args.max_arrows,
                 title: format!("{name}: space-time diagram (pure ACKs hidden)"),
                 ..Options::default()
             },

@@ -804,7 +804,7 @@ impl MessageParser {
         let used = end.map_or(window.len(), |e| e - old);
         self.buf.extend_from_slice(&window[..used]);
         if !self.line_checked {
-            if let Some(i) = self.buf.iter().position(|&b| b == b'\n') {
+            if let Some(i) = memchr::memchr(b'\n', &self.buf) {
                 self.line_checked = true;
                 let line = trim_cr(&self.buf[..i]);
                 if read_start_line(line).is_none() {
@@ -1039,11 +1039,10 @@ fn find_head_end(buf: &[u8], more: &[u8], empty_ok: bool) -> Option<usize> {
             more[i - buf.len()]
         }
     };
-    let total = buf.len() + more.len();
-    for i in buf.len()..total {
-        if at(i) != b'\n' {
-            continue;
-        }
+    // memchr finds the line ends; a head is a dozen lines of a few hundred
+    // bytes, and a byte-by-byte scan was the parser's largest cost.
+    for j in memchr::memchr_iter(b'\n', more) {
+        let i = buf.len() + j;
         // The line ending at i is empty if the previous byte is \n, or it is
         // \r preceded by \n (or the block start, for trailers).
         let prev = i.checked_sub(1).map(at);

@@ -242,7 +242,7 @@ enum Parser {
     /// Protocol not known yet: bytes are held.
     Undecided,
     Plain,
-    Http(MessageParser),
+    Http(Box<MessageParser>),
     Tls(RecordParser),
 }
 
@@ -444,7 +444,9 @@ impl StreamState {
             Decision::Undecided => return,
             Decision::Plain => Parser::Plain,
             Decision::Proto(Protocol::Tls) => Parser::Tls(RecordParser::new()),
-            Decision::Proto(p) => Parser::Http(MessageParser::new(p == Protocol::Htcpcp, role)),
+            Decision::Proto(p) => {
+                Parser::Http(Box::new(MessageParser::new(p == Protocol::Htcpcp, role)))
+            }
         };
     }
 
@@ -502,7 +504,7 @@ impl StreamState {
             && dir
                 .reasm
                 .next_seq()
-                .is_none_or(|n| n == seg.seq.wrapping_add(u32::from(seg.syn)))
+                .map_or(true, |n| n == seg.seq.wrapping_add(u32::from(seg.syn)))
         {
             if let Some(p) = decisive(seg.payload) {
                 self.settle(d, p, seg.payload);

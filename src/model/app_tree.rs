@@ -668,7 +668,7 @@ fn htcpcp_layer(h: &HttpPdu, span: Span) -> Layer {
             fields.push(text(first_line_label(m), span).with(children));
             for hd in m.headers.iter() {
                 let lower = hd.name.to_ascii_lowercase();
-                let value = String::from_utf8_lossy(&hd.value).trim().to_string();
+                let value = String::from_utf8_lossy(hd.value).trim().to_string();
                 let label = escape_label(&format!("{}: {value}\r\n", hd.name));
                 match lower.as_str() {
                     "accept-additions" => {
@@ -785,7 +785,7 @@ fn htcpcp_layer(h: &HttpPdu, span: Span) -> Layer {
                 _ => fields.push(text(first_line_label(m), span)),
             }
             for hd in m.headers.iter() {
-                let value = String::from_utf8_lossy(&hd.value).trim().to_string();
+                let value = String::from_utf8_lossy(hd.value).trim().to_string();
                 let label = escape_label(&format!("{}: {value}\r\n", hd.name));
                 if hd.name.eq_ignore_ascii_case("content-type") {
                     fields.push(f("htcpcp.content_type", Value::Str(value), label, span));

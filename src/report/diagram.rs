@@ -10,35 +10,16 @@
 //! the connection's one-way delay, half the time from SYN to SYN/ACK (0 when
 //! the handshake was not captured). Arrows slope by that delay.
 
-use super::{addr_text, client_server, Facts, Roles};
+use super::{addr_text, Facts, Roles};
 use crate::flow::analysis::flag;
 use std::collections::HashMap;
 
-/// What to draw.
-#[derive(Debug, Clone)]
+/// How to draw (which segments: [`super::Selection`], given to the
+/// collector).
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     pub roles: Roles,
-    /// Only these `tcp.stream`s (all when `None`).
-    pub streams: Option<Vec<u32>>,
-    /// Hide pure ACKs and window updates (not the handshake's ACK, nor
-    /// ACKs once the peer sent its FIN).
-    pub hide_acks: bool,
-    /// At most this many arrows; the rest is counted in
-    /// [`Diagram::truncated`].
-    pub max_arrows: usize,
     pub title: String,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            roles: Roles::default(),
-            streams: None,
-            hide_acks: false,
-            max_arrows: 2000,
-            title: String::new(),
-        }
-    }
 }
 
 /// A vertical line: one endpoint, or every endpoint of one role on one address.
@@ -192,32 +173,9 @@ fn join_labels(labels: &[String]) -> String {
     out.join(", ")
 }
 
-/// Builds the diagram of the collected facts.
+/// Builds the diagram of the collected facts (the segments the collector
+/// kept, see [`super::Selection`]).
 pub fn build(facts: &Facts, opts: &Options) -> Diagram {
-    let wanted = |s: u32| opts.streams.as_ref().map_or(true, |v| v.contains(&s));
-    // Message starts per frame, and the frame each continuation belongs to.
-    let mut starts: HashMap<u64, (Vec<String>, bool)> = HashMap::new();
-    let mut continues: HashMap<u64, u64> = HashMap::new();
-    for m in &facts.messages {
-        if !wanted(m.stream) {
-            continue;
-        }
-        starts.entry(m.first_frame).or_default().0.push(m.label());
-        for &(f, _) in m.segments.iter().skip(1) {
-            if f != m.first_frame {
-                continues.entry(f).or_insert(m.first_frame);
-            }
-        }
-    }
-    for r in &facts.tls {
-        if !wanted(r.stream) {
-            continue;
-        }
-        let e = starts.entry(r.first_frame).or_default();
-        e.0.push(r.label());
-        e.1 = true;
-    }
-
     let order = opts.roles.order();
     let mut lanes: Vec<(Lane, Vec<u16>, usize)> = Vec::new(); // lane, server ports, rank
     let mut lane_of: HashMap<(String, Option<u16>, String), usize> = HashMap::new();
@@ -251,20 +209,18 @@ pub fn build(facts: &Facts, opts: &Options) -> Diagram {
     let mut d = Diagram {
         title: opts.title.clone(),
         app_seen: facts.app_seen,
-        truncated: facts.segments_dropped,
+        truncated: facts.truncated,
+        hidden_acks: facts.hidden_acks,
         ..Diagram::default()
     };
-    // Per stream: (conn index, client is A, fin seen from A, fin seen from B).
-    let mut conn_of: HashMap<u32, (usize, bool, [bool; 2])> = HashMap::new();
+    // Per stream: (conn index, client is A).
+    let mut conn_of: HashMap<u32, (usize, bool)> = HashMap::new();
     for seg in &facts.segments {
-        if !wanted(seg.stream) {
-            continue;
-        }
-        let Some(c) = facts.conversations.get(seg.stream as usize) else {
+        let Some(c) = facts.diagram_conns.get(&seg.stream) else {
             continue;
         };
-        let entry = conn_of.entry(seg.stream).or_insert_with(|| {
-            let (client, server) = client_server(c);
+        let (ci, client_is_a) = *conn_of.entry(seg.stream).or_insert_with(|| {
+            let (client, server) = c.client_server();
             let (cname, sname) = match opts.roles.names(server.port) {
                 Some((cn, sn)) => (cn.to_string(), sn.to_string()),
                 None => ("Client".to_string(), "Server".to_string()),
@@ -277,48 +233,32 @@ pub fn build(facts: &Facts, opts: &Options) -> Diagram {
                 sname,
                 Some(server.port),
             );
-            let cs = c.client_side();
-            let (csd, ssd) = (&c.sides[cs], &c.sides[1 - cs]);
-            let handshake = [
-                csd.syn.map(|f| f.get()),
-                ssd.syn_ack.map(|f| f.get()),
-                c.handshake_ack.map(|f| f.get()),
-            ];
             d.conns.push(Conn {
                 stream: seg.stream,
                 client_lane: cl,
                 server_lane: sl,
                 client_port: client.port,
                 server_port: server.port,
-                handshake,
+                handshake: c.handshake_frames(),
                 handshake_class: c.handshake().as_str(),
-                delay: 0,
+                delay: c.delay(),
                 first_arrow: usize::MAX,
                 last_arrow: 0,
             });
-            (d.conns.len() - 1, cs == 0, [false; 2])
+            (d.conns.len() - 1, c.client_side() == 0)
         });
-        let (ci, client_is_a, ref mut fins) = *entry;
         let from_client = seg.from_a == client_is_a;
-        let side = usize::from(!seg.from_a);
-        let peer_fin = fins[1 - side];
-        if seg.fin() {
-            fins[side] = true;
-        }
-        let conn = &d.conns[ci];
-        let handshake_ack = conn.handshake[2] == Some(seg.frame);
         let kind;
         let mut label;
-        let app = starts.get(&seg.frame);
         if seg.rst() {
             kind = Kind::Rst;
             label = flag_names(seg.flags);
         } else if seg.syn() {
             kind = if seg.ack() { Kind::SynAck } else { Kind::Syn };
             label = flag_names(seg.flags);
-        } else if let Some((labels, tls)) = app {
-            kind = if *tls { Kind::Tls } else { Kind::Message };
-            label = join_labels(labels);
+        } else if !seg.starts.is_empty() {
+            kind = if seg.tls { Kind::Tls } else { Kind::Message };
+            label = join_labels(&seg.starts);
             if seg.fin() {
                 label.push_str(" [FIN]");
             }
@@ -326,54 +266,48 @@ pub fn build(facts: &Facts, opts: &Options) -> Diagram {
             kind = Kind::Fin;
             label = flag_names(seg.flags);
         } else if seg.len > 0 {
-            if let Some(first) = continues.get(&seg.frame) {
+            if let Some(first) = seg.continues {
                 kind = Kind::Continuation;
                 label = format!("continues #{first} (Len={})", seg.len);
             } else {
                 kind = Kind::Data;
                 label = format!("{} Len={}", flag_names(seg.flags), seg.len);
             }
-        } else if handshake_ack {
+        } else if seg.handshake_ack {
             kind = Kind::HandshakeAck;
             label = flag_names(seg.flags);
+        } else if seg.window_update() {
+            kind = Kind::WindowUpdate;
+            label = "ACK (window update)".to_string();
         } else {
-            kind = if seg.window_update() {
-                Kind::WindowUpdate
-            } else {
-                Kind::Ack
-            };
-            label = if seg.window_update() {
-                "ACK (window update)".to_string()
-            } else {
-                flag_names(seg.flags)
-            };
-            if opts.hide_acks && !peer_fin {
-                d.hidden_acks += 1;
-                continue;
-            }
+            kind = Kind::Ack;
+            label = flag_names(seg.flags);
         }
         let prefix = analysis_prefix(seg.analysis);
         if !prefix.is_empty() {
             label.insert_str(0, &prefix);
         }
-        if d.arrows.len() >= opts.max_arrows {
-            d.truncated += 1;
-            continue;
-        }
+        let conn = &mut d.conns[ci];
         let (from, to) = if from_client {
             (conn.client_lane, conn.server_lane)
         } else {
             (conn.server_lane, conn.client_lane)
         };
+        // The capture is taken at the client: what it sends leaves at the
+        // capture time, what it receives arrives then.
+        let (depart, arrive) = if from_client {
+            (seg.time, seg.time + conn.delay)
+        } else {
+            (seg.time - conn.delay, seg.time)
+        };
         let idx = d.arrows.len();
-        let conn = &mut d.conns[ci];
         conn.first_arrow = conn.first_arrow.min(idx);
         conn.last_arrow = idx;
         d.arrows.push(Arrow {
             frame: seg.frame,
             time: seg.time,
-            depart: seg.time,
-            arrive: seg.time,
+            depart,
+            arrive,
             from,
             to,
             stream: seg.stream,
@@ -383,41 +317,6 @@ pub fn build(facts: &Facts, opts: &Options) -> Diagram {
             label,
             len: seg.len,
         });
-    }
-    // One-way delays: half the shortest time from a client segment to the
-    // server's next one (the SYN/SYN-ACK pair included), so that an answer
-    // never leaves before what it answers arrived.
-    let mut shortest: HashMap<u32, (Option<i64>, Option<i64>)> = HashMap::new();
-    for seg in &facts.segments {
-        let Some(c) = facts.conversations.get(seg.stream as usize) else {
-            continue;
-        };
-        let from_client = seg.from_a == (c.client_side() == 0);
-        let e = shortest.entry(seg.stream).or_default();
-        if from_client {
-            e.0 = Some(seg.time);
-        } else if let Some(t0) = e.0.take() {
-            let dt = (seg.time - t0).max(0);
-            e.1 = Some(e.1.map_or(dt, |m: i64| m.min(dt)));
-        }
-    }
-    for c in &mut d.conns {
-        if c.handshake[0].is_some() && c.handshake[1].is_some() {
-            c.delay = shortest.get(&c.stream).and_then(|e| e.1).unwrap_or(0) / 2;
-        }
-    }
-    let delays: HashMap<u32, (i64, usize)> = d
-        .conns
-        .iter()
-        .map(|c| (c.stream, (c.delay, c.client_lane)))
-        .collect();
-    for a in &mut d.arrows {
-        let (delay, client_lane) = delays[&a.stream];
-        if a.from == client_lane {
-            a.arrive = a.time + delay;
-        } else {
-            a.depart = a.time - delay;
-        }
     }
     d.conns.retain(|c| c.first_arrow != usize::MAX);
     // Lanes left to right: the roles' order, then first appearance.

@@ -1,40 +1,81 @@
-//! What a whole capture says, as data: the one-pass [`Collector`] gathers
-//! compact [`Facts`] (TCP segments, conversations, application messages);
-//! [`diagram::build`] turns them into a space-time [`diagram::Diagram`] and
-//! [`answers::answer`] into the lab's questions answered with evidence
-//! ([`answers::Report`]). Renderers live in `view::diagram` and
-//! `view::report`; nothing here reads a file or prints.
+//! What a whole capture says, as bounded data: the one-pass [`Collector`]
+//! follows each TCP connection while it is open ([`Connection`]), folds the
+//! application messages into the lab's answers as they go by
+//! ([`answers::Tally`]: counts, plus the first [`Limits::max_cited`] cited
+//! items of each category) and keeps the diagram's arrows ([`Segment`]) up
+//! to [`Selection::max_arrows`]. [`diagram::build`] turns the kept segments
+//! into a space-time [`diagram::Diagram`], [`answers::answer`] the tally
+//! into the lab's questions answered with evidence ([`answers::Report`]).
+//! Renderers live in `view::diagram` and `view::report`; nothing here reads
+//! a file or prints.
 //!
-//! Memory is bounded: segments are kept up to [`Limits::max_segments`],
-//! messages up to [`Limits::max_messages`] (bodies cut to
-//! [`Limits::max_body`] bytes); what is beyond is counted, and renderers say
-//! so.
+//! Memory does not grow with the file: connections are forgotten once
+//! closed (both FINs or a RST) or idle for [`IDLE_NANOS`] of capture time,
+//! as soon as more than [`SWEEP_MIN`] are held; at most
+//! [`Limits::max_open`] are followed at once (the least recently active go
+//! first). A packet of a forgotten connection is counted in
+//! [`Facts::late_packets`] and otherwise ignored.
 
 pub mod answers;
 pub mod diagram;
 
-use crate::dissect::stream::{PduBody, RequestRef};
-use crate::dissect::{htcpcp, http, tls, Protocol};
+use crate::dissect::stream::PduBody;
+use crate::dissect::tls;
 use crate::flow::analysis::flag;
 use crate::flow::Endpoint;
-use crate::model::conversations::{Conversation, ConversationTable};
+use crate::model::conversations::{FrameRef, Handshake};
 use crate::model::Packet;
 use etherparse::TransportSlice;
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
+use std::num::NonZeroU64;
 
 /// Caps of the collector.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    pub max_segments: usize,
-    pub max_messages: usize,
+    /// Items cited per category of an answer (connections, frames, rows);
+    /// the rest is counted ("and K more").
+    pub max_cited: usize,
+    /// Body bytes kept of a quoted message.
     pub max_body: usize,
+    /// Connections followed at once.
+    pub max_open: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_segments: 1_000_000,
-            max_messages: 100_000,
+            max_cited: 100,
             max_body: 4096,
+            max_open: 65_536,
+        }
+    }
+}
+
+/// Below this many open connections nothing is forgotten.
+pub const SWEEP_MIN: usize = 4096;
+/// A connection silent for this long (capture time) is forgotten at the
+/// next sweep, closed or not.
+pub const IDLE_NANOS: i64 = 60_000_000_000;
+
+/// Which segments become diagram arrows.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    /// Only these `tcp.stream`s (all when `None`).
+    pub streams: Option<Vec<u32>>,
+    /// Leave out pure ACKs and window updates (not the handshake's ACK,
+    /// nor ACKs once the peer sent its FIN); they are counted.
+    pub hide_acks: bool,
+    /// Keep at most this many; the rest is counted.
+    pub max_arrows: usize,
+}
+
+impl Default for Selection {
+    fn default() -> Self {
+        Selection {
+            streams: None,
+            hide_acks: false,
+            max_arrows: 2000,
         }
     }
 }
@@ -46,7 +87,7 @@ pub struct Segment {
     /// Nanoseconds since the capture's first frame.
     pub time: i64,
     pub stream: u32,
-    /// Sent by the conversation's endpoint A (the sender of its first packet).
+    /// Sent by the connection's endpoint A (the sender of its first packet).
     pub from_a: bool,
     pub src_port: u16,
     pub dst_port: u16,
@@ -57,6 +98,15 @@ pub struct Segment {
     pub analysis: u32,
     /// The application layer said this frame only continues a message.
     pub pdu_continues: bool,
+    /// Labels of the messages and TLS records whose first byte is in this
+    /// frame (`GET /`, `Client Hello`), in stream order.
+    pub starts: Vec<String>,
+    /// Some of `starts` are TLS records.
+    pub tls: bool,
+    /// The first frame of the message this segment continues.
+    pub continues: Option<u64>,
+    /// The first pure ACK from the SYN sender after the SYN/ACK.
+    pub handshake_ack: bool,
 }
 
 impl Segment {
@@ -82,100 +132,185 @@ impl Segment {
     }
 }
 
-/// What kind of application message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MsgKind {
-    Request {
-        method: String,
-        target: String,
-        version: String,
-    },
-    Response {
-        version: String,
-        code: u16,
-        reason: String,
-    },
-    /// A reply without a status line, or bytes that are not HTTP.
-    Other,
+/// The arrow label of a TLS record: `Client Hello`, `Application Data
+/// (encrypted)`.
+pub fn tls_label(r: &tls::Record) -> String {
+    let info = r.info();
+    if r.content_type == tls::APPLICATION_DATA {
+        format!("{info} (encrypted)")
+    } else {
+        info
+    }
 }
 
-/// One HTTP or HTCPCP message, compact.
+/// One TCP connection while it is followed: endpoints, handshake and
+/// teardown frames (the rules of `model::conversations`), and what its
+/// application layer carried.
 #[derive(Debug, Clone)]
-pub struct Message {
-    /// The frame it is attributed to (the one whose segment completes it, as
-    /// Wireshark).
-    pub frame: u64,
-    /// The frame carrying its first byte (its start line).
-    pub first_frame: u64,
-    pub segments: Vec<(u64, u32)>,
-    pub time: i64,
+pub struct Connection {
     pub stream: u32,
-    pub from_a: bool,
-    pub htcpcp: bool,
-    pub kind: MsgKind,
-    /// The start line as sent (`GET / HTTP/1.1`).
-    pub start_line: String,
-    pub headers: Vec<(String, String)>,
-    /// The body's first bytes (lossy UTF-8, de-chunked).
-    pub body: String,
-    pub body_len: u64,
-    pub complete: bool,
-    pub notes: Vec<String>,
-    /// The HTCPCP view, on HTCPCP streams.
-    pub htcpcp_view: Option<htcpcp::Htcpcp>,
-    /// On a response: the request it answers.
-    pub request: Option<RequestRef>,
+    pub v6: bool,
+    /// A is the source of the stream's first packet.
+    pub a: Endpoint,
+    pub b: Endpoint,
+    pub first_frame: u64,
+    pub start: i64,
+    pub last: i64,
+    /// First SYN (no ACK), SYN/ACK, FIN and RST frame of each side (0 = A).
+    pub syn: [FrameRef; 2],
+    pub syn_ack: [FrameRef; 2],
+    pub fin: [FrameRef; 2],
+    pub rst: [FrameRef; 2],
+    /// The first ACK from the SYN sender after the SYN/ACK.
+    pub handshake_ack: FrameRef,
+    /// Payload bytes each way.
+    pub payload: [u64; 2],
+    pub first_payload: FrameRef,
+    /// Requests (HTTP or HTCPCP request lines) from the client.
+    pub requests: u32,
+    /// HTTP messages, HTCPCP messages and TLS records, and the frame of the
+    /// first of each.
+    pub http: u32,
+    pub htcpcp: u32,
+    pub tls: u32,
+    pub first_http: FrameRef,
+    pub first_htcpcp: FrameRef,
+    pub first_tls: FrameRef,
+    /// Requests for page assets (Task 5).
+    pub assets: u32,
+    /// Browser requests still waiting for their answer (Task 1's pending map).
+    pub pending: u32,
+    /// For a connection to the pot: the browser request (stream, frame)
+    /// that was waiting for its answer when this connection began; `true`
+    /// when that is a TLS connection in use (from the browser's first
+    /// Application Data record to the web app's FIN).
+    pub nested_in: Option<(u32, u64, bool)>,
+    /// Smallest time from a client segment to the server's next one, ns.
+    pub rtt: Option<i64>,
+    last_client: Option<i64>,
+    /// Some of its segments are diagram arrows.
+    pub in_diagram: bool,
+    /// A packet came after both FINs.
+    fin_acked: bool,
 }
 
-impl Message {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-    pub fn is_request(&self) -> bool {
-        matches!(self.kind, MsgKind::Request { .. })
-    }
-    pub fn code(&self) -> Option<u16> {
-        match self.kind {
-            MsgKind::Response { code, .. } => Some(code),
-            _ => None,
+impl Connection {
+    fn new(stream: u32, v6: bool, a: Endpoint, b: Endpoint, frame: u64, time: i64) -> Self {
+        Connection {
+            stream,
+            v6,
+            a,
+            b,
+            first_frame: frame,
+            start: time,
+            last: time,
+            syn: [None; 2],
+            syn_ack: [None; 2],
+            fin: [None; 2],
+            rst: [None; 2],
+            handshake_ack: None,
+            payload: [0; 2],
+            first_payload: None,
+            requests: 0,
+            http: 0,
+            htcpcp: 0,
+            tls: 0,
+            first_http: None,
+            first_htcpcp: None,
+            first_tls: None,
+            assets: 0,
+            pending: 0,
+            nested_in: None,
+            rtt: None,
+            last_client: None,
+            in_diagram: false,
+            fin_acked: false,
         }
     }
-    /// The short label of a diagram arrow: `GET /`, `HTTP/1.1 200 OK`.
-    pub fn label(&self) -> String {
-        match &self.kind {
-            MsgKind::Request { method, target, .. } => format!("{method} {target}"),
-            MsgKind::Response { .. } => self.start_line.clone(),
-            MsgKind::Other if self.start_line.is_empty() => "Continuation".to_string(),
-            MsgKind::Other => self.start_line.clone(),
+
+    /// Index of the client side (0 = A, 1 = B): the SYN sender, else the
+    /// SYN/ACK receiver, else the higher port (`Conversation::client_side`).
+    pub fn client_side(&self) -> usize {
+        match (self.syn[0], self.syn[1]) {
+            (Some(_), None) => 0,
+            (None, Some(_)) => 1,
+            (Some(x), Some(y)) => usize::from(x > y),
+            (None, None) if self.syn_ack[1].is_some() => 0,
+            (None, None) if self.syn_ack[0].is_some() => 1,
+            (None, None) => usize::from(self.a.port < self.b.port),
         }
     }
-}
 
-/// One TLS record, compact.
-#[derive(Debug, Clone)]
-pub struct TlsRecord {
-    pub frame: u64,
-    pub first_frame: u64,
-    pub stream: u32,
-    pub from_a: bool,
-    pub content_type: u8,
-    pub length: u16,
-    /// `Client Hello`, `Application Data`, ...
-    pub info: String,
-    /// The Protocol column of its frame (`TLSv1.3`), when the dissector set it.
-    pub protocol: Option<String>,
-}
-
-impl TlsRecord {
-    /// The arrow label: `Client Hello`, `Application Data (encrypted)`.
-    pub fn label(&self) -> String {
-        if self.content_type == tls::APPLICATION_DATA {
-            format!("{} (encrypted)", self.info)
+    pub fn endpoint(&self, side: usize) -> Endpoint {
+        if side == 0 {
+            self.a
         } else {
-            self.info.clone()
+            self.b
+        }
+    }
+
+    /// (client, server).
+    pub fn client_server(&self) -> (Endpoint, Endpoint) {
+        let s = self.client_side();
+        (self.endpoint(s), self.endpoint(1 - s))
+    }
+
+    pub fn server_port(&self) -> u16 {
+        self.client_server().1.port
+    }
+
+    /// `client:port → server:port`.
+    pub fn endpoints_text(&self) -> String {
+        let (cl, sv) = self.client_server();
+        format!(
+            "{}:{} \u{2192} {}:{}",
+            addr_text(&cl, self.v6),
+            cl.port,
+            addr_text(&sv, self.v6),
+            sv.port
+        )
+    }
+
+    /// The handshake's class (`Conversation::handshake`).
+    pub fn handshake(&self) -> Handshake {
+        let c = self.client_side();
+        if self.syn[c].is_some() && self.syn[1 - c].is_some() {
+            return Handshake::SimultaneousOpen;
+        }
+        match (self.syn[c], self.syn_ack[1 - c]) {
+            (Some(_), Some(_)) if self.handshake_ack.is_some() => Handshake::Complete,
+            (Some(_), Some(_)) => Handshake::NoFinalAck,
+            (Some(_), None) if self.rst[1 - c].is_some() => Handshake::Refused,
+            (Some(_), None) => Handshake::SynOnly,
+            (None, Some(_)) => Handshake::SynAckOnly,
+            (None, None) => Handshake::NotSeen,
+        }
+    }
+
+    /// SYN, SYN/ACK and handshake ACK frames, when captured.
+    pub fn handshake_frames(&self) -> [Option<u64>; 3] {
+        let c = self.client_side();
+        [
+            self.syn[c].map(|f| f.get()),
+            self.syn_ack[1 - c].map(|f| f.get()),
+            self.handshake_ack.map(|f| f.get()),
+        ]
+    }
+
+    /// Both sides sent a FIN and a packet came after both (the last ACK),
+    /// or one side sent a RST: nothing more is expected.
+    pub fn closed(&self) -> bool {
+        self.fin_acked || self.rst[0].is_some() || self.rst[1].is_some()
+    }
+
+    /// The one-way delay used for the diagram's slopes: half the smallest
+    /// client-to-server-and-back time, 0 when the handshake was not seen.
+    pub fn delay(&self) -> i64 {
+        let [syn, syn_ack, _] = self.handshake_frames();
+        if syn.is_some() && syn_ack.is_some() {
+            self.rtt.unwrap_or(0) / 2
+        } else {
+            0
         }
     }
 }
@@ -187,64 +322,80 @@ pub struct Facts {
     /// Capture time of the first frame, ns since the epoch.
     pub first_epoch_nanos: Option<i128>,
     pub last_time: i64,
-    pub conversations: Vec<Conversation>,
+    /// TCP streams seen (`tcp.stream` 0 to this - 1).
+    pub tcp_streams: u64,
+    /// Diagram arrows, in capture order.
     pub segments: Vec<Segment>,
-    pub segments_dropped: u64,
-    pub messages: Vec<Message>,
-    pub tls: Vec<TlsRecord>,
-    pub messages_dropped: u64,
+    /// Pure ACKs left out (`Selection::hide_acks`).
+    pub hidden_acks: u64,
+    /// Segments beyond `Selection::max_arrows`.
+    pub truncated: u64,
+    /// The connections of the kept segments, by stream.
+    pub diagram_conns: BTreeMap<u32, Connection>,
+    /// The answers' accumulated facts.
+    pub tally: answers::Tally,
     /// Frames that were not TCP.
     pub non_tcp: u64,
+    /// Packets of connections already forgotten.
+    pub late_packets: u64,
     /// Whether any frame had application-layer information at all (false
     /// when the analyser had no dissectors wired).
     pub app_seen: bool,
 }
 
 /// The one pass: feed every packet in capture order.
-#[derive(Default)]
 pub struct Collector {
     limits: Limits,
-    table: ConversationTable,
+    selection: Option<Selection>,
+    open: FxHashMap<u32, Connection>,
+    next_stream: u32,
+    sweep_at: usize,
     facts: Facts,
 }
 
-fn kind_of(m: &http::Message) -> MsgKind {
-    match &m.start_line {
-        http::StartLine::Request {
-            method,
-            target,
-            version,
-        } => MsgKind::Request {
-            method: method.clone(),
-            target: target.clone(),
-            version: version.to_string(),
-        },
-        http::StartLine::Response {
-            version,
-            code,
-            reason,
-        } => MsgKind::Response {
-            version: version.to_string(),
-            code: *code,
-            reason: reason.clone(),
-        },
-        _ => MsgKind::Other,
+impl Default for Collector {
+    fn default() -> Self {
+        Collector::new(Limits::default(), None)
     }
 }
 
+/// A page's asset (stylesheet, image, icon, script): under `/assets/` or
+/// named with a file extension.
+pub fn is_asset(target: &str) -> bool {
+    let path = target.split('?').next().unwrap_or("");
+    path.starts_with("/assets/")
+        || path
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains('.'))
+}
+
 impl Collector {
-    pub fn new(limits: Limits) -> Self {
+    /// `selection`: which segments become diagram arrows (`None`: no diagram).
+    pub fn new(limits: Limits, selection: Option<Selection>) -> Self {
         Collector {
             limits,
-            ..Self::default()
+            selection,
+            open: FxHashMap::default(),
+            next_stream: 0,
+            sweep_at: SWEEP_MIN,
+            facts: Facts {
+                tally: answers::Tally::new(limits),
+                ..Facts::default()
+            },
         }
     }
 
-    /// Accounts one packet. `segment` says whether it may become a diagram
-    /// arrow (a `-Y` filter matched it); conversations and messages are
-    /// always kept.
-    pub fn add(&mut self, pkt: &Packet<'_>, segment: bool) {
-        let f = &mut self.facts;
+    /// Accounts one packet. `shown` says whether it may become a diagram
+    /// arrow (a `-Y` filter matched it); the answers see every packet.
+    pub fn add(&mut self, pkt: &Packet<'_>, shown: bool) {
+        let Collector {
+            selection,
+            open,
+            next_stream,
+            facts: f,
+            ..
+        } = self;
         f.frames += 1;
         if f.first_epoch_nanos.is_none() && pkt.frame.has_ts {
             f.first_epoch_nanos =
@@ -252,109 +403,273 @@ impl Collector {
         }
         let time = pkt.frame.rel_nanos as i64;
         f.last_time = f.last_time.max(time);
-        let (Some(meta), Some(TransportSlice::Tcp(tcp))) = (&pkt.tcp, &pkt.decoded.transport)
+        let (Some(meta), Some(TransportSlice::Tcp(tcp)), Some(net)) =
+            (&pkt.tcp, &pkt.decoded.transport, &pkt.decoded.net)
         else {
             f.non_tcp += 1;
             return;
         };
-        self.table.add(pkt);
-        let conv = &self.table.conversations()[meta.stream as usize];
-        let from_a = match &pkt.decoded.net {
-            Some(net) => {
-                let (src, dst) =
-                    crate::flow::endpoints(net, tcp.source_port(), tcp.destination_port());
-                src == conv.a && dst == conv.b
-            }
-            None => true,
+        let frame = pkt.frame.number;
+        let stream = meta.stream;
+        let (src, dst) = crate::flow::endpoints(net, tcp.source_port(), tcp.destination_port());
+        let flags = crate::flow::tcp_flags_u16(tcp);
+        let len = tcp.payload().len() as u32;
+        let seg = |from_a: bool, handshake_ack: bool| Segment {
+            frame,
+            time,
+            stream,
+            from_a,
+            src_port: src.port,
+            dst_port: dst.port,
+            flags,
+            len,
+            analysis: meta.analysis.flags,
+            pdu_continues: pkt.app.as_deref().is_some_and(|a| a.pdu_continues),
+            starts: Vec::new(),
+            tls: false,
+            continues: None,
+            handshake_ack,
         };
-        let app = pkt.app.as_deref();
-        if segment {
-            if f.segments.len() < self.limits.max_segments {
-                f.segments.push(Segment {
-                    frame: pkt.frame.number,
-                    time,
-                    stream: meta.stream,
-                    from_a,
-                    src_port: tcp.source_port(),
-                    dst_port: tcp.destination_port(),
-                    flags: crate::flow::tcp_flags_u16(tcp),
-                    len: tcp.payload().len() as u32,
-                    analysis: meta.analysis.flags,
-                    pdu_continues: app.is_some_and(|a| a.pdu_continues),
-                });
-            } else {
-                f.segments_dropped += 1;
+        let is_new = !open.contains_key(&stream);
+        if is_new && stream < *next_stream {
+            // Forgotten already: at most a diagram arrow, when its
+            // connection is drawn.
+            f.late_packets += 1;
+            if let (Some(sel), Some(c)) = (selection.as_ref(), f.diagram_conns.get_mut(&stream)) {
+                let from_a = src == c.a && dst == c.b;
+                let side = usize::from(!from_a);
+                let hide = len == 0 && flags & 0x07 == 0 && c.fin[1 - side].is_none();
+                if shown {
+                    keep_segment(
+                        &mut f.segments,
+                        &mut f.hidden_acks,
+                        &mut f.truncated,
+                        sel,
+                        c,
+                        seg(from_a, false),
+                        hide,
+                    );
+                }
+            }
+            return;
+        }
+        if is_new {
+            *next_stream = stream.saturating_add(1);
+            f.tcp_streams = u64::from(*next_stream);
+            let v6 = matches!(net, etherparse::LaxNetSlice::Ipv6(_));
+            open.insert(stream, Connection::new(stream, v6, src, dst, frame, time));
+        }
+        let Some(c) = open.get_mut(&stream) else {
+            return;
+        };
+        let from_a = src == c.a && dst == c.b;
+        let side = usize::from(!from_a);
+        let fref = NonZeroU64::new(frame);
+        let (syn, ack, fin, rst) = (
+            flags & 2 != 0,
+            flags & 0x10 != 0,
+            flags & 1 != 0,
+            flags & 4 != 0,
+        );
+        // The peer's FIN came before this segment (ACKs after it stay).
+        let peer_fin = c.fin[1 - side].is_some();
+        if peer_fin && c.fin[side].is_some() {
+            c.fin_acked = true;
+        }
+        c.last = time;
+        if syn && !ack {
+            c.syn[side] = c.syn[side].or(fref);
+        }
+        if syn && ack {
+            c.syn_ack[side] = c.syn_ack[side].or(fref);
+        }
+        if fin {
+            c.fin[side] = c.fin[side].or(fref);
+        }
+        if rst {
+            c.rst[side] = c.rst[side].or(fref);
+        }
+        let mut handshake_ack = false;
+        if ack
+            && !syn
+            && !rst
+            && c.handshake_ack.is_none()
+            && c.syn[side].is_some()
+            && c.syn_ack[1 - side].is_some()
+        {
+            c.handshake_ack = fref;
+            handshake_ack = true;
+        }
+        if len > 0 {
+            c.payload[side] += u64::from(len);
+            c.first_payload = c.first_payload.or(fref);
+        }
+        if side == c.client_side() {
+            c.last_client = Some(time);
+        } else if let Some(t0) = c.last_client.take() {
+            let dt = (time - t0).max(0);
+            c.rtt = Some(c.rtt.map_or(dt, |m| m.min(dt)));
+        }
+        if is_new {
+            f.tally.opened(c);
+        }
+        if fin || rst {
+            f.tally.closing(c, side);
+        }
+        if let (Some(sel), true) = (selection.as_ref(), shown) {
+            let hide = len == 0 && flags & 0x07 == 0 && !handshake_ack && !peer_fin;
+            keep_segment(
+                &mut f.segments,
+                &mut f.hidden_acks,
+                &mut f.truncated,
+                sel,
+                c,
+                seg(from_a, handshake_ack),
+                hide,
+            );
+        }
+        if let Some(app) = pkt.app.as_deref() {
+            f.app_seen = true;
+            for pdu in &app.messages {
+                let first_frame = pdu.segments.first().map_or(frame, |s| s.0);
+                let pdu_from_a = pdu.direction == 0;
+                match &pdu.body {
+                    PduBody::Http(h) => {
+                        f.tally.message(c, frame, pdu_from_a, pdu, h);
+                        if c.in_diagram {
+                            mark_start(
+                                &mut f.segments,
+                                first_frame,
+                                message_label(&h.message),
+                                false,
+                            );
+                            for &(sf, _) in pdu.segments.iter().skip(1) {
+                                if sf != first_frame {
+                                    mark_continues(&mut f.segments, sf, first_frame);
+                                }
+                            }
+                        }
+                    }
+                    PduBody::Tls(r) => {
+                        f.tally
+                            .tls(c, frame, pdu_from_a, r, app.protocol.as_deref());
+                        if c.in_diagram {
+                            mark_start(&mut f.segments, first_frame, tls_label(r), true);
+                        }
+                    }
+                }
             }
         }
-        let Some(app) = app else { return };
-        f.app_seen = true;
-        for pdu in &app.messages {
-            let first_frame = pdu.segments.first().map_or(pkt.frame.number, |s| s.0);
-            let pdu_from_a = pdu.direction == 0;
-            match &pdu.body {
-                PduBody::Http(h) => {
-                    if f.messages.len() >= self.limits.max_messages {
-                        f.messages_dropped += 1;
-                        continue;
-                    }
-                    let m = &h.message;
-                    let cut = m.body.len().min(self.limits.max_body);
-                    f.messages.push(Message {
-                        frame: pkt.frame.number,
-                        first_frame,
-                        segments: pdu.segments.clone(),
-                        time,
-                        stream: meta.stream,
-                        from_a: pdu_from_a,
-                        htcpcp: h.protocol == Protocol::Htcpcp,
-                        kind: kind_of(m),
-                        start_line: match &m.start_line {
-                            http::StartLine::Invalid(b) => String::from_utf8_lossy(b).into_owned(),
-                            http::StartLine::None => String::new(),
-                            _ => m.summary(),
-                        },
-                        headers: m
-                            .headers
-                            .iter()
-                            .take(64)
-                            .map(|h| {
-                                (
-                                    h.name.to_string(),
-                                    String::from_utf8_lossy(h.value).into_owned(),
-                                )
-                            })
-                            .collect(),
-                        body: String::from_utf8_lossy(&m.body[..cut]).into_owned(),
-                        body_len: m.body_len,
-                        complete: m.complete,
-                        notes: m.notes.iter().map(|n| n.to_string()).collect(),
-                        htcpcp_view: h.htcpcp().cloned(),
-                        request: h.request.clone(),
-                    });
-                }
-                PduBody::Tls(r) => {
-                    if f.tls.len() >= self.limits.max_messages {
-                        f.messages_dropped += 1;
-                        continue;
-                    }
-                    f.tls.push(TlsRecord {
-                        frame: pkt.frame.number,
-                        first_frame,
-                        stream: meta.stream,
-                        from_a: pdu_from_a,
-                        content_type: r.content_type,
-                        length: r.length,
-                        info: r.info(),
-                        protocol: app.protocol.clone(),
-                    });
-                }
+        if open.len() > self.sweep_at {
+            self.sweep(time);
+        }
+    }
+
+    /// Forgets the closed and idle connections, and the least recently
+    /// active ones beyond `max_open`.
+    fn sweep(&mut self, now: i64) {
+        let mut done: Vec<u32> = self
+            .open
+            .values()
+            .filter(|c| c.closed() || now.saturating_sub(c.last) > IDLE_NANOS)
+            .map(|c| c.stream)
+            .collect();
+        let left = self.open.len() - done.len();
+        let max_open = self.limits.max_open.max(1);
+        if left > max_open {
+            let mut rest: Vec<(i64, u32)> = self
+                .open
+                .values()
+                .filter(|c| !(c.closed() || now.saturating_sub(c.last) > IDLE_NANOS))
+                .map(|c| (c.last, c.stream))
+                .collect();
+            rest.sort_unstable();
+            let excess = left - max_open * 3 / 4;
+            done.extend(rest.iter().take(excess).map(|x| x.1));
+        }
+        done.sort_unstable();
+        for s in done {
+            if let Some(c) = self.open.remove(&s) {
+                self.forget(c);
             }
+        }
+        self.sweep_at = (self.open.len() * 2).clamp(SWEEP_MIN, max_open.max(SWEEP_MIN));
+    }
+
+    fn forget(&mut self, c: Connection) {
+        self.facts.tally.closed(&c);
+        if c.in_diagram {
+            self.facts.diagram_conns.insert(c.stream, c);
         }
     }
 
     pub fn finish(mut self) -> Facts {
-        self.facts.conversations = self.table.conversations().to_vec();
+        let mut rest: Vec<u32> = self.open.keys().copied().collect();
+        rest.sort_unstable();
+        for s in rest {
+            if let Some(c) = self.open.remove(&s) {
+                self.forget(c);
+            }
+        }
+        self.facts.tally.finish();
         self.facts
+    }
+
+    /// Connections followed right now (for tests of the bound).
+    pub fn open_connections(&self) -> usize {
+        self.open.len()
+    }
+}
+
+/// Keeps `seg` as a diagram arrow if the selection wants it.
+fn keep_segment(
+    segments: &mut Vec<Segment>,
+    hidden: &mut u64,
+    truncated: &mut u64,
+    sel: &Selection,
+    c: &mut Connection,
+    seg: Segment,
+    hide: bool,
+) {
+    if !sel
+        .streams
+        .as_ref()
+        .map_or(true, |v| v.contains(&seg.stream))
+    {
+        return;
+    }
+    if sel.hide_acks && hide {
+        *hidden += 1;
+    } else if segments.len() >= sel.max_arrows {
+        *truncated += 1;
+    } else {
+        c.in_diagram = true;
+        segments.push(seg);
+    }
+}
+
+fn mark_start(segments: &mut [Segment], frame: u64, label: String, tls: bool) {
+    if let Ok(i) = segments.binary_search_by_key(&frame, |s| s.frame) {
+        segments[i].starts.push(label);
+        segments[i].tls |= tls;
+    }
+}
+
+fn mark_continues(segments: &mut [Segment], frame: u64, first: u64) {
+    if let Ok(i) = segments.binary_search_by_key(&frame, |s| s.frame) {
+        segments[i].continues.get_or_insert(first);
+    }
+}
+
+/// The short label of a diagram arrow: `GET /`, `HTTP/1.1 200 OK`.
+pub fn message_label(m: &crate::dissect::http::Message) -> String {
+    use crate::dissect::http::StartLine;
+    match &m.start_line {
+        StartLine::Request { method, target, .. } => format!("{method} {target}"),
+        StartLine::Response { .. } => m.summary(),
+        StartLine::None => "Continuation".to_string(),
+        StartLine::Invalid(b) if b.is_empty() => "Continuation".to_string(),
+        StartLine::Invalid(b) => String::from_utf8_lossy(b).into_owned(),
     }
 }
 
@@ -469,10 +784,4 @@ pub fn addr_text(e: &Endpoint, v6: bool) -> String {
     } else {
         std::net::Ipv4Addr::new(e.addr[0], e.addr[1], e.addr[2], e.addr[3]).to_string()
     }
-}
-
-/// The client and server endpoints of a conversation.
-pub fn client_server(c: &Conversation) -> (Endpoint, Endpoint) {
-    let s = c.client_side();
-    (c.endpoint(s), c.endpoint(1 - s))
 }

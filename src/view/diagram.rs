@@ -1,12 +1,12 @@
 //! Space-time diagrams drawn from a [`Diagram`]: SVG (self-contained, for
-//! browsers and slides), text (a monospaced ladder for terminals) and
-//! Mermaid (`sequenceDiagram`, rendered by GitHub).
+//! browsers and slides), text (a monospaced ladder for terminals), Mermaid
+//! (`sequenceDiagram`, rendered by GitHub), PlantUML and mscgen.
 //!
 //! Vertical layout (SVG): one row per arrow, plus space proportional to the
 //! time since the previous arrow; a pause that would take more than
 //! [`GAP_ROWS`] rows is drawn compressed, as a band saying how long it was.
 
-use crate::report::diagram::{Arrow, Diagram};
+use crate::report::diagram::{Arrow, Conn, Diagram};
 use std::fmt::Write;
 
 /// Height of one row (px).
@@ -197,6 +197,15 @@ fn arrow_of(d: &Diagram, frame: Option<u64>) -> Option<usize> {
     d.arrows.binary_search_by_key(&f, |a| a.frame).ok()
 }
 
+/// What a diagram cut at its arrow limit says about it.
+pub fn truncation_note(d: &Diagram) -> String {
+    format!(
+        "Diagram truncated after {} arrows: {} more segments are not drawn (choose what to draw with `coffeeshark diagram --streams N,M` or `-Y FILTER`, or raise --max-arrows).",
+        d.arrows.len(),
+        d.truncated
+    )
+}
+
 /// The footnote: how to read the drawing, and what was left out.
 pub fn legend(d: &Diagram) -> Vec<String> {
     let mut v = vec![
@@ -210,11 +219,7 @@ pub fn legend(d: &Diagram) -> Vec<String> {
         ));
     }
     if d.truncated > 0 {
-        v.push(format!(
-            "{} more segments are not drawn (the diagram stops at {} arrows).",
-            d.truncated,
-            d.arrows.len()
-        ));
+        v.push(truncation_note(d));
     }
     if !d.app_seen {
         v.push(
@@ -528,6 +533,21 @@ fn mermaid_text(s: &str) -> String {
     out
 }
 
+/// Handshakes whose three arrows are consecutive, by their first arrow:
+/// (last arrow, connection). Text formats draw them as a box.
+fn handshake_boxes(d: &Diagram) -> std::collections::HashMap<usize, (usize, &Conn)> {
+    let mut boxes = std::collections::HashMap::new();
+    for c in &d.conns {
+        let idx: Vec<Option<usize>> = c.handshake.iter().map(|f| arrow_of(d, *f)).collect();
+        if let [Some(a), Some(b), Some(e)] = idx[..] {
+            if b == a + 1 && e == a + 2 {
+                boxes.insert(a, (e, c));
+            }
+        }
+    }
+    boxes
+}
+
 /// The diagram as a Mermaid `sequenceDiagram`.
 pub fn mermaid(d: &Diagram) -> String {
     let lay = layout(d);
@@ -543,17 +563,7 @@ pub fn mermaid(d: &Diagram) -> String {
             mermaid_text(&lane.address)
         );
     }
-    // Handshakes whose three arrows are consecutive get a box.
-    let mut boxes: std::collections::HashMap<usize, (usize, &crate::report::diagram::Conn)> =
-        Default::default();
-    for c in &d.conns {
-        let idx: Vec<Option<usize>> = c.handshake.iter().map(|f| arrow_of(d, *f)).collect();
-        if let [Some(a), Some(b), Some(e)] = idx[..] {
-            if b == a + 1 && e == a + 2 {
-                boxes.insert(a, (e, c));
-            }
-        }
-    }
+    let boxes = handshake_boxes(d);
     let mut open_until: Option<usize> = None;
     let mut gaps = lay.gaps.iter().peekable();
     for (i, a) in d.arrows.iter().enumerate() {
@@ -599,5 +609,192 @@ pub fn mermaid(d: &Diagram) -> String {
     if open_until.is_some() {
         let _ = writeln!(out, "    end");
     }
+    if d.truncated > 0 && !d.lanes.is_empty() {
+        let _ = writeln!(
+            out,
+            "    Note over L0,L{}: {}",
+            d.lanes.len() - 1,
+            mermaid_text(&truncation_note(d))
+        );
+    }
+    out
+}
+
+/// PlantUML text: one line, creole markup and escapes defused with `~`.
+fn plantuml_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut prev = '\0';
+    for c in s.chars() {
+        match c {
+            '\n' | '\r' => out.push(' '),
+            '~' | '\\' | '<' | '>' | '[' | ']' => {
+                out.push('~');
+                out.push(c);
+            }
+            // A leading `#` or `*` starts a creole list; doubled markup
+            // characters (`//`, `**`, `__`, `--`, `""`) switch styles on.
+            '#' | '*' | '-' | '=' if out.is_empty() => {
+                out.push('~');
+                out.push(c);
+            }
+            '/' | '*' | '_' | '-' | '"' | '=' | '^' if c == prev => {
+                out.push('~');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+        prev = c;
+    }
+    out
+}
+
+/// The diagram as a PlantUML sequence diagram (`@startuml` ... `@enduml`):
+/// one participant per lane, one arrow per shown segment (dashed for
+/// acknowledgements), each handshake in a `group`, long pauses as `...`
+/// delays.
+pub fn plantuml(d: &Diagram) -> String {
+    let lay = layout(d);
+    let mut out = String::from("@startuml\n");
+    if !d.title.is_empty() {
+        let _ = writeln!(out, "title {}", plantuml_text(&d.title));
+    }
+    out.push_str("hide footbox\n");
+    for (i, lane) in d.lanes.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "participant \"{}\\n{}\" as L{i}",
+            lane.name.replace('"', "'"),
+            lane.address.replace('"', "'")
+        );
+    }
+    let boxes = handshake_boxes(d);
+    let mut open_until: Option<usize> = None;
+    let mut gaps = lay.gaps.iter().peekable();
+    for (i, a) in d.arrows.iter().enumerate() {
+        if let Some((end, c)) = boxes.get(&i) {
+            let _ = writeln!(
+                out,
+                "group handshake s{} {} \u{2192} {}",
+                c.stream, c.client_port, c.server_port
+            );
+            open_until = Some(*end);
+        }
+        let arrow = if a.kind.is_ack() { "-->" } else { "->" };
+        let _ = writeln!(
+            out,
+            "L{} {arrow} L{} : {}",
+            a.from,
+            a.to,
+            plantuml_text(&arrow_text(a))
+        );
+        if open_until == Some(i) {
+            out.push_str("end\n");
+            open_until = None;
+        }
+        if let Some(g) = gaps.peek() {
+            if g.after == i && open_until.is_none() {
+                let _ = writeln!(out, "... {} later ...", human_duration(g.nanos));
+                gaps.next();
+            } else if g.after <= i {
+                gaps.next();
+            }
+        }
+    }
+    if open_until.is_some() {
+        out.push_str("end\n");
+    }
+    if d.truncated > 0 && !d.lanes.is_empty() {
+        let _ = writeln!(
+            out,
+            "note over L0, L{} : {}",
+            d.lanes.len() - 1,
+            plantuml_text(&truncation_note(d))
+        );
+    }
+    out.push_str("@enduml\n");
+    out
+}
+
+/// An mscgen string's content: `"` and `\` escaped, one line.
+fn msc_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The diagram as an mscgen chart (`msc { ... }`): one entity per lane,
+/// one arc per shown segment (`->` for a segment, `>>` dashed for an
+/// acknowledgement), each handshake announced by a box over its two
+/// lanes, long pauses as `...` discontinuities.
+pub fn msc(d: &Diagram) -> String {
+    let lay = layout(d);
+    let mut out = String::from("msc {\n  hscale = \"2\";\n\n");
+    if !d.lanes.is_empty() {
+        let lanes: Vec<String> = d
+            .lanes
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                format!(
+                    "L{i} [label=\"{}\\n{}\"]",
+                    msc_text(&l.name),
+                    msc_text(&l.address)
+                )
+            })
+            .collect();
+        let _ = writeln!(out, "  {};\n", lanes.join(", "));
+    }
+    if !d.title.is_empty() && !d.lanes.is_empty() {
+        let _ = writeln!(
+            out,
+            "  L0 note L{} [label=\"{}\"];",
+            d.lanes.len() - 1,
+            msc_text(&d.title)
+        );
+    }
+    let boxes = handshake_boxes(d);
+    let mut gaps = lay.gaps.iter().peekable();
+    for (i, a) in d.arrows.iter().enumerate() {
+        if let Some((_, c)) = boxes.get(&i) {
+            let (l, r) = (
+                c.client_lane.min(c.server_lane),
+                c.client_lane.max(c.server_lane),
+            );
+            let _ = writeln!(
+                out,
+                "  L{l} rbox L{r} [label=\"handshake s{} {} -> {}\"];",
+                c.stream, c.client_port, c.server_port
+            );
+        }
+        let arc = if a.kind.is_ack() { ">>" } else { "->" };
+        let _ = writeln!(
+            out,
+            "  L{} {arc} L{} [label=\"{}\"];",
+            a.from,
+            a.to,
+            msc_text(&arrow_text(a))
+        );
+        if let Some(g) = gaps.peek() {
+            if g.after == i {
+                let _ = writeln!(out, "  ... [label=\"{} later\"];", human_duration(g.nanos));
+                gaps.next();
+            } else if g.after < i {
+                gaps.next();
+            }
+        }
+    }
+    if d.truncated > 0 {
+        let _ = writeln!(out, "  --- [label=\"{}\"];", msc_text(&truncation_note(d)));
+    }
+    out.push_str("}\n");
     out
 }
