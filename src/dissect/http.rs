@@ -166,8 +166,20 @@ impl Headers {
             .map(|s| &self.bytes[s.value.0 as usize..s.value.1 as usize])
     }
 
+    /// The value of the first field of that name (case-insensitive).
+    pub fn value(&self, name: &str) -> Option<&[u8]> {
+        self.spans
+            .iter()
+            .find(|s| self.name_is(s, name))
+            .map(|s| self.slice(s.value))
+    }
+
     fn name_is(&self, s: &FieldSpan, name: &str) -> bool {
-        self.bytes[s.name.0 as usize..s.name.1 as usize].eq_ignore_ascii_case(name.as_bytes())
+        self.slice(s.name).eq_ignore_ascii_case(name.as_bytes())
+    }
+
+    fn slice(&self, (a, b): (u32, u32)) -> &[u8] {
+        &self.bytes[a as usize..b as usize]
     }
 
     fn field(&self, s: &FieldSpan) -> Header<'_> {
@@ -313,7 +325,7 @@ impl Message {
 
     /// The first header of that name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&[u8]> {
-        self.headers.find(name).map(|h| h.value)
+        self.headers.value(name)
     }
 
     /// [`Message::header`] as text (lossy UTF-8).
@@ -892,7 +904,7 @@ impl MessageParser {
         }
         let request = self.role == Role::Request;
         let te = msg.header("Transfer-Encoding").map(|v| v.to_vec());
-        let has_cl = msg.headers.find("Content-Length").is_some();
+        let has_cl = msg.headers.value("Content-Length").is_some();
         if let Some(te) = te {
             if has_cl {
                 msg.note(Note::LengthAndEncoding);
@@ -980,9 +992,10 @@ fn head_message(start: u64, head: Vec<u8>) -> Message {
     msg.headers = parse_header_block(head, rest, &mut msg);
     let joined = msg
         .headers
+        .spans
         .iter()
-        .find(|h| looks_joined(h.value))
-        .map(|h| h.name.to_string());
+        .find(|s| looks_joined(msg.headers.slice(s.value)))
+        .map(|s| String::from_utf8_lossy(msg.headers.slice(s.name)).into_owned());
     if let Some(name) = joined {
         msg.note(Note::HeadersJoined(name));
     }
