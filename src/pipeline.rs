@@ -87,6 +87,12 @@ impl Analyzer {
         &self.tcp
     }
 
+    /// The TCP flow table, to set its limits and collect the streams it
+    /// forgets (`conv`).
+    pub fn tcp_mut(&mut self) -> &mut TcpTracker {
+        &mut self.tcp
+    }
+
     /// Decodes one frame and updates cross-frame state.
     #[inline]
     pub fn process<'a>(&mut self, raw: &RawFrame<'a>) -> Packet<'a> {

@@ -1,9 +1,19 @@
 //! `coffeeshark conv`: TCP conversations with handshakes and teardowns.
+//!
+//! Computes only what the output shows: the application layer (HTTP/HTCPCP
+//! requests per connection) runs when the format shows requests (`json`,
+//! `csv`, `table --requests`) or the `-Y` filter names a field that needs
+//! it; TCP sequence analysis only for a filter on `tcp.analysis.*`. The flow
+//! table keeps at most [`MAX_CLOSED`] closed connections and reports those
+//! it forgets, whose rows are then packed: memory follows the open
+//! connections plus one packed row (a few dozen bytes) per conversation.
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use coffeeshark::filter::values::PacketFields;
-use coffeeshark::model::conversations::ConversationTable;
+use coffeeshark::filter::{fields, Filter};
+use coffeeshark::flow::MAX_CLOSED;
+use coffeeshark::model::conversations::{ConversationTable, Rows};
 use coffeeshark::pipeline::Analyzer;
 use coffeeshark::source::CaptureReader;
 use coffeeshark::view::conv;
@@ -24,6 +34,10 @@ pub struct ConvArgs {
     /// whole capture.
     #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
     display_filter: Option<String>,
+    /// Add the HTTP/HTCPCP requests of each connection to the table (json
+    /// and csv always have them). Dissects the application layer: slower.
+    #[arg(long)]
+    requests: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,6 +47,53 @@ enum ConvFormat {
     Csv,
 }
 
+/// What a filter's fields need beyond the flow table.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Needs {
+    app: bool,
+    analysis: bool,
+}
+
+/// Fields that are the same whether or not the application layer and the
+/// sequence analysis ran: link, network and TCP/UDP/ICMP headers, frame
+/// facts, the flow table's `tcp.stream`/`tcp.completeness`/times. Anything
+/// else (HTTP, HTCPCP, TLS, `data`, `frame.protocols`, reassembly fields,
+/// fields added later) is taken to need the application layer.
+fn needs_of(filter: &Filter) -> Needs {
+    let mut needs = Needs::default();
+    for &id in filter.fields() {
+        let name = fields::def(id).name;
+        let proto = name.split('.').next().unwrap_or(name);
+        if name.starts_with("tcp.analysis") {
+            needs.analysis = true;
+        } else if name == "frame.protocols"
+            || name.starts_with("tcp.segment")
+            || name.starts_with("tcp.reassembled")
+            || !matches!(
+                proto,
+                "frame"
+                    | "eth"
+                    | "vlan"
+                    | "null"
+                    | "sll"
+                    | "raw"
+                    | "ip"
+                    | "ipv6"
+                    | "tcp"
+                    | "udp"
+                    | "icmp"
+                    | "icmpv6"
+            )
+        {
+            needs.app = true;
+        }
+    }
+    needs
+}
+
+/// Output is flushed in chunks of this size.
+const FLUSH_AT: usize = 64 * 1024;
+
 pub fn run(args: ConvArgs) -> Result<ExitCode> {
     // A bad filter stops here, before the file is opened.
     let filter = match args.display_filter.as_deref().map(super::compile_filter) {
@@ -40,8 +101,19 @@ pub fn run(args: ConvArgs) -> Result<ExitCode> {
         Some(Err(code)) => return Ok(code),
         None => None,
     };
+    let needs = filter.as_ref().map(needs_of).unwrap_or_default();
+    let show_requests = args.requests || args.format != ConvFormat::Table;
+    let mut analyzer = if needs.analysis {
+        Analyzer::new()
+    } else if needs.app || show_requests {
+        Analyzer::messages_without_tcp_analysis(Vec::new())
+    } else {
+        Analyzer::without_tcp_analysis()
+    };
+    let tcp = analyzer.tcp_mut();
+    tcp.limit_closed(MAX_CLOSED);
+    tcp.report_forgotten(true);
     let mut reader = CaptureReader::open(&args.file)?;
-    let mut analyzer = Analyzer::messages_without_tcp_analysis(Vec::new());
     let mut table = ConversationTable::new();
     let outcome = loop {
         match reader.next_frame() {
@@ -54,32 +126,125 @@ pub fn run(args: ConvArgs) -> Result<ExitCode> {
                 if shown {
                     table.add(&pkt);
                 }
+                analyzer
+                    .tcp_mut()
+                    .drain_forgotten(|stream| table.finish_stream(stream));
             }
             Ok(None) => break Ok(()),
             Err(e) => break Err(e),
         }
     };
-    let convs = table.conversations();
-    let mut out = String::new();
-    match args.format {
-        ConvFormat::Table => {
-            conv::tshark_table(&mut out, convs, args.display_filter.as_deref());
-            conv::handshake_table(&mut out, convs);
-        }
-        ConvFormat::Json => {
-            let records: Vec<_> = convs.iter().map(conv::json_record).collect();
-            out = serde_json::to_string_pretty(&records)?;
-            out.push('\n');
-        }
-        ConvFormat::Csv => conv::csv(&mut out, convs),
-    }
+    drop(analyzer);
+    let rows = table.finish();
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
-    lock.write_all(out.as_bytes())?;
+    write_rows(
+        &mut lock,
+        rows,
+        args.format,
+        args.display_filter.as_deref(),
+        args.requests,
+    )?;
     lock.flush()?;
     if let Err(e) = outcome {
         eprintln!("coffeeshark: {e}");
         return Ok(ExitCode::from(2));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Renders the rows, flushing every [`FLUSH_AT`] bytes.
+fn write_rows(
+    w: &mut impl Write,
+    mut rows: Rows,
+    format: ConvFormat,
+    filter: Option<&str>,
+    requests: bool,
+) -> std::io::Result<()> {
+    let mut out = String::with_capacity(FLUSH_AT + 1024);
+    let mut result = Ok(());
+    let mut flush = |out: &mut String, force: bool| {
+        if result.is_ok() && (force || out.len() >= FLUSH_AT) {
+            result = w.write_all(out.as_bytes());
+            out.clear();
+        }
+    };
+    match format {
+        ConvFormat::Table => {
+            conv::tshark_header(&mut out, filter);
+            rows.sort_by_frames();
+            rows.for_each(|c| {
+                conv::tshark_row(&mut out, c);
+                flush(&mut out, false);
+            });
+            conv::tshark_footer(&mut out);
+            conv::handshake_header(&mut out, requests);
+            rows.sort_by_stream();
+            rows.for_each(|c| {
+                conv::handshake_row(&mut out, c, requests);
+                flush(&mut out, false);
+            });
+        }
+        ConvFormat::Json => {
+            out.push('[');
+            let mut index = 0;
+            rows.for_each(|c| {
+                conv::json_row(&mut out, c, index);
+                index += 1;
+                flush(&mut out, false);
+            });
+            conv::json_end(&mut out, index);
+        }
+        ConvFormat::Csv => {
+            conv::csv_header(&mut out);
+            rows.for_each(|c| {
+                conv::csv_row(&mut out, c);
+                flush(&mut out, false);
+            });
+        }
+    }
+    flush(&mut out, true);
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn needs(expr: &str) -> Needs {
+        needs_of(&Filter::compile(expr).unwrap())
+    }
+
+    #[test]
+    fn filters_say_which_layers_they_need() {
+        let plain = Needs::default();
+        let app = Needs {
+            app: true,
+            analysis: false,
+        };
+        let analysis = Needs {
+            app: false,
+            analysis: true,
+        };
+        assert_eq!(needs("tcp.port == 5030 && ip.addr == 127.0.0.1"), plain);
+        assert_eq!(needs("tcp.stream in {1 3} or frame.len > 100"), plain);
+        assert_eq!(needs("tcp.completeness == 31 && tcp.payload"), plain);
+        assert_eq!(needs("tcp"), plain);
+        assert_eq!(needs("http.request"), app);
+        assert_eq!(needs("http"), app);
+        assert_eq!(needs("tcp.port == 1 || htcpcp.response.code == 418"), app);
+        assert_eq!(needs("tls.handshake.type == 1"), app);
+        assert_eq!(needs("data"), app);
+        assert_eq!(needs("frame.protocols contains \"http\""), app);
+        assert_eq!(needs("tcp.segment_data"), app);
+        assert_eq!(needs("tcp.reassembled.length > 1"), app);
+        assert_eq!(needs("tcp.analysis.retransmission"), analysis);
+        assert_eq!(
+            needs("tcp.analysis.flags && http"),
+            Needs {
+                app: true,
+                analysis: true
+            }
+        );
+    }
 }

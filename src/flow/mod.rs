@@ -14,9 +14,17 @@
 //!   SYN/ACK shows that either side did not offer one, scaling is off both
 //!   ways; while unknown (no handshake seen) windows are shown unscaled.
 //!
-//! Memory is bounded by the number of concurrently open connections: a closed
-//! connection (FIN both ways, or RST) is forgotten once it has been quiet for
-//! [`CLOSED_LINGER_NANOS`] of capture time.
+//! Memory: a closed connection (FIN both ways, or RST) is forgotten once it
+//! has been quiet for [`CLOSED_LINGER_NANOS`] of capture time. A job that
+//! must stay bounded by the open connections whatever the connection rate
+//! (`conv`) also caps the closed ones kept ([`TcpTracker::limit_closed`]: the
+//! oldest closed go first). Until it is forgotten, a closed connection
+//! still receives its late segments (the ACK of the last FIN, a retransmitted
+//! FIN), as in Wireshark; after, a segment on its 4-tuple starts a new stream
+//! (Wireshark, which forgets nothing, would count it in the old one). With
+//! [`TcpTracker::report_forgotten`] on, the streams forgotten (swept,
+//! evicted, or replaced by a reuse of their ports) are listed for the caller
+//! ([`TcpTracker::drain_forgotten`]): their state can no longer change.
 
 pub mod analysis;
 pub mod reassembly;
@@ -25,12 +33,18 @@ use crate::source::Timestamp;
 use analysis::{Analysis, Segment, SeqState};
 use etherparse::{LaxNetSlice, TcpSlice};
 use rustc_hash::FxHashMap;
+use std::collections::VecDeque;
 
 /// How long (capture time) a closed connection is kept to attribute late
 /// retransmissions and ACKs to the right stream.
 pub const CLOSED_LINGER_NANOS: i128 = 60 * 1_000_000_000;
 /// How often (in packets) the table is swept for closed connections.
 const SWEEP_EVERY: u32 = 1 << 16;
+/// The closed connections `conv` keeps at most ([`TcpTracker::limit_closed`]).
+/// Late segments come within a few round trips; 8192 closed connections is
+/// about 0.4 s of the benchmark capture's 20,000 connections per second and
+/// minutes of a lab session. Each costs about 250 bytes.
+pub const MAX_CLOSED: usize = 8192;
 
 /// A connection's endpoints in canonical order (lower endpoint first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -113,6 +127,11 @@ struct Conn {
 }
 
 impl Conn {
+    /// FIN both ways, or a RST.
+    fn is_closed(&self) -> bool {
+        self.rst || (self.dirs[0].fin && self.dirs[1].fin)
+    }
+
     fn new(stream: u32, ts: i64) -> Self {
         Conn {
             stream,
@@ -160,13 +179,35 @@ pub struct TcpMeta {
 }
 
 /// The stream table. Feed it every TCP segment in capture order.
-#[derive(Default)]
 pub struct TcpTracker {
     conns: FxHashMap<ConnKey, Conn>,
     next_stream: u32,
     since_sweep: u32,
     /// Skip the sequence analysis (jobs that only count, like `conv`).
     skip_analysis: bool,
+    /// At most this many closed connections are kept (`usize::MAX`: no cap).
+    max_closed: usize,
+    /// Connections in the order they closed (only with a cap), with their
+    /// stream to tell a later connection on the same 4-tuple apart.
+    closed: VecDeque<(ConnKey, u32)>,
+    /// Whether forgotten streams are listed in `forgotten`.
+    report_forgotten: bool,
+    forgotten: Vec<u32>,
+}
+
+impl Default for TcpTracker {
+    fn default() -> Self {
+        TcpTracker {
+            conns: FxHashMap::default(),
+            next_stream: 0,
+            since_sweep: 0,
+            skip_analysis: false,
+            max_closed: usize::MAX,
+            closed: VecDeque::new(),
+            report_forgotten: false,
+            forgotten: Vec::new(),
+        }
+    }
 }
 
 const SYN: u8 = 0x02;
@@ -185,6 +226,27 @@ impl TcpTracker {
         TcpTracker {
             skip_analysis: true,
             ..Self::default()
+        }
+    }
+
+    /// Keeps at most `max` closed connections (besides the 60 s limit), so
+    /// that memory follows the open connections, not the connection rate:
+    /// when one more closes, the one closed longest ago is forgotten.
+    pub fn limit_closed(&mut self, max: usize) {
+        self.max_closed = max;
+    }
+
+    /// Lists the streams forgotten from now on, for [`Self::drain_forgotten`]
+    /// (call it regularly: the list grows until drained).
+    pub fn report_forgotten(&mut self, on: bool) {
+        self.report_forgotten = on;
+    }
+
+    /// Hands the streams forgotten since the last call to `f`: no later
+    /// segment will be attributed to them.
+    pub fn drain_forgotten(&mut self, mut f: impl FnMut(u32)) {
+        for stream in self.forgotten.drain(..) {
+            f(stream);
         }
     }
 
@@ -245,6 +307,7 @@ impl TcpTracker {
 
         let mut port_reused = false;
         let next_stream = &mut self.next_stream;
+        let (report, forgotten) = (self.report_forgotten, &mut self.forgotten);
         let conn = self
             .conns
             .entry(key)
@@ -253,6 +316,9 @@ impl TcpTracker {
                 let fwd = &c.dirs[fwd_idx];
                 if syn && !is_ack && fwd.base_seq.is_some_and(|b| b != seq) {
                     port_reused = true;
+                    if report {
+                        forgotten.push(c.stream);
+                    }
                     *c = Conn::new(*next_stream, now);
                     *next_stream += 1;
                 }
@@ -372,12 +438,14 @@ impl TcpTracker {
             conn.completeness |= completeness::RST;
         }
 
+        let was_closed = conn.is_closed();
         if flags & FIN != 0 {
             conn.dirs[fwd_idx].fin = true;
         }
         if flags & RST != 0 {
             conn.rst = true;
         }
+        let closes = !was_closed && conn.is_closed();
 
         let base = conn.dirs[fwd_idx].base_seq.unwrap_or(seq);
         let rev_base = conn.dirs[rev_idx].base_seq.unwrap_or(0);
@@ -386,7 +454,7 @@ impl TcpTracker {
             .wrapping_add(payload_len)
             .wrapping_add(u32::from(syn))
             .wrapping_add(u32::from(flags & FIN != 0));
-        TcpMeta {
+        let meta = TcpMeta {
             stream: conn.stream,
             rel_seq,
             rel_ack: is_ack.then(|| ack.wrapping_sub(rev_base)),
@@ -401,15 +469,40 @@ impl TcpTracker {
             completeness_after: conn.completeness,
             time_relative: (now - conn.first_seen) as i128,
             time_delta,
+        };
+        if closes && self.max_closed != usize::MAX {
+            self.closed.push_back((key, meta.stream));
+            while self.closed.len() > self.max_closed {
+                let Some((old, stream)) = self.closed.pop_front() else {
+                    break;
+                };
+                // Still that connection (not swept, not replaced by a reuse
+                // of its ports), still closed (a closed one stays closed).
+                if self
+                    .conns
+                    .get(&old)
+                    .is_some_and(|c| c.stream == stream && c.is_closed())
+                {
+                    self.conns.remove(&old);
+                    if self.report_forgotten {
+                        self.forgotten.push(stream);
+                    }
+                }
+            }
         }
+        meta
     }
 
     /// Forgets connections that are closed and have been quiet long enough.
     fn sweep(&mut self, now: i64) {
         self.since_sweep = 0;
+        let (report, forgotten) = (self.report_forgotten, &mut self.forgotten);
         self.conns.retain(|_, c| {
-            let closed = c.rst || (c.dirs[0].fin && c.dirs[1].fin);
-            !(closed && (now - c.last_seen) as i128 > CLOSED_LINGER_NANOS)
+            let drop = c.is_closed() && (now - c.last_seen) as i128 > CLOSED_LINGER_NANOS;
+            if drop && report {
+                forgotten.push(c.stream);
+            }
+            !drop
         });
     }
 }

@@ -2,8 +2,13 @@
 //! counters (frames and bytes each way, relative start, duration) plus the
 //! handshake and teardown of the connection, classified.
 //!
-//! Rows are kept for every stream (a row is ~150 bytes; tshark keeps them
-//! too and sorts them at the end); the per-packet work is a vector index.
+//! Memory: a [`Conversation`] (~200 bytes) is kept only while its stream
+//! can still change, i.e. while the flow table holds the connection. When
+//! the flow table forgets it ([`crate::flow::TcpTracker::drain_forgotten`]),
+//! [`ConversationTable::finish_stream`] packs the row into a few dozen bytes
+//! (varints, frame numbers relative to the stream's first frame): tshark's
+//! table is sorted by frame count, so nothing can be printed before the end
+//! of the capture, and one packed row per conversation stays until then.
 //!
 //! Client and server: the client is the sender of the SYN; failing that the
 //! receiver of the SYN/ACK; failing that the side with the higher port
@@ -14,6 +19,7 @@ use crate::dissect::stream::{Pdu, PduBody};
 use crate::flow::{endpoints, Endpoint};
 use crate::model::Packet;
 use etherparse::TransportSlice;
+use rustc_hash::FxHashMap;
 use std::num::NonZeroU64;
 
 /// What the connection's opening looked like.
@@ -81,7 +87,7 @@ impl Close {
 pub type FrameRef = Option<NonZeroU64>;
 
 /// Per-direction counters; index 0 is endpoint A (source of the first packet).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Side {
     pub frames: u64,
     pub bytes: u64,
@@ -92,7 +98,7 @@ pub struct Side {
     pub rst: FrameRef,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conversation {
     pub stream: u32,
     pub v6: bool,
@@ -228,18 +234,22 @@ impl Conversation {
 
     /// Zeek's history: upper case for the client (originator), lower for the server.
     pub fn history(&self) -> String {
+        let mut s = String::with_capacity(12);
+        self.write_history(&mut s);
+        s
+    }
+
+    /// Appends [`Self::history`].
+    pub fn write_history(&self, out: &mut String) {
         let client_is_a = self.client_side() == 0;
-        self.history[..self.history_len as usize]
-            .iter()
-            .map(|&code| {
-                let (letter, from_a) = ((code & 0x7f) as char, code & 0x80 != 0);
-                if from_a == client_is_a {
-                    letter
-                } else {
-                    letter.to_ascii_lowercase()
-                }
-            })
-            .collect()
+        for &code in &self.history[..self.history_len as usize] {
+            let (letter, from_a) = ((code & 0x7f) as char, code & 0x80 != 0);
+            out.push(if from_a == client_is_a {
+                letter
+            } else {
+                letter.to_ascii_lowercase()
+            });
+        }
     }
 
     fn note(&mut self, letter: char, from_a: bool) {
@@ -259,10 +269,12 @@ fn requests_in(pdus: &[Pdu]) -> u32 {
         .count() as u32
 }
 
-/// All conversations of a capture, by stream index.
+/// All conversations of a capture: full rows for the streams that can
+/// still change, packed rows for the others.
 #[derive(Default)]
 pub struct ConversationTable {
-    convs: Vec<Conversation>,
+    live: FxHashMap<u32, Conversation>,
+    packed: PackedRows,
 }
 
 impl ConversationTable {
@@ -278,17 +290,17 @@ impl ConversationTable {
             return;
         };
         let (src, dst) = endpoints(net, tcp.source_port(), tcp.destination_port());
-        let idx = meta.stream as usize;
-        if idx >= self.convs.len() {
-            // Streams are numbered in order of first packet, so this is a push.
-            self.convs.resize_with(idx + 1, || Conversation {
-                stream: 0,
-                v6: false,
+        let c = self
+            .live
+            .entry(meta.stream)
+            .or_insert_with(|| Conversation {
+                stream: meta.stream,
+                v6: matches!(net, etherparse::LaxNetSlice::Ipv6(_)),
                 a: src,
                 b: dst,
                 sides: [Side::default(); 2],
-                first_frame: 0,
-                start_nanos: 0,
+                first_frame: pkt.frame.number,
+                start_nanos: pkt.frame.rel_nanos as i64,
                 end_nanos: 0,
                 handshake_ack: None,
                 completeness: 0,
@@ -296,16 +308,7 @@ impl ConversationTable {
                 history_len: 0,
                 requests: 0,
             });
-            let c = &mut self.convs[idx];
-            c.stream = meta.stream;
-            c.v6 = matches!(net, etherparse::LaxNetSlice::Ipv6(_));
-            c.a = src;
-            c.b = dst;
-            c.first_frame = pkt.frame.number;
-            c.start_nanos = pkt.frame.rel_nanos as i64;
-        }
         let frame = NonZeroU64::new(pkt.frame.number);
-        let c = &mut self.convs[idx];
         let from_a = src == c.a && dst == c.b;
         let side = if from_a { 0 } else { 1 };
         c.end_nanos = pkt.frame.rel_nanos as i64;
@@ -361,11 +364,292 @@ impl ConversationTable {
         }
     }
 
-    pub fn conversations(&self) -> &[Conversation] {
-        &self.convs
+    /// The row of a stream that can still change.
+    pub fn get(&self, stream: u32) -> Option<&Conversation> {
+        self.live.get(&stream)
     }
 
     pub fn get_mut(&mut self, stream: u32) -> Option<&mut Conversation> {
-        self.convs.get_mut(stream as usize)
+        self.live.get_mut(&stream)
+    }
+
+    /// The stream will see no more packets: its row is packed. (A stream
+    /// none of whose packets was added has no row.)
+    pub fn finish_stream(&mut self, stream: u32) {
+        if let Some(c) = self.live.remove(&stream) {
+            self.packed.push(&c);
+        }
+    }
+
+    /// Streams with a full row, and packed rows.
+    pub fn len_live_and_packed(&self) -> (usize, usize) {
+        (self.live.len(), self.packed.index.len())
+    }
+
+    /// Bytes held by packed rows and their index.
+    pub fn packed_bytes(&self) -> usize {
+        self.packed.bytes.len() + self.packed.index.len() * std::mem::size_of::<RowRef>()
+    }
+
+    /// The end of the capture: every row, for output.
+    pub fn finish(mut self) -> Rows {
+        let mut live: Vec<Conversation> = self.live.drain().map(|(_, c)| c).collect();
+        live.sort_unstable_by_key(|c| c.stream);
+        for c in &live {
+            self.packed.push(c);
+        }
+        drop(live);
+        let mut rows = Rows {
+            packed: self.packed,
+            order: Order::Unsorted,
+        };
+        rows.sort_by_stream();
+        rows
+    }
+
+    /// Every row in stream order, unpacked (for jobs that keep them all).
+    pub fn into_conversations(self) -> Vec<Conversation> {
+        let rows = self.finish();
+        let mut out = Vec::with_capacity(rows.len());
+        rows.for_each(|c| out.push(c.clone()));
+        out
+    }
+}
+
+/// Where a packed row is, and what the orders need without unpacking it.
+#[derive(Debug, Clone, Copy)]
+struct RowRef {
+    stream: u32,
+    /// Frames both ways, saturated (ties of saturated rows are unpacked).
+    frames: u32,
+    offset: u64,
+}
+
+/// Packed rows, in the order they were finished.
+#[derive(Default)]
+struct PackedRows {
+    bytes: Vec<u8>,
+    index: Vec<RowRef>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    Unsorted,
+    Stream,
+    Frames,
+}
+
+/// The finished table, for output: rows are unpacked one at a time.
+pub struct Rows {
+    packed: PackedRows,
+    order: Order,
+}
+
+impl Rows {
+    pub fn len(&self) -> usize {
+        self.packed.index.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.packed.index.is_empty()
+    }
+
+    /// Stream order (the handshake table, JSON, CSV).
+    pub fn sort_by_stream(&mut self) {
+        if self.order != Order::Stream {
+            self.packed.index.sort_unstable_by_key(|r| r.stream);
+            self.order = Order::Stream;
+        }
+    }
+
+    /// tshark's order: most frames first, ties in stream order.
+    pub fn sort_by_frames(&mut self) {
+        if self.order == Order::Frames {
+            return;
+        }
+        self.sort_by_stream();
+        self.packed
+            .index
+            .sort_by_key(|r| std::cmp::Reverse(r.frames));
+        // Rows with more than u32::MAX frames (never seen, but possible):
+        // order them by their real count.
+        let saturated = self
+            .packed
+            .index
+            .iter()
+            .take_while(|r| r.frames == u32::MAX)
+            .count();
+        if saturated > 1 {
+            let bytes = &self.packed.bytes;
+            self.packed.index[..saturated].sort_by_key(|r| {
+                let c = unpack(bytes, r.offset);
+                std::cmp::Reverse(c.sides[0].frames + c.sides[1].frames)
+            });
+        }
+        self.order = Order::Frames;
+    }
+
+    /// Each row, in the current order.
+    pub fn for_each(&self, mut f: impl FnMut(&Conversation)) {
+        for r in &self.packed.index {
+            f(&unpack(&self.packed.bytes, r.offset));
+        }
+    }
+}
+
+impl PackedRows {
+    fn push(&mut self, c: &Conversation) {
+        let offset = self.bytes.len() as u64;
+        let frames = c.sides[0].frames.saturating_add(c.sides[1].frames);
+        self.index.push(RowRef {
+            stream: c.stream,
+            frames: u32::try_from(frames).unwrap_or(u32::MAX),
+            offset,
+        });
+        pack(&mut self.bytes, c);
+    }
+}
+
+// ---- packing: LEB128 varints, frame numbers relative to the first frame ----
+
+fn put(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push(v as u8 | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn put_signed(out: &mut Vec<u8>, v: i64) {
+    put(out, ((v << 1) ^ (v >> 63)) as u64);
+}
+
+/// A frame reference: 0 for none, else the distance from the first frame + 1.
+fn put_ref(out: &mut Vec<u8>, first: u64, f: FrameRef) {
+    put(
+        out,
+        f.map_or(0, |n| n.get().wrapping_sub(first).wrapping_add(1)),
+    );
+}
+
+fn put_endpoint(out: &mut Vec<u8>, e: &Endpoint, v6: bool) {
+    out.extend_from_slice(&e.addr[..if v6 { 16 } else { 4 }]);
+    out.extend_from_slice(&e.port.to_le_bytes());
+}
+
+fn pack(out: &mut Vec<u8>, c: &Conversation) {
+    put(out, u64::from(c.stream));
+    out.push(u8::from(c.v6) | (c.history_len << 1));
+    put_endpoint(out, &c.a, c.v6);
+    put_endpoint(out, &c.b, c.v6);
+    let first = c.first_frame;
+    put(out, first);
+    put_signed(out, c.start_nanos);
+    put_signed(out, c.end_nanos.wrapping_sub(c.start_nanos));
+    for s in &c.sides {
+        put(out, s.frames);
+        put(out, s.bytes);
+        for f in [s.syn, s.syn_ack, s.fin, s.rst] {
+            put_ref(out, first, f);
+        }
+    }
+    put_ref(out, first, c.handshake_ack);
+    out.push(c.completeness);
+    out.extend_from_slice(&c.history[..c.history_len as usize]);
+    put(out, u64::from(c.requests));
+}
+
+/// Reads what [`pack`] wrote (our own bytes: a short buffer reads as zeros
+/// rather than panicking).
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn byte(&mut self) -> u8 {
+        let b = self.bytes.get(self.at).copied().unwrap_or(0);
+        self.at += 1;
+        b
+    }
+
+    fn get(&mut self) -> u64 {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte();
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        v
+    }
+
+    fn get_signed(&mut self) -> i64 {
+        let v = self.get();
+        ((v >> 1) as i64) ^ -((v & 1) as i64)
+    }
+
+    fn get_ref(&mut self, first: u64) -> FrameRef {
+        match self.get() {
+            0 => None,
+            d => NonZeroU64::new(first.wrapping_add(d - 1)),
+        }
+    }
+
+    fn endpoint(&mut self, v6: bool) -> Endpoint {
+        let mut addr = [0u8; 16];
+        for b in addr.iter_mut().take(if v6 { 16 } else { 4 }) {
+            *b = self.byte();
+        }
+        let port = u16::from_le_bytes([self.byte(), self.byte()]);
+        Endpoint { addr, port }
+    }
+}
+
+fn unpack(bytes: &[u8], offset: u64) -> Conversation {
+    let mut r = Reader {
+        bytes,
+        at: usize::try_from(offset).unwrap_or(usize::MAX),
+    };
+    let stream = r.get() as u32;
+    let flags = r.byte();
+    let v6 = flags & 1 != 0;
+    let history_len = (flags >> 1).min(12);
+    let a = r.endpoint(v6);
+    let b = r.endpoint(v6);
+    let first_frame = r.get();
+    let start_nanos = r.get_signed();
+    let end_nanos = start_nanos.wrapping_add(r.get_signed());
+    let mut sides = [Side::default(); 2];
+    for s in &mut sides {
+        s.frames = r.get();
+        s.bytes = r.get();
+        s.syn = r.get_ref(first_frame);
+        s.syn_ack = r.get_ref(first_frame);
+        s.fin = r.get_ref(first_frame);
+        s.rst = r.get_ref(first_frame);
+    }
+    let handshake_ack = r.get_ref(first_frame);
+    let completeness = r.byte();
+    let mut history = [0u8; 12];
+    for h in history.iter_mut().take(history_len as usize) {
+        *h = r.byte();
+    }
+    let requests = r.get() as u32;
+    Conversation {
+        stream,
+        v6,
+        a,
+        b,
+        sides,
+        first_frame,
+        start_nanos,
+        end_nanos,
+        handshake_ack,
+        completeness,
+        history,
+        history_len,
+        requests,
     }
 }
