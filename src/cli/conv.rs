@@ -10,12 +10,13 @@
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
+use coffeeshark::decode;
 use coffeeshark::filter::values::PacketFields;
 use coffeeshark::filter::{fields, Filter};
-use coffeeshark::flow::MAX_CLOSED;
-use coffeeshark::model::conversations::{ConversationTable, Rows};
+use coffeeshark::flow::{tcp_flags_u16, Endpoint, TcpTracker, MAX_CLOSED};
+use coffeeshark::model::conversations::{ConversationTable, Rows, Segment};
 use coffeeshark::pipeline::Analyzer;
-use coffeeshark::source::CaptureReader;
+use coffeeshark::source::{CaptureReader, SourceError, Timestamp};
 use coffeeshark::view::conv;
 use std::io::Write;
 use std::path::PathBuf;
@@ -103,39 +104,24 @@ pub fn run(args: ConvArgs) -> Result<ExitCode> {
     };
     let needs = filter.as_ref().map(needs_of).unwrap_or_default();
     let show_requests = args.requests || args.format != ConvFormat::Table;
-    let mut analyzer = if needs.analysis {
-        Analyzer::new()
-    } else if needs.app || show_requests {
-        Analyzer::messages_without_tcp_analysis(Vec::new())
-    } else {
-        Analyzer::without_tcp_analysis()
-    };
-    let tcp = analyzer.tcp_mut();
-    tcp.limit_closed(MAX_CLOSED);
-    tcp.report_forgotten(true);
     let mut reader = CaptureReader::open(&args.file)?;
     let mut table = ConversationTable::new();
-    let outcome = loop {
-        match reader.next_frame() {
-            Ok(Some(raw)) => {
-                let pkt = analyzer.process(&raw);
-                let shown = match &filter {
-                    Some(f) => f.matches_fields(&PacketFields::new(&pkt)),
-                    None => true,
-                };
-                if shown {
-                    table.add(&pkt);
-                }
-                analyzer
-                    .tcp_mut()
-                    .drain_forgotten(|stream| table.finish_stream(stream));
-            }
-            Ok(None) => break Ok(()),
-            Err(e) => break Err(e),
-        }
+    let t0 = std::time::Instant::now();
+    let outcome = if filter.is_none() && !show_requests {
+        count_only(&mut reader, &mut table)
+    } else {
+        let analyzer = if needs.analysis {
+            Analyzer::new()
+        } else if needs.app || show_requests {
+            Analyzer::messages_without_tcp_analysis(Vec::new())
+        } else {
+            Analyzer::without_tcp_analysis()
+        };
+        count_packets(&mut reader, analyzer, filter.as_ref(), &mut table)
     };
-    drop(analyzer);
+    let t1 = std::time::Instant::now();
     let rows = table.finish();
+    let t2 = std::time::Instant::now();
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
     write_rows(
@@ -146,6 +132,15 @@ pub fn run(args: ConvArgs) -> Result<ExitCode> {
         args.requests,
     )?;
     lock.flush()?;
+    let t3 = std::time::Instant::now();
+    if std::env::var_os("CONV_TIMING").is_some() {
+        eprintln!(
+            "loop {:?} finish {:?} write {:?}",
+            t1 - t0,
+            t2 - t1,
+            t3 - t2
+        );
+    }
     if let Err(e) = outcome {
         eprintln!("coffeeshark: {e}");
         return Ok(ExitCode::from(2));
@@ -153,40 +148,118 @@ pub fn run(args: ConvArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The pass for a filter or the application layer: whole packets.
+fn count_packets(
+    reader: &mut CaptureReader,
+    mut analyzer: Analyzer,
+    filter: Option<&Filter>,
+    table: &mut ConversationTable,
+) -> Result<(), SourceError> {
+    let tcp = analyzer.tcp_mut();
+    tcp.limit_closed(MAX_CLOSED);
+    tcp.report_forgotten(true);
+    while let Some(raw) = reader.next_frame()? {
+        let pkt = analyzer.process(&raw);
+        if filter.map_or(true, |f| f.matches_fields(&PacketFields::new(&pkt))) {
+            table.add(&pkt);
+        }
+        analyzer
+            .tcp_mut()
+            .drain_forgotten(|stream| table.finish_stream(stream));
+    }
+    Ok(())
+}
+
+/// The counting pass with nothing to filter or dissect: no [`Packet`],
+/// only the TCP segments ([`decode::tcp_segment`]) and the flow table.
+/// Frame numbers and times are `Analyzer::process`'s.
+///
+/// [`Packet`]: coffeeshark::model::Packet
+fn count_only(
+    reader: &mut CaptureReader,
+    table: &mut ConversationTable,
+) -> Result<(), SourceError> {
+    let mut tcp = TcpTracker::without_analysis();
+    tcp.limit_closed(
+        std::env::var("MAXC")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(MAX_CLOSED),
+    );
+    tcp.report_forgotten(true);
+    let mut number = 0u64;
+    let mut first_ts: Option<Timestamp> = None;
+    while let Some(raw) = reader.next_frame()? {
+        number += 1;
+        // The first frame with a timestamp (any frame, TCP or not) is time
+        // 0; a frame without one (pcapng SPB) shows 0.
+        let rel_nanos = if raw.has_ts {
+            raw.ts.nanos_since(*first_ts.get_or_insert(raw.ts)) as i64
+        } else {
+            0
+        };
+        let Some(seg) = decode::tcp_segment(raw.link_type, raw.data) else {
+            continue;
+        };
+        let src = Endpoint {
+            addr: seg.src_addr,
+            port: seg.tcp.source_port(),
+        };
+        let dst = Endpoint {
+            addr: seg.dst_addr,
+            port: seg.tcp.destination_port(),
+        };
+        let meta = tcp.track(number, raw.ts, src, dst, &seg.tcp);
+        table.add_segment(&Segment {
+            frame: number,
+            rel_nanos,
+            orig_len: raw.orig_len,
+            v6: seg.v6,
+            src,
+            dst,
+            flags: tcp_flags_u16(&seg.tcp),
+            payload_len: seg.tcp.payload().len(),
+            stream: meta.stream,
+            completeness: meta.completeness_after,
+            requests: 0,
+        });
+        tcp.drain_forgotten(|stream| table.finish_stream(stream));
+    }
+    Ok(())
+}
+
 /// Renders the rows, flushing every [`FLUSH_AT`] bytes.
 fn write_rows(
     w: &mut impl Write,
-    mut rows: Rows,
+    rows: Rows,
     format: ConvFormat,
     filter: Option<&str>,
     requests: bool,
 ) -> std::io::Result<()> {
-    let mut out = String::with_capacity(FLUSH_AT + 1024);
+    let mut out: Vec<u8> = Vec::with_capacity(FLUSH_AT + 1024);
     let mut result = Ok(());
-    let mut flush = |out: &mut String, force: bool| {
+    let mut flush = |out: &mut Vec<u8>, force: bool| {
         if result.is_ok() && (force || out.len() >= FLUSH_AT) {
-            result = w.write_all(out.as_bytes());
+            result = w.write_all(out);
             out.clear();
         }
     };
     match format {
         ConvFormat::Table => {
             conv::tshark_header(&mut out, filter);
-            rows.sort_by_frames();
-            rows.for_each(|c| {
+            rows.for_each_by_frames(|c| {
                 conv::tshark_row(&mut out, c);
                 flush(&mut out, false);
             });
             conv::tshark_footer(&mut out);
             conv::handshake_header(&mut out, requests);
-            rows.sort_by_stream();
             rows.for_each(|c| {
                 conv::handshake_row(&mut out, c, requests);
                 flush(&mut out, false);
             });
         }
         ConvFormat::Json => {
-            out.push('[');
+            out.push(b'[');
             let mut index = 0;
             rows.for_each(|c| {
                 conv::json_row(&mut out, c, index);

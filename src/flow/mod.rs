@@ -56,7 +56,7 @@ struct ConnKey {
 }
 
 /// An endpoint: IPv4 addresses are stored in the first 4 bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Endpoint {
     pub addr: [u8; 16],
     pub port: u16,
@@ -76,7 +76,6 @@ struct Direction {
     base_seq: Option<u32>,
     win_scale: WinScale,
     fin: bool,
-    seq: SeqState,
 }
 
 impl Direction {
@@ -84,19 +83,20 @@ impl Direction {
         base_seq: None,
         win_scale: WinScale::Unknown,
         fin: false,
-        seq: SeqState {
-            nextseq: 0,
-            nextseq_time: 0,
-            lastack: 0,
-            lastack_time: 0,
-            window: 0,
-            last_flags: 0,
-            dupacknum: 0,
-            lastnondupack: 0,
-            maxseqtobeacked: 0,
-        },
     };
 }
+
+const SEQ_NEW: SeqState = SeqState {
+    nextseq: 0,
+    nextseq_time: 0,
+    lastack: 0,
+    lastack_time: 0,
+    window: 0,
+    last_flags: 0,
+    dupacknum: 0,
+    lastnondupack: 0,
+    maxseqtobeacked: 0,
+};
 
 /// Wireshark's `tcp.completeness` bits.
 pub mod completeness {
@@ -124,6 +124,10 @@ struct Conn {
     first_rtt: Option<i64>,
     /// Time of the stream's first segment (`tcp.time_relative` counts from it).
     first_seen: i64,
+    /// Sequence analysis state per direction (as `dirs`), only when the
+    /// analysis runs: without it a connection is about 90 bytes, which
+    /// keeps the table of a job that only counts in the CPU's caches.
+    seq: Option<Box<[SeqState; 2]>>,
 }
 
 impl Conn {
@@ -142,6 +146,7 @@ impl Conn {
             last_syn: None,
             first_rtt: None,
             first_seen: ts,
+            seq: None,
         }
     }
 }
@@ -396,23 +401,17 @@ impl TcpTracker {
             rst: flags & RST != 0,
             window: raw_window,
         };
-        let (fwd_dir, rev_dir) = if fwd_idx == 0 {
-            let (a, b) = conn.dirs.split_at_mut(1);
-            (&mut a[0], &mut b[0])
-        } else {
-            let (a, b) = conn.dirs.split_at_mut(1);
-            (&mut b[0], &mut a[0])
-        };
         let mut analysis = if self.skip_analysis {
             Analysis::default()
         } else {
-            analysis::analyze(
-                &mut fwd_dir.seq,
-                &mut rev_dir.seq,
-                &segment,
-                rev_shift,
-                conn.first_rtt,
-            )
+            let seqs = conn.seq.get_or_insert_with(|| Box::new([SEQ_NEW; 2]));
+            let (a, b) = seqs.split_at_mut(1);
+            let (fwd_seq, rev_seq) = if fwd_idx == 0 {
+                (&mut a[0], &mut b[0])
+            } else {
+                (&mut b[0], &mut a[0])
+            };
+            analysis::analyze(fwd_seq, rev_seq, &segment, rev_shift, conn.first_rtt)
         };
         if port_reused {
             analysis.flags |= analysis::flag::REUSED_PORTS;

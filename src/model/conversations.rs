@@ -98,7 +98,7 @@ pub struct Side {
     pub rst: FrameRef,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Conversation {
     pub stream: u32,
     pub v6: bool,
@@ -241,21 +241,33 @@ impl Conversation {
 
     /// Appends [`Self::history`].
     pub fn write_history(&self, out: &mut String) {
+        let mut buf = [0u8; 12];
+        for &b in self.history_bytes(&mut buf) {
+            out.push(char::from(b));
+        }
+    }
+
+    /// [`Self::history`] in `buf` (ASCII), returned as the slice holding it.
+    pub fn history_bytes<'b>(&self, buf: &'b mut [u8; 12]) -> &'b [u8] {
         let client_is_a = self.client_side() == 0;
-        for &code in &self.history[..self.history_len as usize] {
-            let (letter, from_a) = ((code & 0x7f) as char, code & 0x80 != 0);
-            out.push(if from_a == client_is_a {
+        let len = (self.history_len as usize).min(12);
+        for (out, &code) in buf.iter_mut().zip(&self.history[..len]) {
+            let (letter, from_a) = (code & 0x7f, code & 0x80 != 0);
+            *out = if from_a == client_is_a {
                 letter
             } else {
                 letter.to_ascii_lowercase()
-            });
+            };
         }
+        &buf[..len]
     }
 
     fn note(&mut self, letter: char, from_a: bool) {
         let code = letter as u8 | if from_a { 0x80 } else { 0 };
         let len = self.history_len as usize;
-        if !self.history[..len].contains(&code) && len < self.history.len() {
+        // Each (letter, side) once; a loop, not `contains` (a `memchr` call
+        // for at most 12 bytes, twice a packet).
+        if len < self.history.len() && !self.history[..len].iter().any(|&h| h == code) {
             self.history[len] = code;
             self.history_len += 1;
         }
@@ -267,6 +279,27 @@ fn requests_in(pdus: &[Pdu]) -> u32 {
     pdus.iter()
         .filter(|p| matches!(&p.body, PduBody::Http(h) if h.message.is_request()))
         .count() as u32
+}
+
+/// What the table needs of one TCP segment.
+#[derive(Debug, Clone, Copy)]
+pub struct Segment {
+    pub frame: u64,
+    /// Nanoseconds since the capture's first frame.
+    pub rel_nanos: i64,
+    /// Length on the wire.
+    pub orig_len: u32,
+    pub v6: bool,
+    pub src: Endpoint,
+    pub dst: Endpoint,
+    /// [`crate::flow::tcp_flags_u16`].
+    pub flags: u16,
+    pub payload_len: usize,
+    pub stream: u32,
+    /// `tcp.completeness` including this segment.
+    pub completeness: u8,
+    /// HTTP/HTCPCP requests the segment completes.
+    pub requests: u32,
 }
 
 /// All conversations of a capture: full rows for the streams that can
@@ -290,31 +323,48 @@ impl ConversationTable {
             return;
         };
         let (src, dst) = endpoints(net, tcp.source_port(), tcp.destination_port());
-        let c = self
-            .live
-            .entry(meta.stream)
-            .or_insert_with(|| Conversation {
-                stream: meta.stream,
-                v6: matches!(net, etherparse::LaxNetSlice::Ipv6(_)),
-                a: src,
-                b: dst,
-                sides: [Side::default(); 2],
-                first_frame: pkt.frame.number,
-                start_nanos: pkt.frame.rel_nanos as i64,
-                end_nanos: 0,
-                handshake_ack: None,
-                completeness: 0,
-                history: [0; 12],
-                history_len: 0,
-                requests: 0,
-            });
-        let frame = NonZeroU64::new(pkt.frame.number);
-        let from_a = src == c.a && dst == c.b;
+        self.add_segment(&Segment {
+            frame: pkt.frame.number,
+            rel_nanos: pkt.frame.rel_nanos as i64,
+            orig_len: pkt.frame.orig_len,
+            v6: matches!(net, etherparse::LaxNetSlice::Ipv6(_)),
+            src,
+            dst,
+            flags: crate::flow::tcp_flags_u16(tcp),
+            payload_len: tcp.payload().len(),
+            stream: meta.stream,
+            completeness: meta.completeness_after,
+            requests: pkt
+                .app
+                .as_deref()
+                .map_or(0, |app| requests_in(&app.messages)),
+        });
+    }
+
+    /// Accounts one TCP segment.
+    pub fn add_segment(&mut self, seg: &Segment) {
+        let c = self.live.entry(seg.stream).or_insert_with(|| Conversation {
+            stream: seg.stream,
+            v6: seg.v6,
+            a: seg.src,
+            b: seg.dst,
+            sides: [Side::default(); 2],
+            first_frame: seg.frame,
+            start_nanos: seg.rel_nanos,
+            end_nanos: 0,
+            handshake_ack: None,
+            completeness: 0,
+            history: [0; 12],
+            history_len: 0,
+            requests: 0,
+        });
+        let frame = NonZeroU64::new(seg.frame);
+        let from_a = seg.src == c.a && seg.dst == c.b;
         let side = if from_a { 0 } else { 1 };
-        c.end_nanos = pkt.frame.rel_nanos as i64;
+        c.end_nanos = seg.rel_nanos;
         c.sides[side].frames += 1;
-        c.sides[side].bytes += pkt.frame.orig_len as u64;
-        let flags = crate::flow::tcp_flags_u16(tcp);
+        c.sides[side].bytes += u64::from(seg.orig_len);
+        let flags = seg.flags;
         let (syn, ack, fin, rst) = (
             flags & 2 != 0,
             flags & 0x10 != 0,
@@ -343,7 +393,7 @@ impl ConversationTable {
         {
             c.handshake_ack = frame;
         }
-        let len = tcp.payload().len();
+        let len = seg.payload_len;
         if syn {
             c.note(if ack { 'H' } else { 'S' }, from_a);
         } else if len == 0 && ack && !fin && !rst {
@@ -358,10 +408,8 @@ impl ConversationTable {
         if rst {
             c.note('R', from_a);
         }
-        c.completeness = meta.completeness_after;
-        if let Some(app) = pkt.app.as_deref() {
-            c.requests += requests_in(&app.messages);
-        }
+        c.completeness = seg.completeness;
+        c.requests += seg.requests;
     }
 
     /// The row of a stream that can still change.
@@ -399,12 +447,10 @@ impl ConversationTable {
             self.packed.push(c);
         }
         drop(live);
-        let mut rows = Rows {
+        self.packed.index.sort_unstable_by_key(|r| r.stream);
+        Rows {
             packed: self.packed,
-            order: Order::Unsorted,
-        };
-        rows.sort_by_stream();
-        rows
+        }
     }
 
     /// Every row in stream order, unpacked (for jobs that keep them all).
@@ -432,18 +478,15 @@ struct PackedRows {
     index: Vec<RowRef>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Order {
-    Unsorted,
-    Stream,
-    Frames,
-}
-
-/// The finished table, for output: rows are unpacked one at a time.
+/// The finished table, for output, in stream order: rows are unpacked one
+/// at a time.
 pub struct Rows {
     packed: PackedRows,
-    order: Order,
 }
+
+/// Up to this many distinct frame counts, tshark's order is made by one
+/// pass over the rows per count, with no memory; beyond, by sorting.
+const FRAME_COUNT_PASSES: usize = 32;
 
 impl Rows {
     pub fn len(&self) -> usize {
@@ -454,45 +497,57 @@ impl Rows {
         self.packed.index.is_empty()
     }
 
-    /// Stream order (the handshake table, JSON, CSV).
-    pub fn sort_by_stream(&mut self) {
-        if self.order != Order::Stream {
-            self.packed.index.sort_unstable_by_key(|r| r.stream);
-            self.order = Order::Stream;
+    /// Each row, in stream order (the handshake table, JSON, CSV).
+    pub fn for_each(&self, mut f: impl FnMut(&Conversation)) {
+        let mut c = Conversation::default();
+        for r in &self.packed.index {
+            unpack(&self.packed.bytes, r.offset, &mut c);
+            f(&c);
         }
     }
 
-    /// tshark's order: most frames first, ties in stream order.
-    pub fn sort_by_frames(&mut self) {
-        if self.order == Order::Frames {
+    /// Each row in tshark's order: most frames first, ties in stream order.
+    pub fn for_each_by_frames(&self, mut f: impl FnMut(&Conversation)) {
+        let index = &self.packed.index;
+        let bytes = &self.packed.bytes;
+        let mut c = Conversation::default();
+        // Few distinct counts (the usual case: similar connections): a pass
+        // per count.
+        let mut counts: Vec<u32> = Vec::new();
+        for r in index {
+            if let Err(at) = counts.binary_search(&r.frames) {
+                if counts.len() == FRAME_COUNT_PASSES {
+                    counts.clear();
+                    break;
+                }
+                counts.insert(at, r.frames);
+            }
+        }
+        // (Counts over u32::MAX share the saturated key: sort those.)
+        if !counts.is_empty() && counts.last() != Some(&u32::MAX) {
+            for &n in counts.iter().rev() {
+                for r in index.iter().filter(|r| r.frames == n) {
+                    unpack(bytes, r.offset, &mut c);
+                    f(&c);
+                }
+            }
             return;
         }
-        self.sort_by_stream();
-        self.packed
-            .index
-            .sort_by_key(|r| std::cmp::Reverse(r.frames));
-        // Rows with more than u32::MAX frames (never seen, but possible):
-        // order them by their real count.
-        let saturated = self
-            .packed
-            .index
-            .iter()
-            .take_while(|r| r.frames == u32::MAX)
-            .count();
-        if saturated > 1 {
-            let bytes = &self.packed.bytes;
-            self.packed.index[..saturated].sort_by_key(|r| {
-                let c = unpack(bytes, r.offset);
-                std::cmp::Reverse(c.sides[0].frames + c.sides[1].frames)
-            });
-        }
-        self.order = Order::Frames;
-    }
-
-    /// Each row, in the current order.
-    pub fn for_each(&self, mut f: impl FnMut(&Conversation)) {
-        for r in &self.packed.index {
-            f(&unpack(&self.packed.bytes, r.offset));
+        let total = |r: &RowRef| {
+            if r.frames == u32::MAX {
+                let mut c = Conversation::default();
+                unpack(bytes, r.offset, &mut c);
+                c.sides[0].frames.saturating_add(c.sides[1].frames)
+            } else {
+                u64::from(r.frames)
+            }
+        };
+        let mut order: Vec<usize> = (0..index.len()).collect();
+        // Stable: ties stay in stream order.
+        order.sort_by_cached_key(|&i| std::cmp::Reverse(total(&index[i])));
+        for i in order {
+            unpack(bytes, index[i].offset, &mut c);
+            f(&c);
         }
     }
 }
@@ -562,20 +617,27 @@ fn pack(out: &mut Vec<u8>, c: &Conversation) {
 /// Reads what [`pack`] wrote (our own bytes: a short buffer reads as zeros
 /// rather than panicking).
 struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
+    rest: &'a [u8],
 }
 
 impl Reader<'_> {
     fn byte(&mut self) -> u8 {
-        let b = self.bytes.get(self.at).copied().unwrap_or(0);
-        self.at += 1;
-        b
+        match self.rest.split_first() {
+            Some((&b, rest)) => {
+                self.rest = rest;
+                b
+            }
+            None => 0,
+        }
     }
 
     fn get(&mut self) -> u64 {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
+        let first = self.byte();
+        if first < 0x80 {
+            return u64::from(first);
+        }
+        let mut v = u64::from(first & 0x7f);
+        for shift in (7..64).step_by(7) {
             let b = self.byte();
             v |= u64::from(b & 0x7f) << shift;
             if b & 0x80 == 0 {
@@ -598,19 +660,23 @@ impl Reader<'_> {
     }
 
     fn endpoint(&mut self, v6: bool) -> Endpoint {
-        let mut addr = [0u8; 16];
-        for b in addr.iter_mut().take(if v6 { 16 } else { 4 }) {
-            *b = self.byte();
+        let n = if v6 { 16 } else { 4 };
+        let mut e = Endpoint::default();
+        if let (Some(addr), Some(&[lo, hi])) = (self.rest.get(..n), self.rest.get(n..n + 2)) {
+            e.addr[..n].copy_from_slice(addr);
+            e.port = u16::from_le_bytes([lo, hi]);
+            self.rest = &self.rest[n + 2..];
+        } else {
+            self.rest = &[];
         }
-        let port = u16::from_le_bytes([self.byte(), self.byte()]);
-        Endpoint { addr, port }
+        e
     }
 }
 
-fn unpack(bytes: &[u8], offset: u64) -> Conversation {
+fn unpack(bytes: &[u8], offset: u64, c: &mut Conversation) {
+    let at = usize::try_from(offset).unwrap_or(usize::MAX);
     let mut r = Reader {
-        bytes,
-        at: usize::try_from(offset).unwrap_or(usize::MAX),
+        rest: bytes.get(at..).unwrap_or_default(),
     };
     let stream = r.get() as u32;
     let flags = r.byte();
@@ -633,11 +699,11 @@ fn unpack(bytes: &[u8], offset: u64) -> Conversation {
     let handshake_ack = r.get_ref(first_frame);
     let completeness = r.byte();
     let mut history = [0u8; 12];
-    for h in history.iter_mut().take(history_len as usize) {
+    for h in &mut history[..usize::from(history_len)] {
         *h = r.byte();
     }
     let requests = r.get() as u32;
-    Conversation {
+    *c = Conversation {
         stream,
         v6,
         a,
@@ -651,5 +717,5 @@ fn unpack(bytes: &[u8], offset: u64) -> Conversation {
         history,
         history_len,
         requests,
-    }
+    };
 }

@@ -36,16 +36,231 @@ fn write_endpoint(out: &mut String, c: &Conversation, side: usize) {
     out.push_str(itoa::Buffer::new().format(e.port));
 }
 
-/// Appends `s` padded with spaces to `width` on the left or right.
-fn pad(out: &mut String, s: &str, width: usize, right_align: bool) {
-    let fill = width.saturating_sub(s.len());
-    let spaces = &"                          "[..fill.min(26)];
-    if right_align {
-        out.push_str(spaces);
+/// One output line of fixed-width columns, built in a stack buffer and
+/// copied out once: the tables have a line per conversation, and going
+/// through `fmt` or many small `String` appends per cell was most of
+/// their cost. Anything longer than the buffer is spilled to the output
+/// first, so no width of value can lose or reorder text.
+struct Line<'a> {
+    out: &'a mut Vec<u8>,
+    buf: [u8; 256],
+    len: usize,
+    /// Bytes written to this line so far, spilled or not (for padding).
+    total: usize,
+}
+
+impl<'a> Line<'a> {
+    fn new(out: &'a mut Vec<u8>) -> Self {
+        Line {
+            out,
+            buf: [b' '; 256],
+            len: 0,
+            total: 0,
+        }
     }
-    out.push_str(s);
-    if !right_align {
-        out.push_str(spaces);
+
+    /// Moves what is buffered to the output.
+    fn spill(&mut self) {
+        self.out.extend_from_slice(&self.buf[..self.len]);
+        self.buf[..self.len].fill(b' ');
+        self.len = 0;
+    }
+
+    /// Makes room for `n` more bytes, if the buffer can hold them at all.
+    fn room(&mut self, n: usize) -> bool {
+        if self.len + n > self.buf.len() {
+            self.spill();
+        }
+        n <= self.buf.len()
+    }
+
+    fn bytes(&mut self, s: &[u8]) {
+        self.total += s.len();
+        if self.room(s.len()) {
+            self.buf[self.len..self.len + s.len()].copy_from_slice(s);
+            self.len += s.len();
+        } else {
+            self.out.extend_from_slice(s);
+        }
+    }
+
+    fn byte(&mut self, b: u8) {
+        self.room(1);
+        self.buf[self.len] = b;
+        self.len += 1;
+        self.total += 1;
+    }
+
+    /// `n` spaces (the buffer is kept filled with spaces past `len`).
+    fn spaces(&mut self, n: usize) {
+        self.total += n;
+        if self.room(n) {
+            self.len += n;
+        } else {
+            self.out.resize(self.out.len() + n, b' ');
+        }
+    }
+
+    /// Pads what was written since `mark` (a `total`) to `width`.
+    fn pad_from(&mut self, mark: usize, width: usize) {
+        self.spaces(width.saturating_sub(self.total - mark));
+    }
+
+    /// The decimal digits of `n`, written in place two at a time (a copy
+    /// of a short slice of unknown length is a `memcpy` call).
+    fn num(&mut self, mut n: u64) {
+        let len = decimal_len(n);
+        self.room(len); // at most 20 of the 256 bytes: always fits
+        self.total += len;
+        let mut end = self.len + len;
+        self.len = end;
+        while n >= 100 {
+            let pair = (n % 100) as usize * 2;
+            n /= 100;
+            end -= 2;
+            self.buf[end..end + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+        }
+        if n >= 10 {
+            let pair = n as usize * 2;
+            self.buf[end - 2..end].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+        } else {
+            self.buf[end - 1] = b'0' + n as u8;
+        }
+    }
+
+    /// A byte value in decimal.
+    fn octet(&mut self, b: u8) {
+        let [d0, d1, d2, len] = OCTETS[usize::from(b)];
+        self.room(3);
+        // Three bytes whatever the length: the unused ones are spaces, as
+        // the buffer is past `len`.
+        self.buf[self.len..self.len + 3].copy_from_slice(&[d0, d1, d2]);
+        self.len += usize::from(len);
+        self.total += usize::from(len);
+    }
+
+    /// `n`, right-aligned in `width`.
+    fn num_right(&mut self, n: u64, width: usize) {
+        self.spaces(width.saturating_sub(decimal_len(n)));
+        self.num(n);
+    }
+
+    /// `s`, left-aligned in `width` (a longer value pushes on).
+    fn left(&mut self, s: &[u8], width: usize) {
+        self.bytes(s);
+        self.spaces(width.saturating_sub(s.len()));
+    }
+
+    /// `s`, right-aligned in `width`.
+    fn right(&mut self, s: &[u8], width: usize) {
+        self.spaces(width.saturating_sub(s.len()));
+        self.bytes(s);
+    }
+
+    /// Ends the line.
+    fn finish(mut self) {
+        self.byte(b'\n');
+        self.spill();
+    }
+}
+
+/// The decimal text of every byte value, padded with spaces to 3, then
+/// the number of digits.
+const OCTETS: [[u8; 4]; 256] = {
+    let mut table = [[0u8; 4]; 256];
+    let mut i = 0;
+    while i < 256 {
+        let (h, t, o) = ((i / 100) as u8, (i / 10 % 10) as u8, (i % 10) as u8);
+        table[i] = if i >= 100 {
+            [b'0' + h, b'0' + t, b'0' + o, 3]
+        } else if i >= 10 {
+            [b'0' + t, b'0' + o, b' ', 2]
+        } else {
+            [b'0' + o, b' ', b' ', 1]
+        };
+        i += 1;
+    }
+    table
+};
+
+/// "00" to "99".
+const DIGIT_PAIRS: [u8; 200] = {
+    let mut table = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        table[2 * i] = b'0' + (i / 10) as u8;
+        table[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    table
+};
+
+/// Number of decimal digits of `n`.
+fn decimal_len(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |l| l as usize + 1)
+}
+
+/// `addr:port` left-aligned in `width` (IPv4 by hand; IPv6 through its
+/// `Display`, not bracketed, as tshark).
+fn line_endpoint(line: &mut Line<'_>, c: &Conversation, side: usize, width: usize) {
+    let e = c.endpoint(side);
+    let mark = line.total;
+    if c.v6 {
+        line.bytes(std::net::Ipv6Addr::from(e.addr).to_string().as_bytes());
+    } else {
+        for (i, &octet) in e.addr[..4].iter().enumerate() {
+            if i > 0 {
+                line.byte(b'.');
+            }
+            line.octet(octet);
+        }
+    }
+    line.byte(b':');
+    line.num(u64::from(e.port));
+    line.pad_from(mark, width);
+}
+
+/// [`write_size`] into a line, left-aligned in `width`.
+fn line_size(line: &mut Line<'_>, size: u64, width: usize) {
+    const UNITS: [(u64, &[u8]); 5] = [
+        (1_000_000_000_000_000, b" PB"),
+        (1_000_000_000_000, b" TB"),
+        (1_000_000_000, b" GB"),
+        (1_000_000, b" MB"),
+        (1_000, b" kB"),
+    ];
+    let (value, unit): (u64, &[u8]) = UNITS
+        .iter()
+        .find(|(scale, _)| size / scale > 10)
+        .map_or((size, b" bytes"), |&(scale, unit)| (size / scale, unit));
+    let mark = line.total;
+    line.num(value);
+    line.bytes(unit);
+    line.pad_from(mark, width);
+}
+
+/// Seconds with 9 decimals (as [`write_seconds`]), right-aligned in `width`.
+fn line_seconds(line: &mut Line<'_>, nanos: i64, width: usize) {
+    let abs = nanos.unsigned_abs();
+    let secs = abs / 1_000_000_000;
+    line.spaces(width.saturating_sub(usize::from(nanos < 0) + decimal_len(secs) + 10));
+    if nanos < 0 {
+        line.byte(b'-');
+    }
+    line.num(secs);
+    line.byte(b'.');
+    let frac = abs % 1_000_000_000;
+    for _ in decimal_len(frac)..9 {
+        line.byte(b'0');
+    }
+    line.num(frac);
+}
+
+/// A frame number or `-`, right-aligned in `width`.
+fn line_frame(line: &mut Line<'_>, f: FrameRef, width: usize) {
+    match f {
+        Some(n) => line.num_right(n.get(), width),
+        None => line.right(b"-", width),
     }
 }
 
@@ -77,150 +292,120 @@ fn write_size(out: &mut String, size: u64) {
 }
 
 /// The head of tshark's `-z conv,tcp` block.
-pub fn tshark_header(out: &mut String, filter: Option<&str>) {
-    let _ = writeln!(
-        out,
-        "{RULE}\nTCP Conversations\nFilter:{}",
-        filter.unwrap_or("<No Filter>")
-    );
-    out.push_str("                                                           |       <-      | |       ->      | |     Total     |    Relative    |   Duration   |\n");
-    out.push_str("                                                           | Frames  Bytes | | Frames  Bytes | | Frames  Bytes |      Start     |              |\n");
+pub fn tshark_header(out: &mut Vec<u8>, filter: Option<&str>) {
+    out.extend_from_slice(RULE.as_bytes());
+    out.extend_from_slice(b"\nTCP Conversations\nFilter:");
+    out.extend_from_slice(filter.unwrap_or("<No Filter>").as_bytes());
+    out.push(b'\n');
+    out.extend_from_slice(b"                                                           |       <-      | |       ->      | |     Total     |    Relative    |   Duration   |\n");
+    out.extend_from_slice(b"                                                           | Frames  Bytes | | Frames  Bytes | | Frames  Bytes |      Start     |              |\n");
 }
 
 /// One line of tshark's block (rows come most frames first, ties in stream
-/// order: [`crate::model::conversations::Rows::sort_by_frames`]).
-pub fn tshark_row(out: &mut String, c: &Conversation) {
+/// order: [`crate::model::conversations::Rows::for_each_by_frames`]).
+pub fn tshark_row(out: &mut Vec<u8>, c: &Conversation) {
     // "%-26s <-> %-26s  %6u %-9s  %6u %-9s  %6u %-9s  %14s   %12.4f"
-    let mut cell = String::with_capacity(48);
-    let mut num = itoa::Buffer::new();
+    let mut line = Line::new(out);
     let (a, b) = (&c.sides[0], &c.sides[1]);
-    write_endpoint(&mut cell, c, 0);
-    pad(out, &cell, 26, false);
-    out.push_str(" <-> ");
-    cell.clear();
-    write_endpoint(&mut cell, c, 1);
-    pad(out, &cell, 26, false);
+    line_endpoint(&mut line, c, 0, 26);
+    line.bytes(b" <-> ");
+    line_endpoint(&mut line, c, 1, 26);
     for (frames, bytes) in [
         (b.frames, b.bytes),
         (a.frames, a.bytes),
         (a.frames + b.frames, a.bytes + b.bytes),
     ] {
-        out.push_str("  ");
-        pad(out, num.format(frames), 6, true);
-        out.push(' ');
-        cell.clear();
-        write_size(&mut cell, bytes);
-        pad(out, &cell, 9, false);
+        line.spaces(2);
+        line.num_right(frames, 6);
+        line.byte(b' ');
+        line_size(&mut line, bytes, 9);
     }
-    out.push_str("  ");
-    cell.clear();
-    write_seconds(&mut cell, c.start_nanos as i128, 9);
-    pad(out, &cell, 14, true);
-    out.push_str("   ");
-    cell.clear();
-    write_duration(&mut cell, c.end_nanos - c.start_nanos);
-    pad(out, &cell, 12, true);
-    out.push('\n');
+    line.spaces(2);
+    line_seconds(&mut line, c.start_nanos, 14);
+    line.spaces(3);
+    line_duration(&mut line, c.end_nanos - c.start_nanos, 12);
+    line.finish();
 }
 
 /// The rule that ends tshark's block.
-pub fn tshark_footer(out: &mut String) {
-    out.push_str(RULE);
-    out.push('\n');
+pub fn tshark_footer(out: &mut Vec<u8>) {
+    out.extend_from_slice(RULE.as_bytes());
+    out.push(b'\n');
 }
 
-/// Seconds with 4 decimals, as C's `%.4f` of the duration in seconds (a
-/// `double`, rounded half to even on the binary value).
-fn write_duration(out: &mut String, nanos: i64) {
-    // Integer rounding gives the same digits unless the value is a tie in
-    // decimal (then the binary value decides) or so large that the double's
-    // error reaches a nanosecond (over 10^16 ns, 115 days): those go
-    // through the double, as tshark does.
+/// Seconds with 4 decimals as C's `%.4f` of the duration in seconds (a
+/// `double`, rounded half to even on its binary value), right-aligned in
+/// `width`. Integer rounding gives the same digits unless the value is a
+/// tie in decimal (then the binary value decides), negative, or so large
+/// that the double's error reaches a nanosecond (over 10^16 ns, 115 days):
+/// those go through the double, as tshark does.
+fn line_duration(line: &mut Line<'_>, nanos: i64, width: usize) {
     const UNIT: i64 = 100_000; // 10^-4 s
-    if (0..10_000_000_000_000_000).contains(&nanos) && nanos % UNIT != UNIT / 2 {
-        let units = (nanos + UNIT / 2) / UNIT;
-        let mut num = itoa::Buffer::new();
-        out.push_str(num.format(units / 10_000));
-        out.push('.');
-        let frac = num.format(units % 10_000);
-        for _ in frac.len()..4 {
-            out.push('0');
-        }
-        out.push_str(frac);
-    } else {
-        let secs = nanos as f64 / 1e9;
-        let _ = write!(out, "{secs:.4}");
+    if !(0..10_000_000_000_000_000).contains(&nanos) || nanos % UNIT == UNIT / 2 {
+        let text = format!("{:.4}", nanos as f64 / 1e9);
+        line.right(text.as_bytes(), width);
+        return;
     }
-}
-
-/// Appends a frame number, or `-`.
-fn write_frame(out: &mut String, f: FrameRef, width: usize) {
-    match f {
-        Some(n) => pad(out, itoa::Buffer::new().format(n.get()), width, true),
-        None => pad(out, "-", width, true),
+    let units = ((nanos + UNIT / 2) / UNIT) as u64;
+    let (secs, frac) = (units / 10_000, units % 10_000);
+    line.spaces(width.saturating_sub(decimal_len(secs) + 5));
+    line.num(secs);
+    line.byte(b'.');
+    for _ in decimal_len(frac)..4 {
+        line.byte(b'0');
     }
+    line.num(frac);
 }
 
 /// The head of our table (`requests`: with the Requests column).
-pub fn handshake_header(out: &mut String, requests: bool) {
-    let _ = write!(
-        out,
-        "\n{:>6}  {:<26} {:<26} {:<17} {:>6} {:>6} {:>6}  {:<11} {:<6} {:<10}",
-        "Stream",
-        "Client",
-        "Server",
-        "Handshake",
-        "SYN",
-        "SYNACK",
-        "ACK",
-        "Close",
-        "State",
-        "History",
+pub fn handshake_header(out: &mut Vec<u8>, requests: bool) {
+    let mut head = format!(
+        "\n{:>6}  {:<26} {:<26} {:<17} {:>6} {:>6} {:>6}  {:<11} {:<6} ",
+        "Stream", "Client", "Server", "Handshake", "SYN", "SYNACK", "ACK", "Close", "State",
     );
     if requests {
-        let _ = write!(out, " {:>8}", "Requests");
+        let _ = writeln!(head, "{:<10} {:>8}", "History", "Requests");
+    } else {
+        head.push_str("History\n");
     }
-    out.push('\n');
+    out.extend_from_slice(head.as_bytes());
 }
 
 /// Our columns for one stream (rows come in stream order).
-pub fn handshake_row(out: &mut String, c: &Conversation, requests: bool) {
+pub fn handshake_row(out: &mut Vec<u8>, c: &Conversation, requests: bool) {
     // "{:>6}  {:<26} {:<26} {:<17} {:>6} {:>6} {:>6}  {:<11} {:<6} {:<10} {:>8}"
     let (cs, ss) = sides(c);
     let client = &c.sides[cs];
     let server = &c.sides[ss];
-    let mut cell = String::with_capacity(48);
-    pad(out, itoa::Buffer::new().format(c.stream), 6, true);
-    out.push_str("  ");
-    write_endpoint(&mut cell, c, cs);
-    pad(out, &cell, 26, false);
-    out.push(' ');
-    cell.clear();
-    write_endpoint(&mut cell, c, ss);
-    pad(out, &cell, 26, false);
-    out.push(' ');
-    pad(out, c.handshake().as_str(), 17, false);
-    out.push(' ');
-    write_frame(out, client.syn, 6);
-    out.push(' ');
-    write_frame(out, server.syn_ack, 6);
-    out.push(' ');
-    write_frame(out, c.handshake_ack, 6);
-    out.push_str("  ");
-    pad(out, c.close().as_str(), 11, false);
-    out.push(' ');
-    pad(out, c.conn_state(), 6, false);
-    out.push(' ');
-    cell.clear();
-    c.write_history(&mut cell);
+    let mut line = Line::new(out);
+    line.num_right(u64::from(c.stream), 6);
+    line.spaces(2);
+    line_endpoint(&mut line, c, cs, 26);
+    line.byte(b' ');
+    line_endpoint(&mut line, c, ss, 26);
+    line.byte(b' ');
+    line.left(c.handshake().as_str().as_bytes(), 17);
+    line.byte(b' ');
+    line_frame(&mut line, client.syn, 6);
+    line.byte(b' ');
+    line_frame(&mut line, server.syn_ack, 6);
+    line.byte(b' ');
+    line_frame(&mut line, c.handshake_ack, 6);
+    line.spaces(2);
+    line.left(c.close().as_str().as_bytes(), 11);
+    line.byte(b' ');
+    line.left(c.conn_state().as_bytes(), 6);
+    line.byte(b' ');
+    let mut history = [0u8; 12];
+    let history = c.history_bytes(&mut history);
     if requests {
-        pad(out, &cell, 10, false);
-        out.push(' ');
-        pad(out, itoa::Buffer::new().format(c.requests), 8, true);
+        line.left(history, 10);
+        line.byte(b' ');
+        line.num_right(u64::from(c.requests), 8);
     } else {
-        out.push_str(&cell);
+        line.bytes(history);
     }
-    out.push('\n');
+    line.finish();
 }
 
 /// Relative start and duration, in seconds with 9 decimals.
@@ -266,36 +451,37 @@ pub fn json_record(c: &Conversation) -> Value {
 /// Appends one record of the JSON array, as `serde_json::to_string_pretty`
 /// prints the whole array (`index`: the record's place in it). The array
 /// is `[` + records + [`json_end`].
-pub fn json_row(out: &mut String, c: &Conversation, index: usize) {
-    out.push_str(if index == 0 { "\n" } else { ",\n" });
+pub fn json_row(out: &mut Vec<u8>, c: &Conversation, index: usize) {
+    out.extend_from_slice(if index == 0 { b"\n" } else { b",\n" });
     let text = serde_json::to_string_pretty(&json_record(c)).unwrap_or_default();
     for (i, line) in text.lines().enumerate() {
         if i > 0 {
-            out.push('\n');
+            out.push(b'\n');
         }
-        out.push_str("  ");
-        out.push_str(line);
+        out.extend_from_slice(b"  ");
+        out.extend_from_slice(line.as_bytes());
     }
 }
 
 /// Closes the JSON array of `rows` records.
-pub fn json_end(out: &mut String, rows: usize) {
-    out.push_str(if rows == 0 { "]\n" } else { "\n]\n" });
+pub fn json_end(out: &mut Vec<u8>, rows: usize) {
+    out.extend_from_slice(if rows == 0 { b"]\n" } else { b"\n]\n" });
 }
 
 /// The CSV header line.
-pub fn csv_header(out: &mut String) {
-    out.push_str("stream,client,server,handshake_class,syn,syn_ack,ack,close,conn_state,history,completeness,frames_client_to_server,bytes_client_to_server,frames_server_to_client,bytes_server_to_client,start,duration,requests\n");
+pub fn csv_header(out: &mut Vec<u8>) {
+    out.extend_from_slice(b"stream,client,server,handshake_class,syn,syn_ack,ack,close,conn_state,history,completeness,frames_client_to_server,bytes_client_to_server,frames_server_to_client,bytes_server_to_client,start,duration,requests\n");
 }
 
 /// One CSV line; missing frames are empty.
-pub fn csv_row(out: &mut String, c: &Conversation) {
+pub fn csv_row(out: &mut Vec<u8>, c: &Conversation) {
+    let mut line = String::with_capacity(160);
     let opt = |f: FrameRef| f.map(|n| n.to_string()).unwrap_or_default();
     let (cs, ss) = sides(c);
     let (client, server) = (&c.sides[cs], &c.sides[ss]);
     let (start, duration) = start_and_duration(c);
     let _ = writeln!(
-        out,
+        line,
         "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
         c.stream,
         csv_field(&endpoint_text(c, cs)),
@@ -316,6 +502,7 @@ pub fn csv_row(out: &mut String, c: &Conversation) {
         duration,
         c.requests
     );
+    out.extend_from_slice(line.as_bytes());
 }
 
 /// IPv6 endpoints contain colons but no commas; quote only when needed.
@@ -361,9 +548,12 @@ mod tests {
             cases.push((x % 1_000_000) as i64 / 50_000 * 50_000);
         }
         for n in cases {
-            let mut s = String::new();
-            super::write_duration(&mut s, n);
-            assert_eq!(s, float(n), "{n} ns");
+            let mut out = Vec::new();
+            let mut line = super::Line::new(&mut out);
+            super::line_duration(&mut line, n, 0);
+            line.spill();
+            drop(line);
+            assert_eq!(String::from_utf8(out).unwrap(), float(n), "{n} ns");
         }
     }
 
