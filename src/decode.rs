@@ -121,11 +121,8 @@ fn tcp_segment_general(link_type: u32, data: &[u8]) -> Option<TcpSegment<'_>> {
 /// The common case of [`tcp_segment`], or `None` to take the general path.
 #[inline]
 fn tcp_segment_fast(link_type: u32, data: &[u8]) -> Option<TcpSegment<'_>> {
-    let link = link::decode(link_type, data);
-    let Payload::EtherType(ether_type) = link.payload else {
-        return None;
-    };
-    let ip = data.get(link.header_len..)?;
+    let (ether_type, header_len) = link::network_offset(link_type, data)?;
+    let ip = data.get(header_len..)?;
     let version = ip.first()? >> 4;
     let mut src_addr = [0u8; 16];
     let mut dst_addr = [0u8; 16];

@@ -14,7 +14,7 @@ use coffeeshark::decode;
 use coffeeshark::filter::values::PacketFields;
 use coffeeshark::filter::{fields, Filter};
 use coffeeshark::flow::{tcp_flags_u16, Endpoint, TcpTracker, MAX_CLOSED};
-use coffeeshark::model::conversations::{ConversationTable, Rows, Segment};
+use coffeeshark::model::conversations::{Conversation, ConversationTable, Rows, Segment};
 use coffeeshark::pipeline::Analyzer;
 use coffeeshark::source::{CaptureReader, SourceError, Timestamp};
 use coffeeshark::view::conv;
@@ -165,7 +165,7 @@ fn count_packets(
         }
         analyzer
             .tcp_mut()
-            .drain_forgotten(|stream| table.finish_stream(stream));
+            .drain_forgotten(|stream, ()| table.finish_stream(stream));
     }
     Ok(())
 }
@@ -179,17 +179,19 @@ fn count_only(
     reader: &mut CaptureReader,
     table: &mut ConversationTable,
 ) -> Result<(), SourceError> {
-    let mut tcp = TcpTracker::without_analysis();
-    tcp.limit_closed(
-        std::env::var("MAXC")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(MAX_CLOSED),
-    );
+    // Each connection's row lives in the flow table, next to its state.
+    let mut tcp: TcpTracker<Conversation> = TcpTracker::without_analysis();
+    tcp.limit_closed(MAX_CLOSED);
     tcp.report_forgotten(true);
     let mut number = 0u64;
     let mut first_ts: Option<Timestamp> = None;
-    while let Some(raw) = reader.next_frame()? {
+    let outcome = loop {
+        let raw = match reader.next_frame() {
+            Ok(Some(raw)) => raw,
+            Ok(None) => break Ok(()),
+            // Damage: the rows so far are still printed.
+            Err(e) => break Err(e),
+        };
         number += 1;
         // The first frame with a timestamp (any frame, TCP or not) is time
         // 0; a frame without one (pcapng SPB) shows 0.
@@ -209,8 +211,8 @@ fn count_only(
             addr: seg.dst_addr,
             port: seg.tcp.destination_port(),
         };
-        let meta = tcp.track(number, raw.ts, src, dst, &seg.tcp);
-        table.add_segment(&Segment {
+        let (meta, row) = tcp.track_with(number, raw.ts, src, dst, &seg.tcp);
+        row.add(&Segment {
             frame: number,
             rel_nanos,
             orig_len: raw.orig_len,
@@ -223,9 +225,10 @@ fn count_only(
             completeness: meta.completeness_after,
             requests: 0,
         });
-        tcp.drain_forgotten(|stream| table.finish_stream(stream));
-    }
-    Ok(())
+        tcp.drain_forgotten(|_, row| table.push_finished(&row));
+    };
+    tcp.drain_all(|_, row| table.push_finished(&row));
+    outcome
 }
 
 /// Renders the rows, flushing every [`FLUSH_AT`] bytes.

@@ -109,7 +109,7 @@ pub mod completeness {
 }
 
 #[derive(Debug, Clone)]
-struct Conn {
+struct Conn<T> {
     stream: u32,
     /// Index 0: from the lower endpoint; 1: from the higher one.
     dirs: [Direction; 2],
@@ -128,9 +128,11 @@ struct Conn {
     /// analysis runs: without it a connection is about 90 bytes, which
     /// keeps the table of a job that only counts in the CPU's caches.
     seq: Option<Box<[SeqState; 2]>>,
+    /// The caller's state for the connection ([`TcpTracker::track_with`]).
+    user: T,
 }
 
-impl Conn {
+impl<T: Default> Conn<T> {
     /// FIN both ways, or a RST.
     fn is_closed(&self) -> bool {
         self.rst || (self.dirs[0].fin && self.dirs[1].fin)
@@ -147,6 +149,7 @@ impl Conn {
             first_rtt: None,
             first_seen: ts,
             seq: None,
+            user: T::default(),
         }
     }
 }
@@ -184,8 +187,12 @@ pub struct TcpMeta {
 }
 
 /// The stream table. Feed it every TCP segment in capture order.
-pub struct TcpTracker {
-    conns: FxHashMap<ConnKey, Conn>,
+///
+/// `T` is state the caller keeps per connection, next to the table's own
+/// (`conv` keeps its conversation row there: one lookup per segment, and
+/// the row is handed back when the connection is forgotten).
+pub struct TcpTracker<T = ()> {
+    conns: FxHashMap<ConnKey, Conn<T>>,
     next_stream: u32,
     since_sweep: u32,
     /// Skip the sequence analysis (jobs that only count, like `conv`).
@@ -197,10 +204,10 @@ pub struct TcpTracker {
     closed: VecDeque<(ConnKey, u32)>,
     /// Whether forgotten streams are listed in `forgotten`.
     report_forgotten: bool,
-    forgotten: Vec<u32>,
+    forgotten: Vec<(u32, T)>,
 }
 
-impl Default for TcpTracker {
+impl<T: Default> Default for TcpTracker<T> {
     fn default() -> Self {
         TcpTracker {
             conns: FxHashMap::default(),
@@ -220,7 +227,7 @@ const FIN: u8 = 0x01;
 const RST: u8 = 0x04;
 const ACK: u8 = 0x10;
 
-impl TcpTracker {
+impl<T: Default> TcpTracker<T> {
     pub fn new() -> Self {
         Self::default()
     }
@@ -236,7 +243,8 @@ impl TcpTracker {
 
     /// Keeps at most `max` closed connections (besides the 60 s limit), so
     /// that memory follows the open connections, not the connection rate:
-    /// when one more closes, the one closed longest ago is forgotten.
+    /// when one more closes, the one closed longest ago is forgotten (at the
+    /// next segment).
     pub fn limit_closed(&mut self, max: usize) {
         self.max_closed = max;
     }
@@ -247,12 +255,22 @@ impl TcpTracker {
         self.report_forgotten = on;
     }
 
-    /// Hands the streams forgotten since the last call to `f`: no later
-    /// segment will be attributed to them.
-    pub fn drain_forgotten(&mut self, mut f: impl FnMut(u32)) {
-        for stream in self.forgotten.drain(..) {
-            f(stream);
+    /// Hands the streams forgotten since the last call to `f`, with their
+    /// state: no later segment will be attributed to them.
+    pub fn drain_forgotten(&mut self, mut f: impl FnMut(u32, T)) {
+        for (stream, user) in self.forgotten.drain(..) {
+            f(stream, user);
         }
+    }
+
+    /// The end of the capture: hands every connection still held to `f`
+    /// (in no particular order) and forgets it.
+    pub fn drain_all(&mut self, mut f: impl FnMut(u32, T)) {
+        self.drain_forgotten(&mut f);
+        for (_, c) in self.conns.drain() {
+            f(c.stream, c.user);
+        }
+        self.closed.clear();
     }
 
     /// Number of connections currently held (open, or closed but lingering).
@@ -278,12 +296,32 @@ impl TcpTracker {
         dst: Endpoint,
         tcp: &TcpSlice<'_>,
     ) -> TcpMeta {
+        self.track_with(frame, ts, src, dst, tcp).0
+    }
+
+    /// [`Self::track`], and the caller's state for the segment's connection.
+    #[inline]
+    pub fn track_with(
+        &mut self,
+        frame: u64,
+        ts: Timestamp,
+        src: Endpoint,
+        dst: Endpoint,
+        tcp: &TcpSlice<'_>,
+    ) -> (TcpMeta, &mut T) {
         let now = ts.as_nanos();
         self.since_sweep += 1;
         if self.since_sweep >= SWEEP_EVERY {
             self.sweep(now);
         }
-        let (key, fwd_idx) = if src <= dst {
+        if self.closed.len() > self.max_closed {
+            self.evict_closed();
+        }
+        // Lexicographic order of (address bytes, port), as `Endpoint`'s
+        // `Ord`, without a `memcmp` call.
+        let ordered =
+            (u128::from_be_bytes(src.addr), src.port) <= (u128::from_be_bytes(dst.addr), dst.port);
+        let (key, fwd_idx) = if ordered {
             (
                 ConnKey {
                     lo_addr: src.addr,
@@ -321,10 +359,10 @@ impl TcpTracker {
                 let fwd = &c.dirs[fwd_idx];
                 if syn && !is_ack && fwd.base_seq.is_some_and(|b| b != seq) {
                     port_reused = true;
+                    let old = std::mem::replace(c, Conn::new(*next_stream, now));
                     if report {
-                        forgotten.push(c.stream);
+                        forgotten.push((old.stream, old.user));
                     }
-                    *c = Conn::new(*next_stream, now);
                     *next_stream += 1;
                 }
             })
@@ -471,25 +509,30 @@ impl TcpTracker {
         };
         if closes && self.max_closed != usize::MAX {
             self.closed.push_back((key, meta.stream));
-            while self.closed.len() > self.max_closed {
-                let Some((old, stream)) = self.closed.pop_front() else {
-                    break;
-                };
-                // Still that connection (not swept, not replaced by a reuse
-                // of its ports), still closed (a closed one stays closed).
-                if self
-                    .conns
-                    .get(&old)
-                    .is_some_and(|c| c.stream == stream && c.is_closed())
-                {
-                    self.conns.remove(&old);
+        }
+        (meta, &mut conn.user)
+    }
+
+    /// Forgets the connections closed longest ago beyond `max_closed`.
+    fn evict_closed(&mut self) {
+        while self.closed.len() > self.max_closed {
+            let Some((old, stream)) = self.closed.pop_front() else {
+                break;
+            };
+            // Still that connection (not swept, not replaced by a reuse of
+            // its ports), still closed (a closed one stays closed).
+            if self
+                .conns
+                .get(&old)
+                .is_some_and(|c| c.stream == stream && c.is_closed())
+            {
+                if let Some(c) = self.conns.remove(&old) {
                     if self.report_forgotten {
-                        self.forgotten.push(stream);
+                        self.forgotten.push((stream, c.user));
                     }
                 }
             }
         }
-        meta
     }
 
     /// Forgets connections that are closed and have been quiet long enough.
@@ -499,7 +542,7 @@ impl TcpTracker {
         self.conns.retain(|_, c| {
             let drop = c.is_closed() && (now - c.last_seen) as i128 > CLOSED_LINGER_NANOS;
             if drop && report {
-                forgotten.push(c.stream);
+                forgotten.push((c.stream, std::mem::take(&mut c.user)));
             }
             !drop
         });

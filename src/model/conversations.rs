@@ -262,6 +262,76 @@ impl Conversation {
         &buf[..len]
     }
 
+    /// Accounts one TCP segment of the stream (the first one sets the
+    /// stream, endpoints and start).
+    pub fn add(&mut self, seg: &Segment) {
+        let c = self;
+        if c.first_frame == 0 {
+            // Frame numbers start at 1: a row that has seen nothing.
+            *c = Conversation {
+                stream: seg.stream,
+                v6: seg.v6,
+                a: seg.src,
+                b: seg.dst,
+                first_frame: seg.frame,
+                start_nanos: seg.rel_nanos,
+                ..Conversation::default()
+            };
+        }
+        let frame = NonZeroU64::new(seg.frame);
+        let from_a = seg.src == c.a && seg.dst == c.b;
+        let side = if from_a { 0 } else { 1 };
+        c.end_nanos = seg.rel_nanos;
+        c.sides[side].frames += 1;
+        c.sides[side].bytes += u64::from(seg.orig_len);
+        let flags = seg.flags;
+        let (syn, ack, fin, rst) = (
+            flags & 2 != 0,
+            flags & 0x10 != 0,
+            flags & 1 != 0,
+            flags & 4 != 0,
+        );
+        let s = &mut c.sides[side];
+        if syn && !ack {
+            s.syn = s.syn.or(frame);
+        }
+        if syn && ack {
+            s.syn_ack = s.syn_ack.or(frame);
+        }
+        if fin {
+            s.fin = s.fin.or(frame);
+        }
+        if rst {
+            s.rst = s.rst.or(frame);
+        }
+        if ack
+            && !syn
+            && !rst
+            && c.handshake_ack.is_none()
+            && c.sides[side].syn.is_some()
+            && c.sides[1 - side].syn_ack.is_some()
+        {
+            c.handshake_ack = frame;
+        }
+        let len = seg.payload_len;
+        if syn {
+            c.note(if ack { 'H' } else { 'S' }, from_a);
+        } else if len == 0 && ack && !fin && !rst {
+            c.note('A', from_a);
+        }
+        if len > 0 {
+            c.note('D', from_a);
+        }
+        if fin {
+            c.note('F', from_a);
+        }
+        if rst {
+            c.note('R', from_a);
+        }
+        c.completeness = seg.completeness;
+        c.requests += seg.requests;
+    }
+
     fn note(&mut self, letter: char, from_a: bool) {
         let code = letter as u8 | if from_a { 0x80 } else { 0 };
         let len = self.history_len as usize;
@@ -343,73 +413,15 @@ impl ConversationTable {
 
     /// Accounts one TCP segment.
     pub fn add_segment(&mut self, seg: &Segment) {
-        let c = self.live.entry(seg.stream).or_insert_with(|| Conversation {
-            stream: seg.stream,
-            v6: seg.v6,
-            a: seg.src,
-            b: seg.dst,
-            sides: [Side::default(); 2],
-            first_frame: seg.frame,
-            start_nanos: seg.rel_nanos,
-            end_nanos: 0,
-            handshake_ack: None,
-            completeness: 0,
-            history: [0; 12],
-            history_len: 0,
-            requests: 0,
-        });
-        let frame = NonZeroU64::new(seg.frame);
-        let from_a = seg.src == c.a && seg.dst == c.b;
-        let side = if from_a { 0 } else { 1 };
-        c.end_nanos = seg.rel_nanos;
-        c.sides[side].frames += 1;
-        c.sides[side].bytes += u64::from(seg.orig_len);
-        let flags = seg.flags;
-        let (syn, ack, fin, rst) = (
-            flags & 2 != 0,
-            flags & 0x10 != 0,
-            flags & 1 != 0,
-            flags & 4 != 0,
-        );
-        let s = &mut c.sides[side];
-        if syn && !ack {
-            s.syn = s.syn.or(frame);
+        self.live.entry(seg.stream).or_default().add(seg);
+    }
+
+    /// A row that will not change any more (kept by the caller until now,
+    /// e.g. in the flow table): packed. A row with no segment is dropped.
+    pub fn push_finished(&mut self, c: &Conversation) {
+        if c.first_frame != 0 {
+            self.packed.push(c);
         }
-        if syn && ack {
-            s.syn_ack = s.syn_ack.or(frame);
-        }
-        if fin {
-            s.fin = s.fin.or(frame);
-        }
-        if rst {
-            s.rst = s.rst.or(frame);
-        }
-        if ack
-            && !syn
-            && !rst
-            && c.handshake_ack.is_none()
-            && c.sides[side].syn.is_some()
-            && c.sides[1 - side].syn_ack.is_some()
-        {
-            c.handshake_ack = frame;
-        }
-        let len = seg.payload_len;
-        if syn {
-            c.note(if ack { 'H' } else { 'S' }, from_a);
-        } else if len == 0 && ack && !fin && !rst {
-            c.note('A', from_a);
-        }
-        if len > 0 {
-            c.note('D', from_a);
-        }
-        if fin {
-            c.note('F', from_a);
-        }
-        if rst {
-            c.note('R', from_a);
-        }
-        c.completeness = seg.completeness;
-        c.requests += seg.requests;
     }
 
     /// The row of a stream that can still change.

@@ -178,6 +178,9 @@ impl CaptureReader {
     ///
     /// After an error the reader is finished: every later call returns `Ok(None)`.
     pub fn next_frame(&mut self) -> Result<Option<RawFrame<'_>>, SourceError> {
+        if let Some(p) = self.fast_next() {
+            return Ok(Some(self.make_frame(p)));
+        }
         match self.advance() {
             Ok(Some(p)) => Ok(Some(self.make_frame(p))),
             Ok(None) => Ok(None),
@@ -186,6 +189,80 @@ impl CaptureReader {
                 Err(e)
             }
         }
+    }
+
+    /// The hot path of [`Self::next_frame`]: consumes the block handed out
+    /// last and, when the next block is a whole, valid packet record (pcap)
+    /// or Enhanced Packet Block (pcapng) on a known interface, takes it with
+    /// one look at the buffer. Anything else (other blocks, an incomplete or
+    /// damaged one, the end) is left to [`Self::advance`], which checks it
+    /// again and says what is wrong: the conditions here are those under
+    /// which `advance` would return this same packet.
+    #[inline]
+    fn fast_next(&mut self) -> Option<PacketBlock> {
+        if self.done {
+            return None;
+        }
+        if self.pending > 0 {
+            self.inner.consume_noshift(self.pending);
+            self.offset += self.pending as u64;
+            self.pending = 0;
+        }
+        let data = self.inner.data();
+        let (packet, len) = match self.format {
+            FileFormat::Pcap { big_endian, .. } => {
+                if self.interfaces.is_empty() || data.len() < 16 {
+                    return None;
+                }
+                let caplen = read_u32(data, 8, big_endian);
+                if caplen > MAX_PACKET || data.len() < 16 + caplen as usize {
+                    return None;
+                }
+                let packet = PacketBlock {
+                    interface: None,
+                    ts: RawTs::Split {
+                        secs: read_u32(data, 0, big_endian),
+                        frac: read_u32(data, 4, big_endian),
+                    },
+                    orig_len: read_u32(data, 12, big_endian),
+                    data_start: 16,
+                    caplen: caplen as usize,
+                };
+                (packet, 16 + caplen as usize)
+            }
+            FileFormat::PcapNg => {
+                const EPB: u32 = 6;
+                let big = self.big_endian;
+                if self.section == 0 || data.len() < 32 || read_u32(data, 0, big) != EPB {
+                    return None;
+                }
+                let block_len = read_u32(data, 4, big) as usize;
+                let caplen = read_u32(data, 20, big) as usize;
+                let interface = read_u32(data, 8, big);
+                if block_len < 32
+                    || block_len % 4 != 0
+                    || block_len > MAX_BLOCK
+                    || data.len() < block_len
+                    || read_u32(data, block_len - 4, big) as usize != block_len
+                    || caplen > block_len - 32
+                    || interface as usize >= self.interfaces.len() - self.section_base
+                {
+                    return None;
+                }
+                let packet = PacketBlock {
+                    interface: Some(interface),
+                    ts: RawTs::Units(
+                        ((read_u32(data, 12, big) as u64) << 32) | read_u32(data, 16, big) as u64,
+                    ),
+                    orig_len: read_u32(data, 24, big),
+                    data_start: 28,
+                    caplen,
+                };
+                (packet, block_len)
+            }
+        };
+        self.pending = len;
+        Some(packet)
     }
 
     /// Moves to the next packet block, handling every other block on the way.
@@ -453,6 +530,7 @@ impl CaptureReader {
         Ok(())
     }
 
+    #[inline]
     fn make_frame(&self, p: PacketBlock) -> RawFrame<'_> {
         // The block we parsed still sits at the front of the reader's buffer.
         let data = &self.inner.data()[p.data_start..p.data_start + p.caplen];
@@ -683,8 +761,11 @@ fn describe_parse_error(format: FileFormat, detail: &str) -> String {
 
 /// A 32-bit word of a capture header in the file's byte order.
 /// The caller has checked that `at + 4 <= data.len()`.
+#[inline(always)]
 fn read_u32(data: &[u8], at: usize, big_endian: bool) -> u32 {
-    let raw = [data[at], data[at + 1], data[at + 2], data[at + 3]];
+    // One bounds check, not four (callers have checked the length).
+    let mut raw = [0u8; 4];
+    raw.copy_from_slice(&data[at..at + 4]);
     if big_endian {
         u32::from_be_bytes(raw)
     } else {
