@@ -4,6 +4,9 @@
 
 mod support;
 
+#[path = "../benches/support/generator.rs"]
+mod generator;
+
 use serde_json::Value;
 use support::*;
 
@@ -236,4 +239,166 @@ fn display_filter_restricts_the_table_like_tsharks_conv_filter() {
         err.contains("\"tcp.prot\" is neither a field nor a protocol name"),
         "{err}"
     );
+}
+
+/// The rows of our second table (after the tshark block), without the
+/// Requests column when there is one.
+fn handshake_rows(ours: &str) -> Vec<String> {
+    let mut rules = 0;
+    let mut rows = Vec::new();
+    for line in ours.lines() {
+        if line.starts_with("=====") {
+            rules += 1;
+            continue;
+        }
+        if rules == 2 && !line.is_empty() {
+            rows.push(line.to_string());
+        }
+    }
+    if rows.first().is_some_and(|h| h.ends_with("Requests")) {
+        for r in &mut rows {
+            // The Requests column is the last, right-aligned in 8.
+            let cut = r.len().saturating_sub(9);
+            r.truncate(cut);
+            let trimmed = r.trim_end().len();
+            r.truncate(trimmed);
+        }
+    }
+    rows
+}
+
+/// More connections than the flow table keeps closed (so rows are handed
+/// back and packed while the capture is read), 4-tuples reused: the table
+/// equals tshark's, and the counting pass (no packets, no application
+/// layer) gives the same rows as the pass over whole packets with the
+/// application layer (`--requests`) and as the JSON.
+#[test]
+fn many_connections_match_tshark_and_every_pass_agrees() {
+    let dir = tempdir();
+    let path = path_in(&dir, "lab.pcapng");
+    let stats = generator::write_lab_capture(&path, 300_000, generator::Format::PcapNg).unwrap();
+    assert!(stats.connections as usize > coffeeshark::flow::MAX_CLOSED + 10_000);
+    let p = path.to_str().unwrap();
+    compare_with_tshark(p);
+    let (fast, err, code) = coffeeshark(&["conv", p]);
+    assert_eq!(code, 0, "{err}");
+    let (full, err, code) = coffeeshark(&["conv", p, "--requests"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(tshark_block(&fast), tshark_block(&full));
+    let rows = handshake_rows(&fast);
+    // (The generator may count a connection it had no room to start.)
+    assert!(rows.len() + 8 > stats.connections as usize, "{}", rows.len());
+    assert_eq!(rows, handshake_rows(&full));
+    // Some 4-tuples came back: a client endpoint appears more than once.
+    let mut clients: Vec<(&str, &str)> = rows[1..]
+        .iter()
+        .map(|r| {
+            let mut f = r.split_whitespace().skip(1);
+            (f.next().unwrap(), f.next().unwrap())
+        })
+        .collect();
+    clients.sort_unstable();
+    assert!(clients.windows(2).any(|w| w[0] == w[1]));
+    // JSON: the same streams, each a complete handshake closed by FINs,
+    // except the ones the end of the capture cut off.
+    let records = json(p);
+    assert_eq!(records.len() + 1, rows.len());
+    let complete = records
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| {
+            assert_eq!(r["stream"], *i as u64);
+            r["handshake_class"] == "complete" && r["close"] == "fin"
+        })
+        .count();
+    assert!(complete + 8 >= records.len(), "{complete}");
+}
+
+/// `-Y` selects the analyser: a filter on sequence analysis flags, on the
+/// application layer, or on plain headers counts what tshark counts.
+#[test]
+fn filters_on_analysis_application_and_headers_match_tshark() {
+    let dir = tempdir();
+    let mut c = TcpConn::new(Link::Ethernet, LOOPBACK_V4, 41000, 8000);
+    c.send(true, SYN, b"")
+        .send(false, SYN_ACK, b"")
+        .send(true, ACK, b"");
+    let seq = c.next[0];
+    c.send(true, PSH_ACK, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    // The request again: a retransmission.
+    c.send_at_seq(true, PSH_ACK, seq, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    c.send(
+        false,
+        PSH_ACK,
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+    )
+    .send(true, FIN_ACK, b"")
+    .send(false, FIN_ACK, b"")
+    .send(true, ACK, b"");
+    let mut frames = c.frames;
+    let mut other =
+        TcpConn::new(Link::Ethernet, LOOPBACK_V4, 41001, 8000)
+            .at(frames.last().unwrap().ts_nanos + 1000);
+    other
+        .send(true, SYN, b"")
+        .send(false, SYN_ACK, b"")
+        .send(true, ACK, b"")
+        .send(true, FIN_ACK, b"")
+        .send(false, FIN_ACK, b"")
+        .send(true, ACK, b"");
+    frames.extend(other.frames);
+    let p = write(&dir, "retransmission.pcap", &frames);
+    for filter in [
+        "tcp.analysis.retransmission",
+        "tcp.analysis.flags",
+        "http.request",
+        "http",
+        "tcp.stream == 1",
+        "tcp.len > 0",
+    ] {
+        let (ours, err, code) = coffeeshark(&["conv", &p, "-Y", filter]);
+        assert_eq!(code, 0, "{err}");
+        let block = tshark_block(&ours);
+        if let Some((theirs, _)) = tshark(&["-r", &p, "-q", "-z", &format!("conv,tcp,{filter}")]) {
+            pretty_diff(&theirs, &block, &format!("conv -Y {filter} vs tshark"));
+        }
+        // A row only for the stream with matching packets (stream 1 has
+        // no data, no retransmission, no HTTP; stream 0 is not stream 1).
+        assert_eq!(handshake_rows(&ours).len(), 2, "{filter}\n{ours}");
+    }
+    // The retransmission is one frame of stream 0.
+    let (json, _, _) = coffeeshark(&[
+        "conv",
+        &p,
+        "-Y",
+        "tcp.analysis.retransmission",
+        "--format",
+        "json",
+    ]);
+    let rows: Vec<Value> = serde_json::from_str(&json).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["stream"], 0);
+    assert_eq!(rows[0]["frames"]["client_to_server"], 1);
+    assert_eq!(rows[0]["frames"]["server_to_client"], 0);
+}
+
+/// The table's Requests column is there when asked for; JSON and CSV always
+/// have the count.
+#[test]
+fn requests_column_on_request() {
+    let (plain, _, code) = coffeeshark(&["conv", SAMPLE]);
+    assert_eq!(code, 0);
+    let (with, _, code) = coffeeshark(&["conv", SAMPLE, "--requests"]);
+    assert_eq!(code, 0);
+    assert!(!plain.contains("Requests"));
+    let head = handshake_rows(&with);
+    assert!(with.lines().any(|l| l.ends_with("Requests")));
+    assert_eq!(head, handshake_rows(&plain));
+    for line in with
+        .lines()
+        .skip_while(|l| !l.starts_with("Stream"))
+        .skip(1)
+    {
+        assert!(line.ends_with(" 1"), "{line}");
+    }
 }

@@ -106,7 +106,6 @@ pub fn run(args: ConvArgs) -> Result<ExitCode> {
     let show_requests = args.requests || args.format != ConvFormat::Table;
     let mut reader = CaptureReader::open(&args.file)?;
     let mut table = ConversationTable::new();
-    let t0 = std::time::Instant::now();
     let outcome = if filter.is_none() && !show_requests {
         count_only(&mut reader, &mut table)
     } else {
@@ -119,9 +118,7 @@ pub fn run(args: ConvArgs) -> Result<ExitCode> {
         };
         count_packets(&mut reader, analyzer, filter.as_ref(), &mut table)
     };
-    let t1 = std::time::Instant::now();
     let rows = table.finish();
-    let t2 = std::time::Instant::now();
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
     write_rows(
@@ -132,15 +129,6 @@ pub fn run(args: ConvArgs) -> Result<ExitCode> {
         args.requests,
     )?;
     lock.flush()?;
-    let t3 = std::time::Instant::now();
-    if std::env::var_os("CONV_TIMING").is_some() {
-        eprintln!(
-            "loop {:?} finish {:?} write {:?}",
-            t1 - t0,
-            t2 - t1,
-            t3 - t2
-        );
-    }
     if let Err(e) = outcome {
         eprintln!("coffeeshark: {e}");
         return Ok(ExitCode::from(2));

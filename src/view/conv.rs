@@ -310,10 +310,14 @@ pub fn tshark_row(out: &mut Vec<u8>, c: &Conversation) {
     line_endpoint(&mut line, c, 0, 26);
     line.bytes(b" <-> ");
     line_endpoint(&mut line, c, 1, 26);
+    // Sums wrap, as tshark's 64-bit counters would (no real capture gets near).
     for (frames, bytes) in [
         (b.frames, b.bytes),
         (a.frames, a.bytes),
-        (a.frames + b.frames, a.bytes + b.bytes),
+        (
+            a.frames.wrapping_add(b.frames),
+            a.bytes.wrapping_add(b.bytes),
+        ),
     ] {
         line.spaces(2);
         line.num_right(frames, 6);
@@ -323,7 +327,7 @@ pub fn tshark_row(out: &mut Vec<u8>, c: &Conversation) {
     line.spaces(2);
     line_seconds(&mut line, c.start_nanos, 14);
     line.spaces(3);
-    line_duration(&mut line, c.end_nanos - c.start_nanos, 12);
+    line_duration(&mut line, c.end_nanos.wrapping_sub(c.start_nanos), 12);
     line.finish();
 }
 
@@ -413,7 +417,11 @@ fn start_and_duration(c: &Conversation) -> (String, String) {
     let mut start = String::new();
     write_seconds(&mut start, c.start_nanos as i128, 9);
     let mut duration = String::new();
-    write_seconds(&mut duration, (c.end_nanos - c.start_nanos) as i128, 9);
+    write_seconds(
+        &mut duration,
+        c.end_nanos as i128 - c.start_nanos as i128,
+        9,
+    );
     (start, duration)
 }
 
