@@ -237,8 +237,13 @@ mod tests {
         let (mut fast, mut total) = (0, 0);
         for (link_type, frame) in frames() {
             let whole = tcp_segment_fast(link_type, &frame);
-            assert!(whole.is_some(), "{link_type} {frame:?}");
-            assert_eq!(whole, tcp_segment_general(link_type, &frame));
+            // VLAN-tagged frames go the general way.
+            let tagged = link_type == linktype::ETHERNET && frame[12] == 0x81;
+            assert_eq!(whole.is_some(), !tagged, "{link_type} {frame:?}");
+            assert!(tcp_segment_general(link_type, &frame).is_some());
+            if whole.is_some() {
+                assert_eq!(whole, tcp_segment_general(link_type, &frame));
+            }
             for _ in 0..20_000 {
                 let mut f = frame.clone();
                 for _ in 0..1 + next() % 3 {
