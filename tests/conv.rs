@@ -287,7 +287,11 @@ fn many_connections_match_tshark_and_every_pass_agrees() {
     assert_eq!(tshark_block(&fast), tshark_block(&full));
     let rows = handshake_rows(&fast);
     // (The generator may count a connection it had no room to start.)
-    assert!(rows.len() + 8 > stats.connections as usize, "{}", rows.len());
+    assert!(
+        rows.len() + 8 > stats.connections as usize,
+        "{}",
+        rows.len()
+    );
     assert_eq!(rows, handshake_rows(&full));
     // Some 4-tuples came back: a client endpoint appears more than once.
     let mut clients: Vec<(&str, &str)> = rows[1..]

@@ -2,13 +2,19 @@
 //! counters (frames and bytes each way, relative start, duration) plus the
 //! handshake and teardown of the connection, classified.
 //!
-//! Memory: a [`Conversation`] (~200 bytes) is kept only while its stream
-//! can still change, i.e. while the flow table holds the connection. When
-//! the flow table forgets it ([`crate::flow::TcpTracker::drain_forgotten`]),
-//! [`ConversationTable::finish_stream`] packs the row into a few dozen bytes
-//! (varints, frame numbers relative to the stream's first frame): tshark's
-//! table is sorted by frame count, so nothing can be printed before the end
-//! of the capture, and one packed row per conversation stays until then.
+//! Memory: a [`Conversation`] (~190 bytes) is kept only while its stream
+//! can still change, i.e. while the flow table holds the connection: in the
+//! flow table itself (`conv`'s counting pass, through
+//! [`crate::flow::TcpTracker::track_with`]) or in [`ConversationTable`]'s
+//! map. When the flow table forgets the connection
+//! ([`crate::flow::TcpTracker::drain_forgotten`]), the row is packed
+//! ([`ConversationTable::push_finished`], [`ConversationTable::finish_stream`])
+//! into a few dozen bytes: LEB128 varints, frame numbers relative to the
+//! stream's first frame, plus 16 bytes of index (about 70 bytes in all for a
+//! lab connection). tshark's table is sorted by frame count, so nothing can
+//! be printed before the end of the capture, and one packed row per
+//! conversation stays until then: that much still grows with the number of
+//! conversations.
 //!
 //! Client and server: the client is the sender of the SYN; failing that the
 //! receiver of the SYN/ACK; failing that the side with the higher port
@@ -453,24 +459,13 @@ impl ConversationTable {
 
     /// The end of the capture: every row, for output.
     pub fn finish(mut self) -> Rows {
-        let mut live: Vec<Conversation> = self.live.drain().map(|(_, c)| c).collect();
-        live.sort_unstable_by_key(|c| c.stream);
-        for c in &live {
-            self.packed.push(c);
+        for (_, c) in self.live.drain() {
+            self.packed.push(&c);
         }
-        drop(live);
         self.packed.index.sort_unstable_by_key(|r| r.stream);
         Rows {
             packed: self.packed,
         }
-    }
-
-    /// Every row in stream order, unpacked (for jobs that keep them all).
-    pub fn into_conversations(self) -> Vec<Conversation> {
-        let rows = self.finish();
-        let mut out = Vec::with_capacity(rows.len());
-        rows.for_each(|c| out.push(c.clone()));
-        out
     }
 }
 
