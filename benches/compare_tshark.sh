@@ -18,7 +18,8 @@
 # (`coffeeshark http BIG` vs `tshark -r BIG -q -z http,tree`; the number of
 # HTTP responses is compared). Then it writes a capture
 # twice as big and shows coffeeshark's peak RSS on it, to see that memory
-# does not grow with the file.
+# does not grow with the file (and that of `conv` and `http`, with those
+# sections).
 #
 # Wall time is taken with a nanosecond clock around each run (the 10 ms
 # resolution of /usr/bin/time's %e is too coarse for sub-second runs; %e is
@@ -192,6 +193,10 @@ if section http; then
     measure "cs http" "$COFFEESHARK" http "$BIGGER"
     HTTP2_RSS="$BEST_RSS_KB"
 fi
+if section conv; then
+    measure "cs conv" "$COFFEESHARK" conv "$BIGGER"
+    CONV2_RSS="$BEST_RSS_KB"
+fi
 fi
 
 echo
@@ -238,6 +243,10 @@ echo
 section read && awk -v n1="$PACKETS" -v k1="$CS_RSS" -v n2="$BIG_PACKETS" -v k2="$CS2_RSS" -v s2="$CS2_SECS" -v b2="$BIGGER_SIZE" 'BEGIN {
     printf "coffeeshark peak RSS: %.1f MiB on %d packets, %.1f MiB on %d packets (%.1f MB, %.3f s)\n",
         k1 / 1024, n1, k2 / 1024, n2, b2 / 1e6, s2 }'
+if section conv; then
+    awk -v n1="$PACKETS" -v k1="$CONV_CS_RSS" -v n2="$BIG_PACKETS" -v k2="$CONV2_RSS" 'BEGIN {
+        printf "coffeeshark conv peak RSS: %.1f MiB on %d packets, %.1f MiB on %d packets\n", k1 / 1024, n1, k2 / 1024, n2 }'
+fi
 if section http; then
     awk -v n1="$PACKETS" -v k1="$HTTP_CS_RSS" -v n2="$BIG_PACKETS" -v k2="$HTTP2_RSS" 'BEGIN {
         printf "coffeeshark http peak RSS: %.1f MiB on %d packets, %.1f MiB on %d packets\n", k1 / 1024, n1, k2 / 1024, n2 }'

@@ -341,8 +341,9 @@ impl Conversation {
     fn note(&mut self, letter: char, from_a: bool) {
         let code = letter as u8 | if from_a { 0x80 } else { 0 };
         let len = self.history_len as usize;
-        // Each (letter, side) once; a loop, not `contains` (a `memchr` call
-        // for at most 12 bytes, twice a packet).
+        // Each (letter, side) once. Not `contains`: for bytes it is a
+        // `memchr` call, dear for at most 12 of them, twice a packet.
+        #[allow(clippy::manual_contains)]
         if len < self.history.len() && !self.history[..len].iter().any(|&h| h == code) {
             self.history[len] = code;
             self.history_len += 1;

@@ -557,10 +557,11 @@ mod tests {
         }
         for n in cases {
             let mut out = Vec::new();
-            let mut line = super::Line::new(&mut out);
-            super::line_duration(&mut line, n, 0);
-            line.spill();
-            drop(line);
+            {
+                let mut line = super::Line::new(&mut out);
+                super::line_duration(&mut line, n, 0);
+                line.spill();
+            }
             assert_eq!(String::from_utf8(out).unwrap(), float(n), "{n} ns");
         }
     }
