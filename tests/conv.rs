@@ -406,3 +406,42 @@ fn requests_column_on_request() {
         assert!(line.ends_with(" 1"), "{line}");
     }
 }
+
+/// Start and duration are tshark's doubles: a duration of exactly 0.00035 s
+/// prints as tshark prints it (its `double` difference rounds up), and a
+/// stream whose times go backwards starts at its earliest frame.
+#[test]
+fn durations_round_like_tsharks_doubles_and_times_may_go_backwards() {
+    let dir = tempdir();
+    let base: u64 = 1_795_000_000_000_000_000;
+    let mut a = TcpConn::new(Link::Ethernet, LOOPBACK_V4, 41000, 8000);
+    a.send(true, SYN, b"").send(false, SYN_ACK, b"");
+    let mut b = TcpConn::new(Link::Ethernet, LOOPBACK_V4, 41001, 8000);
+    b.send(true, SYN, b"")
+        .send(false, SYN_ACK, b"")
+        .send(true, ACK, b"");
+    let mut c = TcpConn::new(Link::Ethernet, LOOPBACK_V4, 41002, 8000);
+    c.send(true, SYN, b"").send(false, SYN_ACK, b"");
+    // a: 0 and 0.000350; b: 1.0, 1.00035, then 0.9999 (backwards);
+    // c: 5.981210 and 5.981560.
+    let times = [
+        (&mut a.frames, vec![0, 350_000]),
+        (
+            &mut b.frames,
+            vec![1_000_000_000, 1_000_350_000, 999_900_000],
+        ),
+        (&mut c.frames, vec![5_981_210_000, 5_981_560_000]),
+    ];
+    let mut frames = Vec::new();
+    for (conn, offsets) in times {
+        for (f, off) in conn.iter_mut().zip(offsets) {
+            f.ts_nanos = base + off;
+        }
+        frames.extend(conn.iter().cloned());
+    }
+    let p = write(&dir, "durations.pcap", &frames);
+    compare_with_tshark(&p);
+    let (ours, _, _) = coffeeshark(&["conv", &p]);
+    assert!(ours.contains("     0.999900000         0.0005\n"), "{ours}");
+    assert!(ours.contains("     5.981210000         0.0004\n"), "{ours}");
+}

@@ -113,6 +113,8 @@ pub struct Conversation {
     pub b: Endpoint,
     pub sides: [Side; 2],
     pub first_frame: u64,
+    /// Earliest and latest time of the stream's frames, relative to the
+    /// capture's first frame.
     pub start_nanos: i64,
     pub end_nanos: i64,
     /// The first pure ACK from the SYN sender after the SYN/ACK.
@@ -281,13 +283,20 @@ impl Conversation {
                 b: seg.dst,
                 first_frame: seg.frame,
                 start_nanos: seg.rel_nanos,
+                end_nanos: seg.rel_nanos,
                 ..Conversation::default()
             };
         }
         let frame = NonZeroU64::new(seg.frame);
         let from_a = seg.src == c.a && seg.dst == c.b;
         let side = if from_a { 0 } else { 1 };
-        c.end_nanos = seg.rel_nanos;
+        // Earliest and latest time, as tshark keeps them (a capture's times
+        // may go backwards).
+        if seg.rel_nanos > c.end_nanos {
+            c.end_nanos = seg.rel_nanos;
+        } else if seg.rel_nanos < c.start_nanos {
+            c.start_nanos = seg.rel_nanos;
+        }
         c.sides[side].frames += 1;
         c.sides[side].bytes += u64::from(seg.orig_len);
         let flags = seg.flags;

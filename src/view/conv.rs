@@ -239,8 +239,16 @@ fn line_size(line: &mut Line<'_>, size: u64, width: usize) {
     line.pad_from(mark, width);
 }
 
-/// Seconds with 9 decimals (as [`write_seconds`]), right-aligned in `width`.
+/// The relative start, right-aligned in `width`: tshark's `%14.9f` of
+/// `nstime_to_sec(start)`, which is the exact nanoseconds (as
+/// [`write_seconds`] writes them) below [`EXACT_BELOW`].
 fn line_seconds(line: &mut Line<'_>, nanos: i64, width: usize) {
+    if !(-EXACT_BELOW..EXACT_BELOW).contains(&nanos) {
+        // tshark's `%14.9f` of a double that is no longer exact.
+        let text = format!("{:.9}", nstime_to_sec(nanos));
+        line.right(text.as_bytes(), width);
+        return;
+    }
     let abs = nanos.unsigned_abs();
     let secs = abs / 1_000_000_000;
     line.spaces(width.saturating_sub(usize::from(nanos < 0) + decimal_len(secs) + 10));
@@ -327,7 +335,7 @@ pub fn tshark_row(out: &mut Vec<u8>, c: &Conversation) {
     line.spaces(2);
     line_seconds(&mut line, c.start_nanos, 14);
     line.spaces(3);
-    line_duration(&mut line, c.end_nanos.wrapping_sub(c.start_nanos), 12);
+    line_duration(&mut line, c.start_nanos, c.end_nanos, 12);
     line.finish();
 }
 
@@ -337,16 +345,32 @@ pub fn tshark_footer(out: &mut Vec<u8>) {
     out.push(b'\n');
 }
 
-/// Seconds with 4 decimals as C's `%.4f` of the duration in seconds (a
-/// `double`, rounded half to even on its binary value), right-aligned in
-/// `width`. Integer rounding gives the same digits unless the value is a
-/// tie in decimal (then the binary value decides), negative, or so large
-/// that the double's error reaches a nanosecond (over 10^16 ns, 115 days):
-/// those go through the double, as tshark does.
-fn line_duration(line: &mut Line<'_>, nanos: i64, width: usize) {
+/// Wireshark's `nstime_to_sec` of a relative time in nanoseconds: whole
+/// seconds and nanoseconds (both truncated toward zero, as `nstime_t`
+/// keeps them), as a `double`.
+fn nstime_to_sec(nanos: i64) -> f64 {
+    (nanos / 1_000_000_000) as f64 + (nanos % 1_000_000_000) as f64 / 1e9
+}
+
+/// Relative times under this many nanoseconds (11.5 days) convert to a
+/// `double` with an error under a tenth of a nanosecond (a few units in
+/// the last place of 10^6 s), so the printed digits of tshark's doubles can
+/// be had exactly from the integers.
+const EXACT_BELOW: i64 = 1_000_000_000_000_000;
+
+/// The duration column, right-aligned in `width`: tshark prints
+/// `%12.4f` of `nstime_to_sec(stop) - nstime_to_sec(start)`, a difference
+/// of doubles. Away from a tie (a remainder of exactly 0.00005 s) that
+/// rounds as the exact integer difference does, the doubles' error being
+/// under a nanosecond; ties, negative and huge values take tshark's
+/// doubles (rounded by `format!` as `printf` rounds: the binary value,
+/// exactly).
+fn line_duration(line: &mut Line<'_>, start: i64, stop: i64, width: usize) {
     const UNIT: i64 = 100_000; // 10^-4 s
-    if !(0..10_000_000_000_000_000).contains(&nanos) || nanos % UNIT == UNIT / 2 {
-        let text = format!("{:.4}", nanos as f64 / 1e9);
+    let exact = (0..EXACT_BELOW).contains(&start) && (start..EXACT_BELOW).contains(&stop);
+    let nanos = stop.wrapping_sub(start);
+    if !exact || nanos % UNIT == UNIT / 2 {
+        let text = format!("{:.4}", nstime_to_sec(stop) - nstime_to_sec(start));
         line.right(text.as_bytes(), width);
         return;
     }
@@ -525,44 +549,64 @@ fn csv_field(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn durations_like_printf() {
-        let float = |n: i64| format!("{:.4}", n as f64 / 1e9);
-        let mut cases: Vec<i64> = vec![
-            0,
-            1,
-            49_999,
-            50_000,
-            50_001,
-            150_000,
-            250_000,
-            99_950_000,
-            999_950_000,
-            1_000_000_000,
-            4_600_000,
-            123_456_789_012,
-            9_999_999_999_999_999,
-            10_000_000_000_000_000,
-            i64::MAX,
-            -1,
-            -50_000,
-            i64::MIN,
+    fn times_like_tsharks_doubles() {
+        let tshark = |start: i64, stop: i64| {
+            (
+                format!("{:.9}", super::nstime_to_sec(start)),
+                format!(
+                    "{:.4}",
+                    super::nstime_to_sec(stop) - super::nstime_to_sec(start)
+                ),
+            )
+        };
+        let mut cases: Vec<(i64, i64)> = vec![
+            (0, 0),
+            (0, 1),
+            (0, 49_999),
+            (0, 50_000),
+            (5_981_210_587, 5_981_560_587),
+            (0, 150_000),
+            (1, 250_001),
+            (7, 99_950_007),
+            (0, 999_950_000),
+            (0, 4_600_000),
+            (123_456_789_012, 923_456_789_012),
+            (999_999_999_999_999, 999_999_999_999_999),
+            (1_000_000_000_000_000, 1_000_000_000_050_000),
+            (i64::MAX - 5, i64::MAX),
+            (-1, 0),
+            (-50_000, 100_000),
+            (i64::MIN, 0),
         ];
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        for _ in 0..100_000 {
+        let mut next = move || {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            cases.push((x % 100_000_000_000) as i64);
-            cases.push((x % 1_000_000) as i64 / 50_000 * 50_000);
+            x
+        };
+        for _ in 0..200_000 {
+            let start = (next() % 100_000_000_000_000) as i64;
+            let d = (next() % 1_000_000_000) as i64;
+            cases.push((start, start + d));
+            // Ties, where the doubles decide.
+            cases.push((start, start + d / 100_000 * 100_000 + 50_000));
         }
-        for n in cases {
+        for (start, stop) in cases {
             let mut out = Vec::new();
             {
                 let mut line = super::Line::new(&mut out);
-                super::line_duration(&mut line, n, 0);
+                super::line_seconds(&mut line, start, 0);
+                line.byte(b' ');
+                super::line_duration(&mut line, start, stop, 0);
                 line.spill();
             }
-            assert_eq!(String::from_utf8(out).unwrap(), float(n), "{n} ns");
+            let (s, d) = tshark(start, stop);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                format!("{s} {d}"),
+                "{start} {stop}"
+            );
         }
     }
 
