@@ -104,6 +104,49 @@ pub struct Side {
     pub rst: FrameRef,
 }
 
+/// The facts that decide a connection's client side and handshake class:
+/// the first SYN, SYN/ACK and RST of each side (0 = A), the handshake's ACK
+/// and the ports. One rule for `conv` and the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Opening {
+    pub syn: [FrameRef; 2],
+    pub syn_ack: [FrameRef; 2],
+    pub rst: [FrameRef; 2],
+    pub handshake_ack: FrameRef,
+    pub ports: [u16; 2],
+}
+
+impl Opening {
+    /// Index of the client side (0 = A, 1 = B): the SYN sender (the first
+    /// SYN on a simultaneous open), else the SYN/ACK receiver, else the
+    /// higher port.
+    pub fn client_side(&self) -> usize {
+        match (self.syn[0], self.syn[1]) {
+            (Some(_), None) => 0,
+            (None, Some(_)) => 1,
+            (Some(x), Some(y)) => usize::from(x > y),
+            (None, None) if self.syn_ack[1].is_some() => 0,
+            (None, None) if self.syn_ack[0].is_some() => 1,
+            (None, None) => usize::from(self.ports[0] < self.ports[1]),
+        }
+    }
+
+    pub fn handshake(&self) -> Handshake {
+        let c = self.client_side();
+        if self.syn[c].is_some() && self.syn[1 - c].is_some() {
+            return Handshake::SimultaneousOpen;
+        }
+        match (self.syn[c], self.syn_ack[1 - c]) {
+            (Some(_), Some(_)) if self.handshake_ack.is_some() => Handshake::Complete,
+            (Some(_), Some(_)) => Handshake::NoFinalAck,
+            (Some(_), None) if self.rst[1 - c].is_some() => Handshake::Refused,
+            (Some(_), None) => Handshake::SynOnly,
+            (None, Some(_)) => Handshake::SynAckOnly,
+            (None, None) => Handshake::NotSeen,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Conversation {
     pub stream: u32,
@@ -133,25 +176,18 @@ pub struct Conversation {
 impl Conversation {
     /// Index of the client side (0 = A, 1 = B).
     pub fn client_side(&self) -> usize {
-        if self.sides[0].syn.is_some() && self.sides[1].syn.is_none() {
-            0
-        } else if self.sides[1].syn.is_some() && self.sides[0].syn.is_none() {
-            1
-        } else if self.sides[0].syn.is_some() {
-            // Simultaneous open: the first SYN wins.
-            if self.sides[0].syn <= self.sides[1].syn {
-                0
-            } else {
-                1
-            }
-        } else if self.sides[1].syn_ack.is_some() {
-            0
-        } else if self.sides[0].syn_ack.is_some() {
-            1
-        } else if self.a.port >= self.b.port {
-            0
-        } else {
-            1
+        self.opening().client_side()
+    }
+
+    /// What decides the client side and the handshake class.
+    pub fn opening(&self) -> Opening {
+        let [a, b] = &self.sides;
+        Opening {
+            syn: [a.syn, b.syn],
+            syn_ack: [a.syn_ack, b.syn_ack],
+            rst: [a.rst, b.rst],
+            handshake_ack: self.handshake_ack,
+            ports: [self.a.port, self.b.port],
         }
     }
 
@@ -164,19 +200,7 @@ impl Conversation {
     }
 
     pub fn handshake(&self) -> Handshake {
-        let c = self.client_side();
-        let (client, server) = (&self.sides[c], &self.sides[1 - c]);
-        if client.syn.is_some() && server.syn.is_some() {
-            return Handshake::SimultaneousOpen;
-        }
-        match (client.syn, server.syn_ack) {
-            (Some(_), Some(_)) if self.handshake_ack.is_some() => Handshake::Complete,
-            (Some(_), Some(_)) => Handshake::NoFinalAck,
-            (Some(_), None) if server.rst.is_some() => Handshake::Refused,
-            (Some(_), None) => Handshake::SynOnly,
-            (None, Some(_)) => Handshake::SynAckOnly,
-            (None, None) => Handshake::NotSeen,
-        }
+        self.opening().handshake()
     }
 
     pub fn close(&self) -> Close {

@@ -23,7 +23,7 @@ use crate::dissect::stream::PduBody;
 use crate::dissect::tls;
 use crate::flow::analysis::flag;
 use crate::flow::Endpoint;
-use crate::model::conversations::{FrameRef, Handshake};
+use crate::model::conversations::{FrameRef, Handshake, Opening};
 use crate::model::Packet;
 use etherparse::TransportSlice;
 use rustc_hash::FxHashMap;
@@ -228,16 +228,18 @@ impl Connection {
         }
     }
 
-    /// Index of the client side (0 = A, 1 = B): the SYN sender, else the
-    /// SYN/ACK receiver, else the higher port (`Conversation::client_side`).
+    /// Index of the client side (0 = A, 1 = B), by `conv`'s rule.
     pub fn client_side(&self) -> usize {
-        match (self.syn[0], self.syn[1]) {
-            (Some(_), None) => 0,
-            (None, Some(_)) => 1,
-            (Some(x), Some(y)) => usize::from(x > y),
-            (None, None) if self.syn_ack[1].is_some() => 0,
-            (None, None) if self.syn_ack[0].is_some() => 1,
-            (None, None) => usize::from(self.a.port < self.b.port),
+        self.opening().client_side()
+    }
+
+    fn opening(&self) -> Opening {
+        Opening {
+            syn: self.syn,
+            syn_ack: self.syn_ack,
+            rst: self.rst,
+            handshake_ack: self.handshake_ack,
+            ports: [self.a.port, self.b.port],
         }
     }
 
@@ -271,20 +273,9 @@ impl Connection {
         )
     }
 
-    /// The handshake's class (`Conversation::handshake`).
+    /// The handshake's class, by `conv`'s rule.
     pub fn handshake(&self) -> Handshake {
-        let c = self.client_side();
-        if self.syn[c].is_some() && self.syn[1 - c].is_some() {
-            return Handshake::SimultaneousOpen;
-        }
-        match (self.syn[c], self.syn_ack[1 - c]) {
-            (Some(_), Some(_)) if self.handshake_ack.is_some() => Handshake::Complete,
-            (Some(_), Some(_)) => Handshake::NoFinalAck,
-            (Some(_), None) if self.rst[1 - c].is_some() => Handshake::Refused,
-            (Some(_), None) => Handshake::SynOnly,
-            (None, Some(_)) => Handshake::SynAckOnly,
-            (None, None) => Handshake::NotSeen,
-        }
+        self.opening().handshake()
     }
 
     /// SYN, SYN/ACK and handshake ACK frames, when captured.
