@@ -71,6 +71,9 @@ pub struct TcpSegment<'a> {
     pub src_addr: [u8; 16],
     pub dst_addr: [u8; 16],
     pub tcp: TcpSlice<'a>,
+    /// Payload bytes the IP header declares but the capture did not keep
+    /// ([`crate::flow::uncaptured_payload`]).
+    pub uncaptured: u32,
 }
 
 /// The TCP segment in a frame, exactly as [`decode`] finds it (a network
@@ -91,11 +94,13 @@ fn tcp_segment_general(link_type: u32, data: &[u8]) -> Option<TcpSegment<'_>> {
     let d = decode(link_type, data);
     match (&d.net, d.transport) {
         (Some(net), Some(TransportSlice::Tcp(tcp))) => {
+            let uncaptured = crate::flow::uncaptured_payload(net, &tcp);
             let mut seg = TcpSegment {
                 v6: false,
                 src_addr: [0; 16],
                 dst_addr: [0; 16],
                 tcp,
+                uncaptured,
             };
             match net {
                 LaxNetSlice::Ipv4(v4) => {
@@ -163,6 +168,8 @@ fn tcp_segment_fast(link_type: u32, data: &[u8]) -> Option<TcpSegment<'_>> {
         src_addr,
         dst_addr,
         tcp: TcpSlice::from_slice(tcp_bytes).ok()?,
+        // The whole datagram is in the capture (checked above).
+        uncaptured: 0,
     })
 }
 

@@ -8,18 +8,108 @@
 use crate::decode;
 use crate::dissect::stream::{AppFrame, DecodeAs, Pdu, SegmentIn, StreamDissector};
 pub use crate::flow::endpoints;
-use crate::flow::{uncaptured_payload, TcpTracker};
+use crate::flow::{uncaptured_payload, Endpoint, TcpMeta, TcpTracker};
 use crate::model::{FrameInfo, Packet};
 use crate::source::{RawFrame, Timestamp};
-use etherparse::TransportSlice;
+use etherparse::{TcpSlice, TransportSlice};
+
+pub mod threads;
 
 pub struct Analyzer {
     tcp: TcpTracker,
     /// `None` for jobs that need no application layer (conversations).
     app: Option<StreamDissector>,
+    clock: FrameClock,
+}
+
+/// Frame numbers and the reference times of `frame.time_relative` and
+/// `frame.time_delta`.
+#[derive(Debug, Default, Clone)]
+pub struct FrameClock {
     number: u64,
     first_ts: Option<Timestamp>,
     prev_ts: Option<Timestamp>,
+}
+
+impl FrameClock {
+    /// Frames numbered so far.
+    pub fn frames(&self) -> u64 {
+        self.number
+    }
+
+    /// Numbers the next frame and places it in time.
+    #[inline]
+    pub fn frame(&mut self, raw: &RawFrame<'_>) -> FrameInfo {
+        self.number += 1;
+        // A frame without a timestamp (pcapng SPB) neither sets nor moves the
+        // reference times, and shows no time of its own.
+        let (rel_nanos, delta_nanos) = if raw.has_ts {
+            let first = *self.first_ts.get_or_insert(raw.ts);
+            let prev = self.prev_ts.replace(raw.ts).unwrap_or(raw.ts);
+            (raw.ts.nanos_since(first), raw.ts.nanos_since(prev))
+        } else {
+            (0, 0)
+        };
+        FrameInfo {
+            number: self.number,
+            ts: raw.ts,
+            has_ts: raw.has_ts,
+            precision: raw.precision,
+            rel_nanos,
+            delta_nanos,
+            orig_len: raw.orig_len,
+            cap_len: raw.data.len() as u32,
+            link_type: raw.link_type,
+            interface_id: raw.interface_id,
+            section: raw.section,
+        }
+    }
+}
+
+/// The TCP header flags the application layer reads.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SegmentFlags {
+    ack: bool,
+    syn: bool,
+    fin: bool,
+    rst: bool,
+}
+
+impl SegmentFlags {
+    pub(crate) fn of(tcp: &TcpSlice<'_>) -> Self {
+        SegmentFlags {
+            ack: tcp.ack(),
+            syn: tcp.syn(),
+            fin: tcp.fin(),
+            rst: tcp.rst(),
+        }
+    }
+
+    /// The segment as [`StreamDissector::process`] takes it.
+    pub(crate) fn segment_in<'p>(
+        self,
+        frame: &FrameInfo,
+        meta: &TcpMeta,
+        src: Endpoint,
+        dst: Endpoint,
+        payload: &'p [u8],
+        uncaptured: u32,
+    ) -> SegmentIn<'p> {
+        SegmentIn {
+            frame: frame.number,
+            time_nanos: i128::from(frame.ts.as_nanos()),
+            stream: meta.stream,
+            src,
+            dst,
+            seq: meta.rel_seq,
+            ack: meta.rel_ack.filter(|_| self.ack),
+            syn: self.syn,
+            fin: self.fin,
+            rst: self.rst,
+            payload,
+            uncaptured,
+        }
+    }
 }
 
 impl Default for Analyzer {
@@ -27,9 +117,7 @@ impl Default for Analyzer {
         Analyzer {
             tcp: TcpTracker::default(),
             app: Some(StreamDissector::new()),
-            number: 0,
-            first_ts: None,
-            prev_ts: None,
+            clock: FrameClock::default(),
         }
     }
 }
@@ -79,7 +167,7 @@ impl Analyzer {
 
     /// Frames processed so far.
     pub fn frames(&self) -> u64 {
-        self.number
+        self.clock.frames()
     }
 
     /// The TCP flow table (for statistics).
@@ -96,50 +184,18 @@ impl Analyzer {
     /// Decodes one frame and updates cross-frame state.
     #[inline]
     pub fn process<'a>(&mut self, raw: &RawFrame<'a>) -> Packet<'a> {
-        self.number += 1;
-        // A frame without a timestamp (pcapng SPB) neither sets nor moves the
-        // reference times, and shows no time of its own.
-        let (rel_nanos, delta_nanos) = if raw.has_ts {
-            let first = *self.first_ts.get_or_insert(raw.ts);
-            let prev = self.prev_ts.replace(raw.ts).unwrap_or(raw.ts);
-            (raw.ts.nanos_since(first), raw.ts.nanos_since(prev))
-        } else {
-            (0, 0)
-        };
-        let frame = FrameInfo {
-            number: self.number,
-            ts: raw.ts,
-            has_ts: raw.has_ts,
-            precision: raw.precision,
-            rel_nanos,
-            delta_nanos,
-            orig_len: raw.orig_len,
-            cap_len: raw.data.len() as u32,
-            link_type: raw.link_type,
-            interface_id: raw.interface_id,
-            section: raw.section,
-        };
+        let frame = self.clock.frame(raw);
         let decoded = decode::decode(raw.link_type, raw.data);
         let mut app: Option<Box<AppFrame>> = None;
         let tcp = match (&decoded.net, &decoded.transport) {
             (Some(net), Some(TransportSlice::Tcp(tcp))) => {
                 let (src, dst) = endpoints(net, tcp.source_port(), tcp.destination_port());
-                let meta = self.tcp.track(self.number, raw.ts, src, dst, tcp);
+                let meta = self.tcp.track(frame.number, raw.ts, src, dst, tcp);
                 if let Some(dissector) = self.app.as_mut() {
-                    app = dissector.process(&SegmentIn {
-                        frame: self.number,
-                        time_nanos: i128::from(raw.ts.as_nanos()),
-                        stream: meta.stream,
-                        src,
-                        dst,
-                        seq: meta.rel_seq,
-                        ack: meta.rel_ack.filter(|_| tcp.ack()),
-                        syn: tcp.syn(),
-                        fin: tcp.fin(),
-                        rst: tcp.rst(),
-                        payload: tcp.payload(),
-                        uncaptured: uncaptured_payload(net, tcp),
-                    });
+                    let flags = SegmentFlags::of(tcp);
+                    let uncaptured = uncaptured_payload(net, tcp);
+                    let seg = flags.segment_in(&frame, &meta, src, dst, tcp.payload(), uncaptured);
+                    app = dissector.process(&seg);
                 }
                 Some(meta)
             }

@@ -5,7 +5,7 @@ use clap::{Args, ValueEnum};
 use coffeeshark::dissect::stream::DecodeAs;
 use coffeeshark::filter::values::PacketFields;
 use coffeeshark::model::transactions::TransactionTable;
-use coffeeshark::pipeline::Analyzer;
+use coffeeshark::pipeline::threads;
 use coffeeshark::source::CaptureReader;
 use coffeeshark::view::http::{Format, Renderer};
 use std::io::Write;
@@ -65,40 +65,39 @@ pub fn run(args: HttpArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let mut reader = CaptureReader::open(&args.file)?;
-    let mut analyzer = Analyzer::messages_without_tcp_analysis(decode_as);
+    let reader = CaptureReader::open(&args.file)?;
     let mut table = TransactionTable::new().filtered(filter.is_some());
     let mut renderer = Renderer::new(format);
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
     let mut out = String::with_capacity(2 * FLUSH_AT);
     renderer.begin(&mut out);
-    let outcome = loop {
-        match reader.next_frame() {
-            Ok(Some(raw)) => {
-                let pkt = analyzer.process(&raw);
-                if !TransactionTable::wants(&pkt) {
-                    continue;
-                }
-                // The filter runs only on frames with HTTP/HTCPCP/TLS bytes.
-                let matched = filter
-                    .as_ref()
-                    .map_or(true, |f| f.matches_fields(&PacketFields::new(&pkt)));
-                table.add_packet(&pkt, matched, |t| renderer.row(&mut out, &t));
-                if out.len() >= FLUSH_AT {
-                    lock.write_all(out.as_bytes())?;
-                    out.clear();
-                }
-            }
-            Ok(None) => break Ok(()),
-            Err(e) => break Err(e),
-        }
+    let options = threads::Options {
+        decode_as,
+        tcp_analysis: false,
+        app_frames_only: true,
+        ..threads::Options::default()
     };
-    table.finish(analyzer.finish(), |t| renderer.row(&mut out, &t));
+    let outcome = threads::run(reader, options, |pkt| -> std::io::Result<()> {
+        if !TransactionTable::wants(&pkt) {
+            return Ok(());
+        }
+        // The filter runs only on frames with HTTP/HTCPCP/TLS bytes.
+        let matched = filter
+            .as_ref()
+            .map_or(true, |f| f.matches_fields(&PacketFields::new(&pkt)));
+        table.add_packet(&pkt, matched, |t| renderer.row(&mut out, &t));
+        if out.len() >= FLUSH_AT {
+            lock.write_all(out.as_bytes())?;
+            out.clear();
+        }
+        Ok(())
+    })?;
+    table.finish(outcome.unfinished, |t| renderer.row(&mut out, &t));
     renderer.end(&mut out);
     lock.write_all(out.as_bytes())?;
     lock.flush()?;
-    if let Err(e) = outcome {
+    if let Some(e) = outcome.error {
         eprintln!("coffeeshark: {e}");
         return Ok(ExitCode::from(2));
     }

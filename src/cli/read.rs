@@ -8,7 +8,7 @@ use coffeeshark::dissect::stream::DecodeAs;
 use coffeeshark::filter::format::FieldsFormat;
 use coffeeshark::filter::values::PacketFields;
 use coffeeshark::model::summary::{self, Columns};
-use coffeeshark::pipeline::Analyzer;
+use coffeeshark::pipeline::threads;
 use coffeeshark::source::CaptureReader;
 use coffeeshark::view;
 use std::io::Write;
@@ -123,13 +123,12 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let mut reader = CaptureReader::open(&path)?;
+    let reader = CaptureReader::open(&path)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut buf = String::with_capacity(FLUSH_AT * 2);
     let mut cols = Columns::default();
     let mut scratch = String::new();
-    let mut analyzer = Analyzer::with_decode_as(decode_as);
     let mut written = 0u64;
     let json = matches!(args.format, OutputFormat::Json | OutputFormat::Jsonl);
     if args.format == OutputFormat::Json {
@@ -138,22 +137,18 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
     if let Some(ff) = fields_format.as_ref().filter(|ff| ff.header) {
         ff.write_header(&mut buf);
     }
-    let outcome = loop {
+    let options = threads::Options {
+        decode_as,
         // -c counts packets read, filtered or not, as tshark's does.
-        if args.count.is_some_and(|c| analyzer.frames() >= c) {
-            break Ok(());
-        }
-        let raw = match reader.next_frame() {
-            Ok(Some(raw)) => raw,
-            Ok(None) => break Ok(()),
-            Err(e) => break Err(e),
-        };
-        let pkt = analyzer.process(&raw);
+        count: args.count,
+        ..threads::Options::default()
+    };
+    let outcome = threads::run(reader, options, |pkt| -> Result<()> {
         // The packet's fields: computed on demand, the tree built at most once.
         let pf = PacketFields::new(&pkt);
         if let Some(f) = &filter {
             if !f.matches_fields(&pf) {
-                continue;
+                return Ok(());
             }
         }
         written += 1;
@@ -198,15 +193,16 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
             out.write_all(buf.as_bytes())?;
             buf.clear();
         }
-    };
+        Ok(())
+    })?;
     if args.format == OutputFormat::Json {
         buf.push_str(if written == 0 { "]\n" } else { "\n]\n" });
     }
     out.write_all(buf.as_bytes())?;
     out.flush()?;
-    match outcome {
-        Ok(()) => Ok(ExitCode::SUCCESS),
-        Err(e) => {
+    match outcome.error {
+        None => Ok(ExitCode::SUCCESS),
+        Some(e) => {
             drop(out);
             eprintln!("coffeeshark: {e}");
             Ok(ExitCode::from(2))

@@ -1,0 +1,327 @@
+//! The pass of [`super::Analyzer`] over a capture file, spread over three
+//! threads, for the jobs that read whole files (`read`, `http`).
+//!
+//! ```text
+//!  front thread                app thread              caller's thread
+//!  reader, frame numbers,  ->  reassembly and      ->  full decode, the job
+//!  TCP header, flow table      HTTP/HTCPCP/TLS         (filter, columns, output)
+//! ```
+//!
+//! Frames travel in batches that own a copy of their bytes (the reader's
+//! buffer is reused under it), so each thread works on its own data and the
+//! channels carry a few hundred frames per message. Batches come back to the
+//! front thread through a return channel, so their buffers are allocated once.
+//!
+//! Contract: the job sees exactly the [`Packet`]s that
+//! [`super::Analyzer::process`] builds for the same frames, in capture order
+//! (same frame numbers, times, TCP metadata and application layer; checked by
+//! `tests/pipeline_threads.rs`), then the end: the messages left unfinished
+//! and the reader's error, if the file is damaged, after every packet before
+//! the damage. The front thread reads the TCP header in place
+//! ([`decode::tcp_segment`], which agrees with [`decode::decode`]); the full
+//! decode is done once, on the caller's thread, where the job needs it.
+//!
+//! Memory stays bounded: at most [`IN_FLIGHT`] batches wait in each channel,
+//! each of at most [`BATCH_FRAMES`] frames.
+
+use super::{FrameClock, SegmentFlags};
+use crate::decode;
+use crate::dissect::stream::{AppFrame, DecodeAs, Pdu, StreamDissector};
+use crate::flow::{Endpoint, TcpMeta, TcpTracker};
+use crate::model::{FrameInfo, Packet};
+use crate::source::{CaptureReader, SourceError};
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
+
+/// Frames per batch: large enough that channel traffic is negligible, small
+/// enough that a batch stays in the caches it is handed between.
+pub const BATCH_FRAMES: usize = 256;
+/// Batches that may wait in each channel.
+pub const IN_FLIGHT: usize = 4;
+
+/// What the job wants from the pass.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `--decode-as` rules for the application layer.
+    pub decode_as: Vec<DecodeAs>,
+    /// TCP sequence analysis (retransmissions, duplicate ACKs, ...): the
+    /// packet list shows it, jobs that read messages do not need it.
+    pub tcp_analysis: bool,
+    /// Hand the job only the frames the application layer says something
+    /// about (`Packet::app` is `Some`); the others are not decoded at all.
+    pub app_frames_only: bool,
+    /// Stop after this many frames (tshark's `-c`).
+    pub count: Option<u64>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            decode_as: Vec::new(),
+            tcp_analysis: true,
+            app_frames_only: false,
+            count: None,
+        }
+    }
+}
+
+/// How the pass ended, once every packet went to the job.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Messages still unfinished at the end ([`super::Analyzer::finish`]).
+    pub unfinished: Vec<Pdu>,
+    /// Frames read.
+    pub frames: u64,
+    /// The capture is damaged after the last packet handed out.
+    pub error: Option<SourceError>,
+}
+
+/// The TCP facts of a frame the application layer needs, with its payload
+/// as a range of the frame's bytes.
+#[derive(Debug, Clone, Copy)]
+struct Segment {
+    meta: TcpMeta,
+    src: Endpoint,
+    dst: Endpoint,
+    flags: SegmentFlags,
+    payload_start: u32,
+    payload_len: u32,
+    uncaptured: u32,
+}
+
+/// One frame between threads.
+struct Item {
+    frame: FrameInfo,
+    /// Where the frame's bytes start in [`Batch::bytes`].
+    start: usize,
+    segment: Option<Segment>,
+    app: Option<Box<AppFrame>>,
+    /// Index in [`Batch::interfaces`].
+    interface: usize,
+}
+
+/// Frames in capture order, with their bytes.
+#[derive(Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    items: Vec<Item>,
+    /// Interface names and descriptions of the batch's frames.
+    interfaces: Vec<(Option<String>, Option<String>)>,
+    /// Set on the last batch.
+    end: Option<End>,
+}
+
+struct End {
+    frames: u64,
+    error: Option<SourceError>,
+    unfinished: Vec<Pdu>,
+}
+
+impl Batch {
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.items.clear();
+        self.interfaces.clear();
+        self.end = None;
+    }
+
+    /// The interface entry for a frame, shared with the previous frame's
+    /// when it is the same.
+    fn interface(&mut self, name: Option<&str>, description: Option<&str>) -> usize {
+        if let Some((n, d)) = self.interfaces.last() {
+            if n.as_deref() == name && d.as_deref() == description {
+                return self.interfaces.len() - 1;
+            }
+        }
+        self.interfaces
+            .push((name.map(str::to_owned), description.map(str::to_owned)));
+        self.interfaces.len() - 1
+    }
+}
+
+/// Runs the pass over `reader`, calling `job` with every packet in capture
+/// order on the caller's thread. Stops early when `job` fails, and returns
+/// its error.
+pub fn run<E, F>(reader: CaptureReader, options: Options, mut job: F) -> Result<Outcome, E>
+where
+    F: FnMut(Packet<'_>) -> Result<(), E>,
+{
+    let tcp = if options.tcp_analysis {
+        TcpTracker::default()
+    } else {
+        TcpTracker::without_analysis()
+    };
+    let dissector = StreamDissector::with_decode_as(options.decode_as.clone());
+    let (to_app, app_in) = sync_channel::<Batch>(IN_FLIGHT);
+    let (to_job, job_in) = sync_channel::<Batch>(IN_FLIGHT);
+    let (recycle, recycled) = channel::<Batch>();
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("coffeeshark-front".into())
+            .spawn_scoped(s, || front(reader, tcp, options.count, to_app, recycled))
+            .expect("spawning the reader thread");
+        std::thread::Builder::new()
+            .name("coffeeshark-app".into())
+            .spawn_scoped(s, || application(dissector, app_in, to_job))
+            .expect("spawning the application-layer thread");
+        // `job_in` and `recycle` are dropped when this returns, which stops
+        // the other threads if the job stopped early.
+        consume(job_in, recycle, options.app_frames_only, &mut job)
+    })
+}
+
+/// The front thread: reads frames, numbers them, tracks TCP.
+fn front(
+    mut reader: CaptureReader,
+    mut tcp: TcpTracker,
+    count: Option<u64>,
+    out: SyncSender<Batch>,
+    recycled: Receiver<Batch>,
+) {
+    let mut clock = FrameClock::default();
+    loop {
+        let mut batch = recycled.try_recv().unwrap_or_default();
+        batch.clear();
+        let mut error = None;
+        let mut done = false;
+        while batch.items.len() < BATCH_FRAMES {
+            if count.is_some_and(|c| clock.frames() >= c) {
+                done = true;
+                break;
+            }
+            let raw = match reader.next_frame() {
+                Ok(Some(raw)) => raw,
+                Ok(None) => {
+                    done = true;
+                    break;
+                }
+                Err(e) => {
+                    error = Some(e);
+                    done = true;
+                    break;
+                }
+            };
+            let frame = clock.frame(&raw);
+            let start = batch.bytes.len();
+            batch.bytes.extend_from_slice(raw.data);
+            let segment = decode::tcp_segment(raw.link_type, raw.data).map(|seg| {
+                let src = Endpoint {
+                    addr: seg.src_addr,
+                    port: seg.tcp.source_port(),
+                };
+                let dst = Endpoint {
+                    addr: seg.dst_addr,
+                    port: seg.tcp.destination_port(),
+                };
+                let payload = seg.tcp.payload();
+                Segment {
+                    meta: tcp.track(frame.number, raw.ts, src, dst, &seg.tcp),
+                    src,
+                    dst,
+                    flags: SegmentFlags::of(&seg.tcp),
+                    payload_start: (payload.as_ptr() as usize - raw.data.as_ptr() as usize) as u32,
+                    payload_len: payload.len() as u32,
+                    uncaptured: seg.uncaptured,
+                }
+            });
+            let interface = batch.interface(raw.interface_name, raw.interface_description);
+            batch.items.push(Item {
+                frame,
+                start,
+                segment,
+                app: None,
+                interface,
+            });
+        }
+        if done {
+            batch.end = Some(End {
+                frames: clock.frames(),
+                error,
+                unfinished: Vec::new(),
+            });
+        }
+        if out.send(batch).is_err() || done {
+            return;
+        }
+    }
+}
+
+/// The application-layer thread: reassembly and HTTP/HTCPCP/TLS.
+fn application(mut dissector: StreamDissector, input: Receiver<Batch>, out: SyncSender<Batch>) {
+    for mut batch in input {
+        let Batch { bytes, items, .. } = &mut batch;
+        for item in items.iter_mut() {
+            let Some(seg) = &item.segment else { continue };
+            let at = item.start + seg.payload_start as usize;
+            let payload = &bytes[at..at + seg.payload_len as usize];
+            let segment_in = seg.flags.segment_in(
+                &item.frame,
+                &seg.meta,
+                seg.src,
+                seg.dst,
+                payload,
+                seg.uncaptured,
+            );
+            item.app = dissector.process(&segment_in);
+        }
+        if let Some(end) = batch.end.as_mut() {
+            end.unfinished = dissector.finish();
+        }
+        let last = batch.end.is_some();
+        if out.send(batch).is_err() || last {
+            return;
+        }
+    }
+}
+
+/// The caller's thread: decodes each frame and hands it to the job.
+fn consume<E, F>(
+    input: Receiver<Batch>,
+    recycle: Sender<Batch>,
+    app_frames_only: bool,
+    job: &mut F,
+) -> Result<Outcome, E>
+where
+    F: FnMut(Packet<'_>) -> Result<(), E>,
+{
+    for mut batch in input {
+        {
+            let Batch {
+                bytes,
+                items,
+                interfaces,
+                ..
+            } = &mut batch;
+            for item in items.iter_mut() {
+                if app_frames_only && item.app.is_none() {
+                    continue;
+                }
+                let data = &bytes[item.start..item.start + item.frame.cap_len as usize];
+                let (name, description) = &interfaces[item.interface];
+                job(Packet {
+                    frame: item.frame,
+                    decoded: decode::decode(item.frame.link_type, data),
+                    tcp: item.segment.as_ref().map(|s| s.meta),
+                    app: item.app.take(),
+                    interface_name: name.as_deref(),
+                    interface_description: description.as_deref(),
+                })?;
+            }
+        }
+        if let Some(end) = batch.end.take() {
+            return Ok(Outcome {
+                unfinished: end.unfinished,
+                frames: end.frames,
+                error: end.error,
+            });
+        }
+        // The front thread may have finished already: nothing to recycle.
+        let _ = recycle.send(batch);
+    }
+    // The other threads stopped without an end: they panicked, and the scope
+    // propagates their panic.
+    Ok(Outcome {
+        unfinished: Vec::new(),
+        frames: 0,
+        error: None,
+    })
+}
