@@ -70,7 +70,7 @@ fn three_threads(bytes: &[u8], analysis: bool) -> Seen {
         ..threads::Options::default()
     };
     let outcome = threads::run(reader, options, |p| -> Result<(), ()> {
-        packets.push(describe(&p));
+        packets.push(describe(p));
         Ok(())
     })
     .unwrap();

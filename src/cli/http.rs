@@ -79,14 +79,14 @@ pub fn run(args: HttpArgs) -> Result<ExitCode> {
         ..threads::Options::default()
     };
     let outcome = threads::run(reader, options, |pkt| -> std::io::Result<()> {
-        if !TransactionTable::wants(&pkt) {
+        if !TransactionTable::wants(pkt) {
             return Ok(());
         }
         // The filter runs only on frames with HTTP/HTCPCP/TLS bytes.
         let matched = filter
             .as_ref()
-            .map_or(true, |f| f.matches_fields(&PacketFields::new(&pkt)));
-        table.add_packet(&pkt, matched, |t| renderer.row(&mut out, &t));
+            .map_or(true, |f| f.matches_fields(&PacketFields::new(pkt)));
+        table.add_packet(pkt, matched, |t| renderer.row(&mut out, &t));
         if out.len() >= FLUSH_AT {
             lock.write_all(out.as_bytes())?;
             out.clear();

@@ -145,7 +145,7 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
     };
     let outcome = threads::run(reader, options, |pkt| -> Result<()> {
         // The packet's fields: computed on demand, the tree built at most once.
-        let pf = PacketFields::new(&pkt);
+        let pf = PacketFields::new(pkt);
         if let Some(f) = &filter {
             if !f.matches_fields(&pf) {
                 return Ok(());
@@ -174,7 +174,7 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
         } else {
             let show_summary = args.summary || (!args.verbose && !args.hex);
             if show_summary {
-                summary::fill(&pkt, &mut cols);
+                summary::fill(pkt, &mut cols);
                 view::list::write_line(&mut buf, &pkt.frame, &cols, &mut scratch);
                 if args.verbose || args.hex {
                     buf.push('\n');
