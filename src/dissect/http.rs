@@ -362,13 +362,16 @@ impl Message {
         let StartLine::Request { target, .. } = &self.start_line else {
             return None;
         };
-        let host = ascii_lossy(self.header("Host")?);
-        let uri = ascii_lossy(target.as_bytes());
-        Some(if uri.starts_with('/') {
-            format!("http://{}{uri}", host.trim())
-        } else {
-            uri
-        })
+        let host = self.header("Host")?;
+        let target = target.as_bytes();
+        // One allocation: this runs for every request.
+        let mut uri = String::with_capacity(7 + host.len() + target.len());
+        if target.first() == Some(&b'/') {
+            uri.push_str("http://");
+            push_ascii_lossy(trim_unicode_ws(host), &mut uri);
+        }
+        push_ascii_lossy(target, &mut uri);
+        Some(uri)
     }
 
     /// A one-line summary, as the Info column starts:
@@ -451,8 +454,9 @@ pub struct MessageParser {
     state: State,
     /// Head, chunk-size line or trailer bytes being collected.
     buf: Vec<u8>,
-    /// Whether the first line of `buf` was checked to be a start line.
-    line_checked: bool,
+    /// The start line of the head in `buf`, once its first line is complete
+    /// (parsed once, when it is checked, and handed to the message).
+    start_line: Option<StartLine>,
     cur: Option<Message>,
     /// For a response parser: whether each outstanding request was a HEAD.
     pending_head: VecDeque<bool>,
@@ -477,7 +481,7 @@ impl MessageParser {
             pos: 0,
             state: State::Head,
             buf: Vec::new(),
-            line_checked: false,
+            start_line: None,
             cur: None,
             pending_head: VecDeque::new(),
             tunnel: false,
@@ -652,7 +656,7 @@ impl MessageParser {
                 let start = self.pos - self.buf.len() as u64;
                 let head = std::mem::take(&mut self.buf);
                 let head_len = head.len();
-                let mut m = head_message(start, head);
+                let mut m = head_message(start, head, self.start_line.take());
                 m.head_len = head_len;
                 m
             }
@@ -662,7 +666,7 @@ impl MessageParser {
             }
         };
         self.buf.clear();
-        self.line_checked = false;
+        self.start_line = None;
         if let Some(len) = gap {
             msg.note(Note::Gap(len));
         }
@@ -815,14 +819,13 @@ impl MessageParser {
         let end = find_head_end(&self.buf, window, false);
         let used = end.map_or(window.len(), |e| e - old);
         self.buf.extend_from_slice(&window[..used]);
-        if !self.line_checked {
+        if self.start_line.is_none() {
             if let Some(i) = memchr::memchr(b'\n', &self.buf) {
-                self.line_checked = true;
                 let line = trim_cr(&self.buf[..i]);
-                if read_start_line(line).is_none() {
+                self.start_line = read_start_line(line).map(StartLineRef::to_owned_line);
+                if self.start_line.is_none() {
                     let first = line[..line.len().min(256)].to_vec();
                     let pending = std::mem::take(&mut self.buf);
-                    self.line_checked = false;
                     let start = self.pos - old as u64;
                     let mut msg = Message::new(start, StartLine::Invalid(first));
                     msg.note(Note::NotHttp);
@@ -836,15 +839,13 @@ impl MessageParser {
         }
         if end.is_some() {
             let head = std::mem::take(&mut self.buf);
-            self.line_checked = false;
             let head_len = head.len();
-            let msg = head_message(self.pos - old as u64, head);
+            let msg = head_message(self.pos - old as u64, head, self.start_line.take());
             self.begin_body(msg, head_len, used, sink);
         } else if self.buf.len() >= self.limits.max_head {
             let head = std::mem::take(&mut self.buf);
-            self.line_checked = false;
             let head_len = head.len();
-            let mut msg = head_message(self.pos - old as u64, head);
+            let mut msg = head_message(self.pos - old as u64, head, self.start_line.take());
             msg.head_len = head_len;
             msg.note(Note::HeadTooLarge(self.limits.max_head));
             msg.framing = Framing::Close;
@@ -903,14 +904,17 @@ impl MessageParser {
             }
         }
         let request = self.role == Role::Request;
-        let te = msg.header("Transfer-Encoding").map(|v| v.to_vec());
+        // Whether the last Transfer-Encoding coding is chunked, if there is one.
+        let chunked = msg.header("Transfer-Encoding").map(|te| {
+            let last = te.rsplit(|&b| b == b',').next().unwrap_or(&[]);
+            trim_ws(last).eq_ignore_ascii_case(b"chunked")
+        });
         let has_cl = msg.headers.value("Content-Length").is_some();
-        if let Some(te) = te {
+        if let Some(chunked) = chunked {
             if has_cl {
                 msg.note(Note::LengthAndEncoding);
             }
-            let last = te.rsplit(|&b| b == b',').next().unwrap_or(&[]);
-            if trim_ws(last).eq_ignore_ascii_case(b"chunked") {
+            if chunked {
                 return Framing::Chunked;
             }
             if request {
@@ -977,13 +981,16 @@ impl MessageParser {
 }
 
 /// Parses a head (complete, or cut off) that starts at stream offset
-/// `start` into a message.
-fn head_message(start: u64, head: Vec<u8>) -> Message {
-    let (line, rest) = match head.iter().position(|&b| b == b'\n') {
+/// `start` into a message. `checked` is its start line when the parser
+/// already read it (it does as soon as the first line is complete), so that
+/// it is not parsed twice.
+fn head_message(start: u64, head: Vec<u8>, checked: Option<StartLine>) -> Message {
+    let (line, rest) = match memchr::memchr(b'\n', &head) {
         Some(i) => (trim_cr(&head[..i]), i + 1),
         None => (trim_cr(&head), head.len()),
     };
-    let start_line = parse_start_line(line)
+    let start_line = checked
+        .or_else(|| parse_start_line(line))
         .unwrap_or_else(|| StartLine::Invalid(line[..line.len().min(256)].to_vec()));
     let mut msg = Message::new(start, start_line);
     if matches!(msg.start_line, StartLine::Invalid(_)) {
@@ -1004,9 +1011,29 @@ fn head_message(start: u64, head: Vec<u8>) -> Message {
 
 /// Bytes as tshark's ASCII strings: every byte ≥ 0x80 is U+FFFD.
 pub fn ascii_lossy(b: &[u8]) -> String {
-    b.iter()
-        .map(|&c| if c < 0x80 { c as char } else { '\u{fffd}' })
-        .collect()
+    let mut s = String::with_capacity(b.len());
+    push_ascii_lossy(b, &mut s);
+    s
+}
+
+/// [`ascii_lossy`], appended to `out`.
+fn push_ascii_lossy(b: &[u8], out: &mut String) {
+    match std::str::from_utf8(b) {
+        Ok(s) if s.is_ascii() => out.push_str(s),
+        _ => out.extend(
+            b.iter()
+                .map(|&c| if c < 0x80 { c as char } else { '\u{fffd}' }),
+        ),
+    }
+}
+
+/// `str::trim` of [`ascii_lossy`] text, on the bytes: the only whitespace
+/// such text can hold is ASCII (U+FFFD is not whitespace).
+fn trim_unicode_ws(b: &[u8]) -> &[u8] {
+    let ws = |c: &u8| matches!(c, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ');
+    let start = b.iter().position(|c| !ws(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !ws(c)).map_or(start, |i| i + 1);
+    &b[start..end]
 }
 
 fn trim_cr(line: &[u8]) -> &[u8] {
@@ -1281,10 +1308,8 @@ fn parse_header_block(block: Vec<u8>, from: usize, msg: &mut Message) -> Headers
 /// A value like `127.0.0.1/x/Content-Type: text/html/Content-Length: 3`:
 /// a `/` followed by a token and `:`.
 fn looks_joined(value: &[u8]) -> bool {
-    value.iter().enumerate().any(|(i, &b)| {
-        if b != b'/' {
-            return false;
-        }
+    // memchr: this runs over every header value of every message.
+    memchr::memchr_iter(b'/', value).any(|i| {
         let rest = &value[i + 1..];
         let n = rest
             .iter()

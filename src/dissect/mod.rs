@@ -75,30 +75,32 @@ pub fn detect(first: &[u8]) -> Option<Protocol> {
     if tls::looks_like_record(first) {
         return Some(Protocol::Tls);
     }
-    let line_end = first.iter().position(|&b| b == b'\n');
-    let line = match line_end {
+    let line = match memchr::memchr(b'\n', first) {
         Some(i) => &first[..i],
         None => first,
     };
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    match http::read_start_line(line)? {
-        http::StartLineRef::Response { version, .. } => Some(if version.htcpcp {
-            Protocol::Htcpcp
-        } else {
-            Protocol::Http
-        }),
+    let htcpcp = match http::read_start_line(line)? {
+        http::StartLineRef::Response { version, .. } => version.htcpcp,
         http::StartLineRef::Request {
             method,
             target,
             version,
-        } => {
-            let text = |b| String::from_utf8_lossy(b);
-            if version.htcpcp || htcpcp::is_htcpcp_request(&text(method), &text(target)) {
-                Some(Protocol::Htcpcp)
-            } else {
-                Some(Protocol::Http)
-            }
-        }
+        } => version.htcpcp || htcpcp::is_htcpcp_request(&lossy_text(method), &lossy_text(target)),
+    };
+    Some(if htcpcp {
+        Protocol::Htcpcp
+    } else {
+        Protocol::Http
+    })
+}
+
+/// `String::from_utf8_lossy`, with a quicker check for the common case of
+/// valid (mostly ASCII) text: the lossy decoder walks the bytes one by one.
+pub(crate) fn lossy_text(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(b) {
+        Ok(s) => s.into(),
+        Err(_) => String::from_utf8_lossy(b),
     }
 }
 

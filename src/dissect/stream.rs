@@ -228,6 +228,11 @@ pub struct SegmentIn<'a> {
 pub struct StreamDissector {
     streams: FxHashMap<u32, StreamState>,
     decode_as: Vec<DecodeAs>,
+    /// [`StreamDissector::set_columns`] turned off.
+    no_columns: bool,
+    /// The messages parsed during one segment: kept between segments so
+    /// that its buffer is allocated once.
+    parsed: Vec<(usize, Parsed)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -314,9 +319,18 @@ impl StreamDissector {
     /// With `--decode-as` rules.
     pub fn with_decode_as(rules: Vec<DecodeAs>) -> Self {
         StreamDissector {
-            streams: FxHashMap::default(),
             decode_as: rules,
+            ..Self::default()
         }
+    }
+
+    /// Whether to fill the Protocol and Info columns ([`AppFrame::protocol`],
+    /// [`AppFrame::info`]); on by default. Jobs that only read the messages
+    /// (the transactions table) turn it off: the frames and their
+    /// [`AppFrame::messages`] and [`AppFrame::pdu_continues`] stay the same,
+    /// `protocol` and `info` are `None`.
+    pub fn set_columns(&mut self, on: bool) {
+        self.no_columns = !on;
     }
 
     /// Streams whose state is held now.
@@ -358,7 +372,7 @@ impl StreamDissector {
                 e.insert(st)
             }
         };
-        let frame = st.segment(seg);
+        let frame = st.segment(seg, &mut self.parsed, !self.no_columns);
         if st.dirs.iter().all(|d| d.ended) {
             self.streams.remove(&seg.stream);
         }
@@ -382,7 +396,7 @@ impl StreamDissector {
                 }
                 st.end(d, &mut parsed);
             }
-            st.finish_parsed(parsed, 0, 0, &mut out);
+            st.finish_parsed(&mut parsed, 0, 0, &mut out);
         }
         out
     }
@@ -450,7 +464,14 @@ impl StreamState {
         };
     }
 
-    fn segment(&mut self, seg: &SegmentIn<'_>) -> Option<Box<AppFrame>> {
+    /// One segment of this stream. `parsed` is an empty scratch buffer (left
+    /// empty); `columns`: fill the Protocol and Info columns.
+    fn segment(
+        &mut self,
+        seg: &SegmentIn<'_>,
+        parsed: &mut Vec<(usize, Parsed)>,
+        columns: bool,
+    ) -> Option<Box<AppFrame>> {
         let d = usize::from(seg.src != self.first_src);
         let frame = seg.frame;
         // Fast path: a pure ACK changes nothing unless it acknowledges data
@@ -460,7 +481,7 @@ impl StreamState {
         if bare && (seg.ack.is_none() || self.dirs[1 - d].reasm.lowest_pending_seq().is_none()) {
             return None;
         }
-        let mut parsed: Vec<(usize, Parsed)> = Vec::new();
+        debug_assert!(parsed.is_empty());
 
         // The peer acknowledged data this stream holds behind a hole: the
         // hole was lost in the capture, not on the wire.
@@ -474,7 +495,7 @@ impl StreamState {
                 other.skip_gap(frame, |e| events.push(owned(e)));
             }
             for e in events {
-                self.apply_owned(1 - d, e, frame, &mut parsed);
+                self.apply_owned(1 - d, e, frame, parsed);
             }
         }
 
@@ -508,7 +529,7 @@ impl StreamState {
         {
             if let Some(p) = decisive(seg.payload) {
                 self.settle(d, p, seg.payload);
-                self.replay_held(&mut parsed);
+                self.replay_held(parsed);
             }
         }
 
@@ -524,7 +545,6 @@ impl StreamState {
                 spans,
                 ..
             } = &mut self.dirs[d];
-            let parsed = &mut parsed;
             reasm.push(
                 Segment {
                     seq: seg.seq,
@@ -565,7 +585,7 @@ impl StreamState {
                     first_offset = Some(*offset);
                 }
             }
-            self.apply_owned(d, e, frame, &mut parsed);
+            self.apply_owned(d, e, frame, parsed);
         }
         // The lab's web app sends BREW with no Content-Length: its body is
         // what came with the head, as the lab's pot reads it.
@@ -587,14 +607,14 @@ impl StreamState {
         }
         if seg.rst {
             for dd in 0..2 {
-                self.end(dd, &mut parsed);
+                self.end(dd, parsed);
             }
         }
 
-        let mut pdus = Vec::new();
-        let protocol = self.column_protocol(&parsed);
+        let mut pdus = Vec::with_capacity(parsed.len());
+        let protocol = self.column_protocol(parsed, columns);
         self.finish_parsed(parsed, frame, seg.time_nanos, &mut pdus);
-        let frame_out = self.frame_columns(d, first_offset, pdus, protocol);
+        let frame_out = self.frame_columns(d, first_offset, pdus, protocol, columns);
         // Spans behind everything still pending are done with.
         for dir in &mut self.dirs {
             let keep_from = match &dir.parser {
@@ -776,21 +796,22 @@ impl StreamState {
         }
     }
 
-    /// The Protocol column for the records/messages completed in a frame.
-    fn column_protocol(&mut self, parsed: &[(usize, Parsed)]) -> Option<String> {
-        let mut name: Option<String> = None;
+    /// The Protocol column for the records/messages completed in a frame
+    /// (`None` without `columns`; the TLS version is noted either way).
+    fn column_protocol(&mut self, parsed: &[(usize, Parsed)], columns: bool) -> Option<String> {
+        let mut name: Option<&'static str> = None;
         let mut record_version = None;
         for (_, p) in parsed {
             match p {
+                Parsed::Http(_) if !columns => {}
                 Parsed::Http(m) => {
-                    let base = match self.message_protocol(m) {
+                    name = Some(match self.message_protocol(m) {
                         Protocol::Htcpcp => "HTCPCP",
-                        _ => "HTTP",
-                    };
-                    name = Some(match media(m) {
-                        Media::Json if base == "HTTP" => "HTTP/JSON".to_string(),
-                        Media::Xml if base == "HTTP" => "HTTP/XML".to_string(),
-                        _ => base.to_string(),
+                        _ => match media(m) {
+                            Media::Json => "HTTP/JSON",
+                            Media::Xml => "HTTP/XML",
+                            _ => "HTTP",
+                        },
                     });
                 }
                 Parsed::Tls(r) => {
@@ -803,21 +824,22 @@ impl StreamState {
         }
         if let Some(v) = record_version {
             let v = self.tls_version.unwrap_or(v);
-            name = Some(tls_column_name(v).to_string());
+            name = Some(tls_column_name(v));
         }
-        name
+        name.filter(|_| columns).map(str::to_string)
     }
 
     /// Turns the messages parsed in a frame into [`Pdu`]s: frames of their
     /// segments, HTCPCP view, request/response pairing.
+    /// `parsed` is left empty.
     fn finish_parsed(
         &mut self,
-        parsed: Vec<(usize, Parsed)>,
+        parsed: &mut Vec<(usize, Parsed)>,
         frame: u64,
         now: i128,
         out: &mut Vec<Pdu>,
     ) {
-        for (d, p) in parsed {
+        for (d, p) in parsed.drain(..) {
             let range = match &p {
                 Parsed::Http(m) => m.range.clone(),
                 Parsed::Tls(r) => r.range.clone(),
@@ -853,7 +875,7 @@ impl StreamState {
                             if self.unanswered.len() == MAX_UNANSWERED {
                                 self.unanswered.pop_front();
                             }
-                            let h = |n: &str| message.header_str(n).map(|v| v.trim().to_string());
+                            let (if_none_match, if_modified_since) = conditionals(&message);
                             full_uri = message.full_uri();
                             prev_in = self.last_request.replace(attributed);
                             self.unanswered.push_back(RequestRef {
@@ -863,8 +885,8 @@ impl StreamState {
                                 full_uri: full_uri.clone(),
                                 time_nanos: now,
                                 elapsed_nanos: 0,
-                                if_none_match: h("If-None-Match"),
-                                if_modified_since: h("If-Modified-Since"),
+                                if_none_match,
+                                if_modified_since,
                             });
                         }
                         StartLine::Response { code, .. } if (100..200).contains(code) => {
@@ -911,39 +933,18 @@ impl StreamState {
         first_offset: Option<u64>,
         messages: Vec<Pdu>,
         protocol: Option<String>,
+        columns: bool,
     ) -> Option<Box<AppFrame>> {
         let dir = &mut self.dirs[d];
-        // Room for a typical request line and media type at once (growing
-        // the string piece by piece was measurable).
-        let mut info = String::with_capacity(if messages.is_empty() { 0 } else { 160 });
-        let tls = messages.iter().any(|m| matches!(m.body, PduBody::Tls(_)));
-        for (i, m) in messages.iter().enumerate() {
-            match &m.body {
-                PduBody::Http(h) => http_piece(h, &mut info),
-                PduBody::Tls(r) => {
-                    if i > 0 && tls {
-                        info.push_str(", ");
-                    }
-                    info.push_str(&r.info());
-                }
-            }
-        }
+        let info = columns.then(|| messages_info(&messages));
         // What is pending in this direction after the frame.
         let (pending_line, began_here, contributes, wait) = match &dir.parser {
             Parser::Http(p) => match p.pending() {
                 Some(pd) => {
-                    let line = match (pd.first_line, pd.message) {
-                        (Some(l), _) => Some(format!("{} ", String::from_utf8_lossy(l))),
-                        (None, Some(m)) => match &m.start_line {
-                            StartLine::Request { .. } | StartLine::Response { .. } => {
-                                let mut s = String::new();
-                                start_line_text(&m.start_line, &mut s);
-                                s.push(' ');
-                                Some(s)
-                            }
-                            _ => None,
-                        },
-                        (None, None) => None,
+                    let line = if columns {
+                        pending_first_line(&pd)
+                    } else {
+                        None
                     };
                     let began = first_offset.is_some_and(|o| pd.start >= o);
                     let contributes = first_offset.is_some();
@@ -953,7 +954,7 @@ impl StreamState {
             },
             Parser::Tls(_) => {
                 // TLS clears the Info column before it asks for the rest of a
-                // record: an empty "first line".
+                // record: an empty "first line" (none without columns).
                 let delivered = dir.spans.back().map_or(0, |s| s.1);
                 let pending = delivered > dir.emitted_to;
                 let began = first_offset.is_some_and(|o| dir.emitted_to >= o);
@@ -961,7 +962,7 @@ impl StreamState {
                 // segment and re-dissects; then for the exact rest.
                 let wait = (pending && delivered - dir.emitted_to < 5).then_some(Wait::Head);
                 (
-                    pending.then(String::new),
+                    (pending && columns).then(String::new),
                     began,
                     first_offset.is_some() && pending,
                     wait,
@@ -975,12 +976,13 @@ impl StreamState {
             dir.redissect = matches!(wait, Some(Wait::Head | Wait::Chunked));
         }
         if !messages.is_empty() {
-            if let (Some(line), true) = (&pending_line, began_here) {
+            let mut info = info;
+            if let (Some(info), Some(line), true) = (&mut info, &pending_line, began_here) {
                 info.push_str(line);
             }
             return Some(Box::new(AppFrame {
                 protocol,
-                info: Some(info),
+                info,
                 pdu_continues: false,
                 messages,
             }));
@@ -999,6 +1001,60 @@ impl StreamState {
         }
         None
     }
+}
+
+/// The Info text of the messages completed in a frame: the pieces of each
+/// HTTP message, TLS records joined by `, `.
+fn messages_info(messages: &[Pdu]) -> String {
+    // Room for a typical request line and media type at once (growing the
+    // string piece by piece was measurable).
+    let mut info = String::with_capacity(if messages.is_empty() { 0 } else { 160 });
+    let tls = messages.iter().any(|m| matches!(m.body, PduBody::Tls(_)));
+    for (i, m) in messages.iter().enumerate() {
+        match &m.body {
+            PduBody::Http(h) => http_piece(h, &mut info),
+            PduBody::Tls(r) => {
+                if i > 0 && tls {
+                    info.push_str(", ");
+                }
+                info.push_str(&r.info());
+            }
+        }
+    }
+    info
+}
+
+/// The first line (and a space) of a message begun and not finished, once
+/// it is known, for the Info of the frames that carry it.
+fn pending_first_line(pd: &super::http::Pending<'_>) -> Option<String> {
+    let mut s = String::with_capacity(96);
+    match (pd.first_line, pd.message) {
+        (Some(l), _) => s.push_str(&super::lossy_text(l)),
+        (None, Some(m)) => match &m.start_line {
+            StartLine::Request { .. } | StartLine::Response { .. } => {
+                start_line_text(&m.start_line, &mut s)
+            }
+            _ => return None,
+        },
+        (None, None) => return None,
+    }
+    s.push(' ');
+    Some(s)
+}
+
+/// A request's `If-None-Match` and `If-Modified-Since` (the first of each,
+/// lossy UTF-8, trimmed), read in one pass over its headers.
+fn conditionals(m: &Message) -> (Option<String>, Option<String>) {
+    let (mut none_match, mut modified_since) = (None, None);
+    let text = |v: &[u8]| Some(super::lossy_text(v).trim().to_string());
+    for h in m.headers.iter() {
+        if none_match.is_none() && h.name.eq_ignore_ascii_case("If-None-Match") {
+            none_match = text(h.value);
+        } else if modified_since.is_none() && h.name.eq_ignore_ascii_case("If-Modified-Since") {
+            modified_since = text(h.value);
+        }
+    }
+    (none_match, modified_since)
 }
 
 /// The protocol of a direction's first bytes when they are enough to tell
@@ -1070,9 +1126,9 @@ fn http_piece(h: &HttpPdu, out: &mut String) {
     }
     if h.protocol == Protocol::Htcpcp {
         // Our own dissector: always the media type.
-        if let Some(t) = m.media_type() {
+        if let Some(t) = m.media_type_bytes() {
             out.push_str(" (");
-            out.push_str(&t);
+            push_lowercase(t, out);
             out.push(')');
         }
         return;
@@ -1089,14 +1145,22 @@ fn http_piece(h: &HttpPdu, out: &mut String) {
         Media::Jpeg => out.push_str(" (JPEG JFIF image)"),
         Media::Other(t) => {
             out.push_str(" (");
-            out.push_str(&t);
+            push_lowercase(t, out);
             out.push(')');
         }
     }
 }
 
+/// [`Message::media_type`]'s text (lossy UTF-8, ASCII lowercased) appended
+/// to `out`, without a string of its own.
+fn push_lowercase(t: &[u8], out: &mut String) {
+    let from = out.len();
+    out.push_str(&super::lossy_text(t));
+    out[from..].make_ascii_lowercase();
+}
+
 /// How Wireshark's body dissectors show a media type in the Info column.
-enum Media {
+enum Media<'a> {
     /// No Content-Type.
     None,
     Json,
@@ -1106,11 +1170,12 @@ enum Media {
     Gif(&'static str),
     Png,
     Jpeg,
-    /// `(type)`: line-based text and the media fallback.
-    Other(String),
+    /// `(type)`: line-based text and the media fallback (as sent; shown
+    /// lowercased).
+    Other(&'a [u8]),
 }
 
-fn media(m: &Message) -> Media {
+fn media(m: &Message) -> Media<'_> {
     if m.body_len == 0 {
         return Media::None;
     }
@@ -1135,7 +1200,7 @@ fn media(m: &Message) -> Media {
     } else if is("image/jpeg") && body.starts_with(&[0xff, 0xd8]) {
         Media::Jpeg
     } else {
-        Media::Other(String::from_utf8_lossy(t).to_ascii_lowercase())
+        Media::Other(t)
     }
 }
 
