@@ -996,11 +996,16 @@ fn head_message(start: u64, head: Vec<u8>, checked: Option<StartLine>) -> Messag
     if matches!(msg.start_line, StartLine::Invalid(_)) {
         msg.note(Note::NotHttp);
     }
+    // Whether any line of the header block looks joined, in one pass over
+    // the block (header values are short: one search per value cost more).
+    // Only then is the field found, by its value.
+    let maybe_joined = looks_joined(&head[rest.min(head.len())..]);
     msg.headers = parse_header_block(head, rest, &mut msg);
     let joined = msg
         .headers
         .spans
         .iter()
+        .filter(|_| maybe_joined)
         .find(|s| looks_joined(msg.headers.slice(s.value)))
         .map(|s| String::from_utf8_lossy(msg.headers.slice(s.name)).into_owned());
     if let Some(name) = joined {
@@ -1101,8 +1106,27 @@ fn find_head_end(buf: &[u8], more: &[u8], empty_ok: bool) -> Option<usize> {
     None
 }
 
+/// RFC 9110 §5.6.2 token characters, as a table: every request line's
+/// method is checked byte by byte.
+static TCHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric();
+        b += 1;
+    }
+    let extra = b"!#$%&'*+-.^_`|~";
+    let mut i = 0;
+    while i < extra.len() {
+        t[extra[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
 fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+    TCHAR[usize::from(b)]
 }
 
 /// `HTTP/1.x` (major 1 only) or `HTCPCP/x.y`.
@@ -1184,7 +1208,7 @@ pub fn parse_start_line(line: &[u8]) -> Option<StartLine> {
 /// [`parse_start_line`] without building strings.
 pub fn read_start_line(line: &[u8]) -> Option<StartLineRef<'_>> {
     if line.starts_with(b"HTTP/") || line.starts_with(b"HTCPCP/") {
-        let sp = line.iter().position(|&b| b == b' ')?;
+        let sp = memchr::memchr(b' ', line)?;
         let version = parse_version(&line[..sp])?;
         let rest = &line[sp + 1..];
         let (code, reason) = match rest {
@@ -1203,13 +1227,14 @@ pub fn read_start_line(line: &[u8]) -> Option<StartLineRef<'_>> {
             reason,
         });
     }
-    let sp1 = line.iter().position(|&b| b == b' ')?;
-    let method = &line[..sp1];
-    if method.is_empty() || !method.iter().all(|&b| is_tchar(b)) {
+    // A method is a short token: it ends at the first byte that is not one.
+    let sp1 = line.iter().position(|&b| !is_tchar(b))?;
+    if sp1 == 0 || line[sp1] != b' ' {
         return None;
     }
+    let method = &line[..sp1];
     let rest = &line[sp1 + 1..];
-    let sp2 = rest.iter().position(|&b| b == b' ')?;
+    let sp2 = memchr::memchr(b' ', rest)?;
     let target = &rest[..sp2];
     if target.is_empty() || target.iter().any(|&b| b < 0x21 || b == 0x7f) {
         return None;
