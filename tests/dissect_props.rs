@@ -410,13 +410,17 @@ proptest! {
     /// random or mutated bytes, cut into random segments, some retransmitted,
     /// overlapping, lost or cut by FIN/RST: the application layer never
     /// panics, every message it reports lies within the bytes sent, and it
-    /// holds no state for a stream both of whose directions ended.
+    /// holds no state for a stream both of whose directions ended. Without
+    /// the columns (`set_columns(false)`) it reports the same frames and
+    /// messages, with no Protocol or Info.
     #[test]
     fn stream_dissector_never_panics(
         data in prop::collection::vec((stream(), stream()), 3),
         script in segs(),
     ) {
         let mut d = StreamDissector::new();
+        let mut bare = StreamDissector::new();
+        bare.set_columns(false);
         let ep = |port: u16| Endpoint { addr: [127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], port };
         let mut sent = [[0usize; 2]; 3];
         // Direction 0 of a stream is whoever sent its first segment.
@@ -430,7 +434,7 @@ proptest! {
             sent[s.stream as usize][dir] = sent[s.stream as usize][dir].max(end);
             let (client, server) = (ep(40000 + s.stream as u16), ep(5030 + (s.stream as u16 % 2)));
             let (src, dst) = if s.from_client { (client, server) } else { (server, client) };
-            let frame = d.process(&SegmentIn {
+            let seg = SegmentIn {
                 frame: i as u64 + 1,
                 time_nanos: i as i128 * 1000,
                 stream: s.stream,
@@ -443,7 +447,15 @@ proptest! {
                 rst: s.rst,
                 payload: &bytes[at..end],
                 uncaptured: 0,
-            });
+            };
+            let frame = d.process(&seg);
+            let without = bare.process(&seg);
+            prop_assert_eq!(frame.is_some(), without.is_some());
+            if let (Some(a), Some(b)) = (&frame, &without) {
+                prop_assert_eq!(a.pdu_continues, b.pdu_continues);
+                prop_assert_eq!(format!("{:?}", a.messages), format!("{:?}", b.messages));
+                prop_assert!(b.protocol.is_none() && b.info.is_none());
+            }
             for pdu in frame.iter().flat_map(|f| f.messages.iter()) {
                 let range = match &pdu.body {
                     PduBody::Http(h) => h.message.range.clone(),
@@ -460,7 +472,8 @@ proptest! {
             }
             prop_assert!(d.open_streams() <= 3);
         }
-        let _ = d.finish();
+        let rest = d.finish();
+        prop_assert_eq!(format!("{:?}", rest), format!("{:?}", bare.finish()));
         prop_assert_eq!(d.open_streams(), 0);
     }
 }

@@ -936,7 +936,6 @@ impl StreamState {
         columns: bool,
     ) -> Option<Box<AppFrame>> {
         let dir = &mut self.dirs[d];
-        let info = columns.then(|| messages_info(&messages));
         // What is pending in this direction after the frame.
         let (pending_line, began_here, contributes, wait) = match &dir.parser {
             Parser::Http(p) => match p.pending() {
@@ -976,10 +975,13 @@ impl StreamState {
             dir.redissect = matches!(wait, Some(Wait::Head | Wait::Chunked));
         }
         if !messages.is_empty() {
-            let mut info = info;
-            if let (Some(info), Some(line), true) = (&mut info, &pending_line, began_here) {
-                info.push_str(line);
-            }
+            let info = columns.then(|| {
+                let mut info = messages_info(&messages);
+                if let (Some(line), true) = (&pending_line, began_here) {
+                    info.push_str(line);
+                }
+                info
+            });
             return Some(Box::new(AppFrame {
                 protocol,
                 info,
