@@ -76,6 +76,9 @@ pub fn run(args: HttpArgs) -> Result<ExitCode> {
         decode_as,
         tcp_analysis: false,
         app_frames_only: true,
+        // The table shows no columns; a filter may read them (the TLS
+        // layer's version comes from the Protocol column).
+        columns: filter.is_some(),
         ..threads::Options::default()
     };
     let outcome = threads::run(reader, options, |pkt| -> std::io::Result<()> {

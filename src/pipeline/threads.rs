@@ -52,6 +52,10 @@ pub struct Options {
     pub app_frames_only: bool,
     /// Stop after this many frames (tshark's `-c`).
     pub count: Option<u64>,
+    /// Fill the application layer's Protocol and Info columns
+    /// ([`StreamDissector::set_columns`]); jobs that read only the messages
+    /// turn it off.
+    pub columns: bool,
 }
 
 impl Default for Options {
@@ -61,6 +65,7 @@ impl Default for Options {
             tcp_analysis: true,
             app_frames_only: false,
             count: None,
+            columns: true,
         }
     }
 }
@@ -151,7 +156,8 @@ where
     } else {
         TcpTracker::without_analysis()
     };
-    let dissector = StreamDissector::with_decode_as(options.decode_as.clone());
+    let mut dissector = StreamDissector::with_decode_as(options.decode_as.clone());
+    dissector.set_columns(options.columns);
     let (to_app, app_in) = sync_channel::<Batch>(IN_FLIGHT);
     let (to_job, job_in) = sync_channel::<Batch>(IN_FLIGHT);
     let (used, used_in) = channel::<Batch>();
