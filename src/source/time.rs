@@ -156,18 +156,21 @@ pub fn write_seconds_right(out: &mut String, nanos: i128, digits: usize, width: 
     if digits > 0 {
         let fraction = buf.format(s.fraction);
         out.push('.');
-        // Zero padding from a constant: `write!` with a width was a hot spot.
-        out.push_str(&"000000000"[..digits - fraction.len()]);
+        // Hand-rolled zero padding: `write!` with a width was a hot spot.
+        for _ in fraction.len()..digits {
+            out.push('0');
+        }
         out.push_str(fraction);
     }
 }
 
-/// Appends `n` spaces: one copy from a constant rather than a push per space.
+/// Appends `n` spaces: a few are pushed one by one (cheaper than a `memcpy`
+/// call, measured), more are one copy from a constant.
 pub fn push_spaces(out: &mut String, n: usize) {
     const SPACES: &str = "                                ";
     match SPACES.get(..n) {
-        Some(spaces) => out.push_str(spaces),
-        None => (0..n).for_each(|_| out.push(' ')),
+        Some(spaces) if n > 4 => out.push_str(spaces),
+        _ => (0..n).for_each(|_| out.push(' ')),
     }
 }
 
