@@ -138,7 +138,8 @@ impl Seconds {
 /// Writes a signed nanosecond duration as seconds with `digits` decimals,
 /// truncating like Wireshark's `nstime` display does.
 pub fn write_seconds(out: &mut String, nanos: i128, digits: usize) {
-    write_seconds_right(out, nanos, digits, 0);
+    let s = Seconds::split(nanos, digits);
+    write_split(out, s, itoa::Buffer::new().format(s.whole), digits);
 }
 
 /// [`write_seconds`] after spaces up to `width` characters (right-aligned);
@@ -149,11 +150,17 @@ pub fn write_seconds_right(out: &mut String, nanos: i128, digits: usize, width: 
     let whole = buf.format(s.whole);
     let len = usize::from(s.negative) + whole.len() + if digits > 0 { 1 + digits } else { 0 };
     push_spaces(out, width.saturating_sub(len));
+    write_split(out, s, whole, digits);
+}
+
+/// The sign, the whole seconds (already formatted) and the fraction.
+fn write_split(out: &mut String, s: Seconds, whole: &str, digits: usize) {
     if s.negative {
         out.push('-');
     }
     out.push_str(whole);
     if digits > 0 {
+        let mut buf = itoa::Buffer::new();
         let fraction = buf.format(s.fraction);
         out.push('.');
         // Hand-rolled zero padding: `write!` with a width was a hot spot.
