@@ -262,6 +262,10 @@ const FLAG_NAMES: [&str; 9] = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", 
 
 /// The flags as Wireshark lists them in Info: `SYN, ACK`, or `<None>`.
 pub fn write_flag_names(out: &mut String, flags: u16) {
+    if let Some(text) = common_flag_names(flags) {
+        out.push_str(text);
+        return;
+    }
     let mut first = true;
     for (bit, name) in FLAG_NAMES.iter().enumerate() {
         if flags & (1 << bit) != 0 {
@@ -275,6 +279,22 @@ pub fn write_flag_names(out: &mut String, flags: u16) {
     if first {
         out.push_str("<None>");
     }
+}
+
+/// The Info text of the flag combinations TCP sends all the time, without
+/// walking the nine flags.
+fn common_flag_names(flags: u16) -> Option<&'static str> {
+    Some(match flags {
+        0x010 => "ACK",
+        0x018 => "PSH, ACK",
+        0x002 => "SYN",
+        0x012 => "SYN, ACK",
+        0x011 => "FIN, ACK",
+        0x019 => "FIN, PSH, ACK",
+        0x004 => "RST",
+        0x014 => "RST, ACK",
+        _ => return None,
+    })
 }
 
 /// TCP Info text: `55433 → 5031 [SYN] Seq=0 Win=65535 Len=0 MSS=16344 ...`.

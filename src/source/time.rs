@@ -107,31 +107,77 @@ impl Timestamp {
     }
 }
 
+/// A signed nanosecond duration cut for display as seconds: Wireshark's
+/// `nstime` display truncates the fraction to the shown decimals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seconds {
+    pub negative: bool,
+    pub whole: u64,
+    /// The fraction in units of the last shown decimal.
+    pub fraction: u32,
+}
+
+impl Seconds {
+    /// `nanos` with `decimals` decimals (at most 9).
+    pub fn split(nanos: i128, decimals: usize) -> Self {
+        let abs = nanos.unsigned_abs();
+        // Durations in captures fit in 64 bits of nanoseconds (584 years); the
+        // 128-bit division is only for absurd timestamps.
+        let (whole, frac) = match u64::try_from(abs) {
+            Ok(v) => (v / 1_000_000_000, (v % 1_000_000_000) as u32),
+            Err(_) => ((abs / 1_000_000_000) as u64, (abs % 1_000_000_000) as u32),
+        };
+        Seconds {
+            negative: nanos < 0,
+            whole,
+            fraction: frac / 10u32.pow(9 - decimals as u32),
+        }
+    }
+}
+
 /// Writes a signed nanosecond duration as seconds with `digits` decimals,
 /// truncating like Wireshark's `nstime` display does.
 pub fn write_seconds(out: &mut String, nanos: i128, digits: usize) {
-    let negative = nanos < 0;
-    let abs = nanos.unsigned_abs();
-    // Durations in captures fit in 64 bits of nanoseconds (584 years); the
-    // 128-bit division is only for absurd timestamps.
-    let (secs, frac) = match u64::try_from(abs) {
-        Ok(v) => (v / 1_000_000_000, (v % 1_000_000_000) as u32),
-        Err(_) => ((abs / 1_000_000_000) as u64, (abs % 1_000_000_000) as u32),
-    };
-    if negative {
+    let s = Seconds::split(nanos, digits);
+    write_split(out, s, itoa::Buffer::new().format(s.whole), digits);
+}
+
+/// [`write_seconds`] after spaces up to `width` characters (right-aligned);
+/// the length is known before writing, so nothing is formatted twice.
+pub fn write_seconds_right(out: &mut String, nanos: i128, digits: usize, width: usize) {
+    let s = Seconds::split(nanos, digits);
+    let mut buf = itoa::Buffer::new();
+    let whole = buf.format(s.whole);
+    let len = usize::from(s.negative) + whole.len() + if digits > 0 { 1 + digits } else { 0 };
+    push_spaces(out, width.saturating_sub(len));
+    write_split(out, s, whole, digits);
+}
+
+/// The sign, the whole seconds (already formatted) and the fraction.
+fn write_split(out: &mut String, s: Seconds, whole: &str, digits: usize) {
+    if s.negative {
         out.push('-');
     }
-    let mut buf = itoa::Buffer::new();
-    out.push_str(buf.format(secs));
+    out.push_str(whole);
     if digits > 0 {
-        // Hand-rolled zero padding: `write!` with a width was a hot spot.
-        let scaled = frac / 10u32.pow(9 - digits as u32);
-        let text = buf.format(scaled);
+        let mut buf = itoa::Buffer::new();
+        let fraction = buf.format(s.fraction);
         out.push('.');
-        for _ in text.len()..digits {
+        // Hand-rolled zero padding: `write!` with a width was a hot spot.
+        for _ in fraction.len()..digits {
             out.push('0');
         }
-        out.push_str(text);
+        out.push_str(fraction);
+    }
+}
+
+/// Appends `n` spaces: a few are pushed one by one (cheaper than a `memcpy`
+/// call, measured), more are one copy from a constant.
+pub fn push_spaces(out: &mut String, n: usize) {
+    const SPACES: &str = "                                ";
+    match SPACES.get(..n) {
+        Some(spaces) if n > 4 => out.push_str(spaces),
+        _ => (0..n).for_each(|_| out.push(' ')),
     }
 }
 

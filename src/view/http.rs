@@ -11,7 +11,7 @@
 use crate::dissect::http::Version;
 use crate::flow::Endpoint;
 use crate::model::transactions::Transaction;
-use crate::source::time::write_seconds;
+use crate::source::time::{push_spaces, write_seconds, write_seconds_right};
 use serde_json::{json, Value};
 use std::fmt::Write;
 
@@ -124,64 +124,110 @@ fn seconds(nanos: i128) -> String {
     s
 }
 
-/// The Reason cell: the phrase, or what is missing or cut.
-fn reason_text(t: &Transaction) -> String {
-    let mut s = match &t.response {
-        None => "[no response]".to_string(),
-        Some(r) if r.code.is_none() => "[no status line]".to_string(),
-        Some(r) => r.reason.clone(),
-    };
-    if t.response.as_ref().is_some_and(|r| !r.complete)
-        || t.request.as_ref().is_some_and(|r| !r.complete)
-    {
-        s.push_str(" [incomplete]");
-    }
-    s
-}
+/// Column widths of the table (the URI, last, is not padded).
+const STREAM: usize = 6;
+const REQUEST: usize = 7;
+const RESPONSE: usize = 8;
+const ENDPOINT: usize = 21;
+const PROTO: usize = 6;
+const METHOD: usize = 8;
+const STATUS: usize = 6;
+const REASON: usize = 22;
+const CONTENT_TYPE: usize = 24;
+const LENGTH: usize = 8;
+const TIME: usize = 11;
 
-/// Appends `s` (or `-` when empty) padded to `width`, then `gap` spaces.
+/// Between two cells.
+const GAP: &str = "  ";
+
+/// Appends `s` (or `-` when empty) padded to `width` characters, then the gap.
 fn cell(out: &mut String, s: &str, width: usize, right: bool) {
     let s = if s.is_empty() { "-" } else { s };
     let fill = width.saturating_sub(s.chars().count());
-    let spaces = |out: &mut String| (0..fill).for_each(|_| out.push(' '));
     if right {
-        spaces(out);
+        push_spaces(out, fill);
     }
     out.push_str(s);
     if !right {
-        spaces(out);
+        push_spaces(out, fill);
     }
-    out.push_str("  ");
+    out.push_str(GAP);
 }
 
+/// A right-aligned number cell (`-` when there is none).
+fn number_cell(out: &mut String, n: Option<u64>, width: usize) {
+    let mut buf = itoa::Buffer::new();
+    cell(out, n.map_or("", |n| buf.format(n)), width, true);
+}
+
+/// An endpoint cell (`-` when unknown), left-aligned.
+fn endpoint_cell(out: &mut String, e: Option<Endpoint>, v6: bool) {
+    let start = out.len();
+    write_endpoint(out, e, v6);
+    if out.len() == start {
+        return cell(out, "", ENDPOINT, false);
+    }
+    // Addresses are ASCII: bytes are characters.
+    push_spaces(out, ENDPOINT.saturating_sub(out.len() - start));
+    out.push_str(GAP);
+}
+
+/// The Reason cell: the phrase, or what is missing, and whether a part was
+/// cut by the end of the capture.
+fn reason_cell(out: &mut String, t: &Transaction) {
+    let phrase = match &t.response {
+        None => "[no response]",
+        Some(r) if r.code.is_none() => "[no status line]",
+        Some(r) => r.reason.as_str(),
+    };
+    let incomplete = t.response.as_ref().is_some_and(|r| !r.complete)
+        || t.request.as_ref().is_some_and(|r| !r.complete);
+    if !incomplete {
+        return cell(out, phrase, REASON, false);
+    }
+    const CUT: &str = " [incomplete]";
+    out.push_str(phrase);
+    out.push_str(CUT);
+    push_spaces(
+        out,
+        REASON.saturating_sub(phrase.chars().count() + CUT.len()),
+    );
+    out.push_str(GAP);
+}
+
+/// One table row, written straight into `out` (no string per cell).
 fn table_row(out: &mut String, t: &Transaction) {
     let req = t.request.as_ref();
     let resp = t.response.as_ref();
-    let text = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
-    cell(out, &text(t.stream.map(u64::from)), 6, true);
-    cell(out, &text(req.and_then(|r| frame(r.frame))), 7, true);
-    cell(out, &text(resp.and_then(|r| frame(r.frame))), 8, true);
-    let client = endpoint_text(t.client, t.v6).unwrap_or_default();
-    let server = endpoint_text(t.server, t.v6).unwrap_or_default();
-    cell(out, &client, 21, false);
-    cell(out, &server, 21, false);
-    cell(out, t.protocol.name(), 6, false);
-    cell(out, req.map_or("", |r| r.method.as_str()), 8, false);
-    let code = resp.and_then(|r| r.code).map(|c| c.to_string());
-    cell(out, code.as_deref().unwrap_or(""), 6, true);
-    cell(out, &reason_text(t), 22, false);
+    number_cell(out, t.stream.map(u64::from), STREAM);
+    number_cell(out, req.and_then(|r| frame(r.frame)), REQUEST);
+    number_cell(out, resp.and_then(|r| frame(r.frame)), RESPONSE);
+    endpoint_cell(out, t.client, t.v6);
+    endpoint_cell(out, t.server, t.v6);
+    cell(out, t.protocol.name(), PROTO, false);
+    cell(out, req.map_or("", |r| r.method.as_str()), METHOD, false);
+    number_cell(out, resp.and_then(|r| r.code).map(u64::from), STATUS);
+    reason_cell(out, t);
     cell(
         out,
         resp.and_then(|r| r.content_type.as_deref()).unwrap_or(""),
-        24,
+        CONTENT_TYPE,
         false,
     );
-    let len = resp.map(|r| r.body_len.to_string());
-    cell(out, len.as_deref().unwrap_or(""), 8, true);
-    let time = resp.and_then(|r| r.time_nanos).map(seconds);
-    cell(out, time.as_deref().unwrap_or(""), 11, true);
+    number_cell(out, resp.map(|r| r.body_len), LENGTH);
+    match resp.and_then(|r| r.time_nanos) {
+        Some(nanos) => write_seconds_right(out, nanos, 9, TIME),
+        None => cell_right_dash(out, TIME),
+    }
+    out.push_str(GAP);
     out.push_str(req.map_or("-", |r| r.uri.as_str()));
     out.push('\n');
+}
+
+/// `-` right-aligned in `width`, without the gap.
+fn cell_right_dash(out: &mut String, width: usize) {
+    push_spaces(out, width.saturating_sub(1));
+    out.push('-');
 }
 
 /// A frame number; 0 means none is known.
