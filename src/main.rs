@@ -2,9 +2,10 @@
 
 mod cli;
 
-/// mimalloc, for the threaded read path (`pipeline::threads`): messages are
-/// allocated on one thread and freed on another, where glibc's allocator
-/// spends about a third of the application-layer thread's time.
+/// mimalloc, for the threaded read path (`pipeline::threads`): with glibc's
+/// allocator the application-layer thread, which allocates per message,
+/// runs about 40% more instructions (callgrind, `read` on 100,000 packets:
+/// 366 M against 260 M).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
