@@ -655,3 +655,68 @@ fn fields_lists_the_registry() {
     assert!(tcp.lines().all(|l| l.contains("\thtcpcp")));
     assert_eq!(tcp.lines().count(), 24);
 }
+
+/// `Filter::needs_messages` lets `read -Y` skip the frames that complete no
+/// HTTP/HTCPCP/TLS message: it must say so only of filters that no such
+/// frame can satisfy. Checked frame by frame on the recorded samples, with
+/// filters for which it says yes and filters for which it must say no.
+#[test]
+fn filters_that_need_messages_match_only_message_frames() {
+    use coffeeshark::filter::Filter;
+    use coffeeshark::pipeline::Analyzer;
+    use coffeeshark::source::CaptureReader;
+    let needing = [
+        "http",
+        "htcpcp.response.code == 418 || http.response.code == 304",
+        "tls.handshake.type == 1",
+        "tcp.port == 5031 && http.request",
+        "http.request.method in {\"GET\" \"POST\"}",
+        "(http or htcpcp) and not tcp.flags.fin == 1",
+        "tcp.stream == http.request_in",
+        "htcpcp.request.method[0:1] == \"B\"",
+        // `!=` needs the field (Wireshark 4.x).
+        "http.request.method != \"GET\"",
+    ];
+    let not_needing = [
+        "tcp.port == 5030",
+        "http or tcp.flags.syn == 1",
+        "not http",
+        "http ^^ tcp",
+        "tcp.len > 0",
+        "tcp.port != http.response.code",
+        "ip.addr == 127.0.0.1",
+    ];
+    let compile = |f: &str| Filter::compile(f).unwrap_or_else(|e| panic!("{f}: {e}"));
+    for f in needing {
+        assert!(compile(f).needs_messages(), "{f} needs messages");
+    }
+    for f in not_needing {
+        assert!(!compile(f).needs_messages(), "{f} does not need messages");
+    }
+    let compiled: Vec<(Filter, &str)> = needing.iter().map(|f| (compile(f), *f)).collect();
+    let mut hits = 0;
+    let samples = std::fs::read_dir("sample_capture").unwrap();
+    for path in samples.map(|e| e.unwrap().path()) {
+        if path.extension().map_or(true, |e| e != "pcapng") {
+            continue;
+        }
+        let mut reader = CaptureReader::open(&path).unwrap();
+        let mut analyzer = Analyzer::new();
+        while let Some(raw) = reader.next_frame().unwrap() {
+            let pkt = analyzer.process(&raw);
+            let has_messages = pkt.app.as_ref().is_some_and(|a| !a.messages.is_empty());
+            for (f, text) in &compiled {
+                if f.matches(&pkt) {
+                    hits += 1;
+                    assert!(
+                        has_messages,
+                        "{}: frame {} matches {text} without a message",
+                        path.display(),
+                        pkt.frame.number
+                    );
+                }
+            }
+        }
+    }
+    assert!(hits > 100, "the samples exercise the filters ({hits} hits)");
+}

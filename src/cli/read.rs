@@ -141,6 +141,9 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
         decode_as,
         // -c counts packets read, filtered or not, as tshark's does.
         count: args.count,
+        // A filter that only HTTP/HTCPCP/TLS messages can satisfy: the
+        // other frames are not even decoded.
+        app_frames_only: filter.as_ref().is_some_and(|f| f.needs_messages()),
         ..threads::Options::default()
     };
     let outcome = threads::run(reader, options, |pkt| -> Result<()> {

@@ -152,6 +152,14 @@ impl Filter {
         self.needs_tree
     }
 
+    /// Whether the filter can only match a frame that completes an HTTP,
+    /// HTCPCP or TLS message: then frames without one need not be decoded
+    /// at all (`read -Y 'http.response.code == 304'`). Conservative: `not`
+    /// and `xor` say no.
+    pub fn needs_messages(&self) -> bool {
+        needs_messages(&self.root)
+    }
+
     /// Evaluates the filter on a packet.
     pub fn matches(&self, pkt: &Packet<'_>) -> bool {
         self.matches_fields(&PacketFields::new(pkt))
@@ -637,6 +645,32 @@ fn parse_bytes(s: &str) -> Option<Vec<u8>> {
 }
 
 // ---------------------------------------------------------------- evaluate
+
+/// Whether `n` is false on every frame that completes no application
+/// message: HTTP, HTCPCP and TLS fields exist only on such frames
+/// (`PacketFields::each`), so a test of one of them is false elsewhere,
+/// and so is an `and` with such a side, or an `or` with two.
+fn needs_messages(n: &Node) -> bool {
+    let app = |o: &Operand_| {
+        let def = fields::def(o.field.id);
+        let proto = match def.ftype {
+            Ftype::Protocol => def.name,
+            _ => def.parent(),
+        };
+        def.alias_of.is_empty() && matches!(proto, "http" | "htcpcp" | "tls")
+    };
+    match n {
+        Node::Or(a, b) => needs_messages(a) && needs_messages(b),
+        Node::And(a, b) => needs_messages(a) || needs_messages(b),
+        Node::Xor(..) | Node::Not(_) => false,
+        Node::Exists(o) | Node::In { lhs: o, .. } => app(o),
+        Node::Cmp { lhs, op, rhs } => {
+            // `a != b` needs `a` (and is true when `b` has no value).
+            let rhs_app = matches!(rhs, Rhs::Field(r) if app(r)) && *op != CmpOp::AllNe;
+            app(lhs) || rhs_app
+        }
+    }
+}
 
 fn eval(n: &Node, pf: &PacketFields<'_, '_>) -> bool {
     match n {
