@@ -559,22 +559,14 @@ impl PacketFields<'_, '_> {
                     matches!(line, StartLine::Response { .. } | StartLine::None)
                         && visit(Val::Int(1))
                 }
-                // The HTCPCP view decides: a request or response whose
-                // view could be read.
-                HtcpcpRequest => {
-                    matches!(
-                        (line, h.htcpcp()),
-                        (
-                            StartLine::Request { .. },
-                            Some(crate::dissect::htcpcp::Htcpcp::Request(_))
-                        )
-                    ) && visit(Val::Int(1))
-                }
+                // The HTCPCP view's kind follows the start line alone
+                // (`htcpcp::interpret`: a request line makes a request, a
+                // status line or none a response, an invalid line no view),
+                // so these need not read the view (its additions and JSON
+                // body cost more than the whole message's parse).
+                HtcpcpRequest => matches!(line, StartLine::Request { .. }) && visit(Val::Int(1)),
                 HtcpcpResponse => {
-                    matches!(
-                        h.htcpcp(),
-                        Some(crate::dissect::htcpcp::Htcpcp::Response(_))
-                    ) && !matches!(line, StartLine::Request { .. })
+                    matches!(line, StartLine::Response { .. } | StartLine::None)
                         && visit(Val::Int(1))
                 }
                 HttpRequestMethod => match line {
@@ -587,22 +579,16 @@ impl PacketFields<'_, '_> {
                     }
                     _ => false,
                 },
-                HtcpcpRequestMethod => match (line, h.htcpcp()) {
-                    (
-                        StartLine::Request { .. },
-                        Some(crate::dissect::htcpcp::Htcpcp::Request(r)),
-                    ) => visit(Val::Bytes(r.method.as_bytes())),
+                HtcpcpRequestMethod => match line {
+                    StartLine::Request { method, .. } => visit(Val::Bytes(method.as_bytes())),
                     _ => false,
                 },
                 HttpResponseCode => match line {
                     StartLine::Response { code, .. } => visit(Val::Int(i128::from(*code))),
                     _ => false,
                 },
-                HtcpcpResponseCode => match (line, h.htcpcp()) {
-                    (
-                        StartLine::Response { code, .. },
-                        Some(crate::dissect::htcpcp::Htcpcp::Response(r)),
-                    ) if r.code.is_some() => visit(Val::Int(i128::from(*code))),
+                HtcpcpResponseCode => match line {
+                    StartLine::Response { code, .. } => visit(Val::Int(i128::from(*code))),
                     _ => false,
                 },
                 _ => false,
