@@ -48,12 +48,14 @@ const SWEEP_EVERY: u32 = 1 << 16;
 pub const MAX_CLOSED: usize = 8192;
 
 /// A connection's endpoints in canonical order (lower endpoint first).
+/// Addresses are big-endian numbers and the ports one word: hashing and
+/// comparing a few integers, not byte arrays (which called `memcmp`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct ConnKey {
-    lo_addr: [u8; 16],
-    hi_addr: [u8; 16],
-    lo_port: u16,
-    hi_port: u16,
+    lo_addr: u128,
+    hi_addr: u128,
+    /// The lower endpoint's port in the high half.
+    ports: u32,
 }
 
 /// An endpoint: IPv4 addresses are stored in the first 4 bytes.
@@ -320,25 +322,23 @@ impl<T: Default> TcpTracker<T> {
         }
         // Lexicographic order of (address bytes, port), as `Endpoint`'s
         // `Ord`, without a `memcmp` call.
-        let ordered =
-            (u128::from_be_bytes(src.addr), src.port) <= (u128::from_be_bytes(dst.addr), dst.port);
+        let (src_addr, dst_addr) = (u128::from_be_bytes(src.addr), u128::from_be_bytes(dst.addr));
+        let ordered = (src_addr, src.port) <= (dst_addr, dst.port);
         let (key, fwd_idx) = if ordered {
             (
                 ConnKey {
-                    lo_addr: src.addr,
-                    hi_addr: dst.addr,
-                    lo_port: src.port,
-                    hi_port: dst.port,
+                    lo_addr: src_addr,
+                    hi_addr: dst_addr,
+                    ports: u32::from(src.port) << 16 | u32::from(dst.port),
                 },
                 0usize,
             )
         } else {
             (
                 ConnKey {
-                    lo_addr: dst.addr,
-                    hi_addr: src.addr,
-                    lo_port: dst.port,
-                    hi_port: src.port,
+                    lo_addr: dst_addr,
+                    hi_addr: src_addr,
+                    ports: u32::from(dst.port) << 16 | u32::from(src.port),
                 },
                 1usize,
             )
@@ -423,26 +423,26 @@ impl<T: Default> TcpTracker<T> {
         }
 
         let payload_len = tcp.payload().len() as u32;
-        let rev_shift = match conn.dirs[rev_idx].win_scale {
-            WinScale::Shift(s) => Some(s),
-            WinScale::Off => Some(0),
-            WinScale::Unknown => None,
-        };
-        let segment = Segment {
-            frame,
-            ts: now,
-            seq,
-            ack,
-            len: payload_len,
-            syn,
-            ack_flag: is_ack,
-            fin: flags & FIN != 0,
-            rst: flags & RST != 0,
-            window: raw_window,
-        };
         let mut analysis = if self.skip_analysis {
             Analysis::default()
         } else {
+            let rev_shift = match conn.dirs[rev_idx].win_scale {
+                WinScale::Shift(s) => Some(s),
+                WinScale::Off => Some(0),
+                WinScale::Unknown => None,
+            };
+            let segment = Segment {
+                frame,
+                ts: now,
+                seq,
+                ack,
+                len: payload_len,
+                syn,
+                ack_flag: is_ack,
+                fin: flags & FIN != 0,
+                rst: flags & RST != 0,
+                window: raw_window,
+            };
             let seqs = conn.seq.get_or_insert_with(|| Box::new([SEQ_NEW; 2]));
             let (a, b) = seqs.split_at_mut(1);
             let (fwd_seq, rev_seq) = if fwd_idx == 0 {
@@ -560,12 +560,41 @@ fn tcp_flags(tcp: &TcpSlice<'_>) -> u8 {
     tcp.header_slice()[13]
 }
 
+/// The Window Scale option's shift, read as etherparse's options iterator
+/// reads the options (`find_map` over it): the walk stops at the end-of-list
+/// option, at an unknown kind and at the first option whose length is not
+/// the one its kind must have. Without the iterator's general machinery: it
+/// was most of the cost of a SYN.
 fn window_scale_option(tcp: &TcpSlice<'_>) -> Option<u8> {
-    use etherparse::TcpOptionElement;
-    tcp.options_iterator().find_map(|o| match o {
-        Ok(TcpOptionElement::WindowScale(s)) => Some(s),
-        _ => None,
-    })
+    let mut o = tcp.options();
+    loop {
+        let kind = *o.first()?;
+        let len = match kind {
+            0 => return None,
+            1 => {
+                o = &o[1..];
+                continue;
+            }
+            // Maximum segment size, window scale, SACK permitted, timestamps.
+            2 => 4,
+            3 => 3,
+            4 => 2,
+            8 => 10,
+            // SACK: 1 to 4 blocks.
+            5 => match *o.get(1)? {
+                len @ (10 | 18 | 26 | 34) => len,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        if o.len() < usize::from(len) || o[1] != len {
+            return None;
+        }
+        if kind == 3 {
+            return Some(o[2]);
+        }
+        o = &o[usize::from(len)..];
+    }
 }
 
 /// Source and destination endpoints of a transport segment.
@@ -732,6 +761,54 @@ mod tests {
         let mut forgotten = 0;
         r.tracker.drain_forgotten(|_, _| forgotten += 1);
         assert_eq!(forgotten, 0);
+    }
+
+    /// The hand-written option walk finds what etherparse's iterator finds.
+    #[test]
+    fn window_scale_option_agrees_with_etherparse() {
+        use etherparse::TcpOptionElement;
+        let mut x: u64 = 0x1234_5678_9abc_def1;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        // Plausible option bytes, then mutated.
+        let pieces: [&[u8]; 9] = [
+            &[1],
+            &[0],
+            &[2, 4, 5, 0xb4],
+            &[3, 3, 7],
+            &[4, 2],
+            &[8, 10, 1, 2, 3, 4, 5, 6, 7, 8],
+            &[5, 10, 0, 0, 0, 1, 0, 0, 0, 2],
+            &[3, 3, 14],
+            &[9, 2],
+        ];
+        for _ in 0..200_000 {
+            let mut opts = Vec::new();
+            for _ in 0..next() % 6 {
+                opts.extend_from_slice(pieces[(next() % 9) as usize]);
+            }
+            if !opts.is_empty() && next() % 3 == 0 {
+                let at = (next() % opts.len() as u64) as usize;
+                opts[at] = next() as u8;
+            }
+            opts.truncate(40);
+            while opts.len() % 4 != 0 {
+                opts.push(if next() % 2 == 0 { 1 } else { next() as u8 });
+            }
+            let mut bytes = header(1, 2, 3, 4, SYN);
+            bytes[12] = ((20 + opts.len()) as u8 / 4) << 4;
+            bytes.extend_from_slice(&opts);
+            let tcp = TcpSlice::from_slice(&bytes).unwrap();
+            let expected = tcp.options_iterator().find_map(|o| match o {
+                Ok(TcpOptionElement::WindowScale(s)) => Some(s),
+                _ => None,
+            });
+            assert_eq!(window_scale_option(&tcp), expected, "{opts:?}");
+        }
     }
 
     #[test]

@@ -84,7 +84,7 @@ pub struct RawFrame<'a> {
 
 /// A streaming reader over a capture file.
 pub struct CaptureReader {
-    inner: Box<dyn PcapReaderIterator + Send>,
+    inner: Inner,
     format: FileFormat,
     compressed: bool,
     interfaces: Vec<Interface>,
@@ -100,6 +100,56 @@ pub struct CaptureReader {
     big_endian: bool,
     /// Current size of the reader's buffer.
     capacity: usize,
+}
+
+/// The byte stream under pcap-parser's reader: only its refills go through
+/// the box.
+type Input = Box<dyn Read + Send>;
+
+/// pcap-parser's reader for the format, named rather than boxed so that
+/// the calls made for every frame (`data`, `consume_noshift`) are inlined:
+/// through a trait object they were two calls per frame.
+enum Inner {
+    Pcap(pcap_parser::LegacyPcapReader<Input>),
+    PcapNg(pcap_parser::PcapNGReader<Input>),
+}
+
+/// `$r` is the reader, whichever the format.
+macro_rules! either {
+    ($inner:expr, $r:ident => $e:expr) => {
+        match $inner {
+            Inner::Pcap($r) => $e,
+            Inner::PcapNg($r) => $e,
+        }
+    };
+}
+
+impl Inner {
+    #[inline]
+    fn data(&self) -> &[u8] {
+        either!(self, r => r.data())
+    }
+
+    #[inline]
+    fn consume_noshift(&mut self, offset: usize) {
+        either!(self, r => r.consume_noshift(offset))
+    }
+
+    fn next(&mut self) -> Result<(usize, PcapBlockOwned<'_>), PcapError<&[u8]>> {
+        either!(self, r => r.next())
+    }
+
+    fn refill(&mut self) -> Result<(), PcapError<&[u8]>> {
+        either!(self, r => r.refill())
+    }
+
+    fn reader_exhausted(&self) -> bool {
+        either!(self, r => r.reader_exhausted())
+    }
+
+    fn grow(&mut self, new_size: usize) -> bool {
+        either!(self, r => r.grow(new_size))
+    }
 }
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -135,13 +185,13 @@ impl CaptureReader {
         let got = read_up_to(&mut input, &mut head)?;
         let head_vec = head[..got].to_vec();
         let format = detect_format(&head_vec)?;
-        let input = Filling(std::io::Cursor::new(head_vec).chain(input));
-        let inner: Box<dyn PcapReaderIterator + Send> = match format {
-            FileFormat::PcapNg => Box::new(
+        let input: Input = Box::new(Filling(std::io::Cursor::new(head_vec).chain(input)));
+        let inner = match format {
+            FileFormat::PcapNg => Inner::PcapNg(
                 pcap_parser::PcapNGReader::new(READ_BUFFER, input)
                     .map_err(|e| header_error(e, "pcapng section header"))?,
             ),
-            FileFormat::Pcap { .. } => Box::new(
+            FileFormat::Pcap { .. } => Inner::Pcap(
                 pcap_parser::LegacyPcapReader::new(READ_BUFFER, input)
                     .map_err(|e| header_error(e, "pcap file header"))?,
             ),

@@ -87,7 +87,13 @@ impl Timestamp {
 
     /// Nanoseconds since the epoch in 64 bits (years 1678 to 2262; saturates
     /// outside): compact per-connection state keeps times this way.
+    #[inline]
     pub fn as_nanos(self) -> i64 {
+        // Years 1685 to 2255 cannot overflow (even with `nanos` up to
+        // `u32::MAX`): one multiply and one add, no saturation checks.
+        if self.secs.unsigned_abs() < 9_000_000_000 {
+            return self.secs * 1_000_000_000 + self.nanos as i64;
+        }
         self.secs
             .saturating_mul(1_000_000_000)
             .saturating_add(self.nanos as i64)
@@ -191,6 +197,31 @@ mod tests {
         let b = Timestamp::from_units(10_500_000, 1_000_000, 0);
         assert_eq!(a, b);
         assert_eq!(a.nanos, 500_000_000);
+    }
+
+    #[test]
+    fn nanos_saturate_only_outside_the_fast_range() {
+        for secs in [
+            0,
+            1,
+            -1,
+            1_700_000_000,
+            8_999_999_999,
+            9_000_000_000,
+            -9_000_000_000,
+            9_223_372_036,
+            9_223_372_037,
+            -9_223_372_037,
+            i64::MAX,
+            i64::MIN,
+        ] {
+            for nanos in [0, 999_999_999, u32::MAX] {
+                let expected = secs
+                    .saturating_mul(1_000_000_000)
+                    .saturating_add(nanos as i64);
+                assert_eq!(Timestamp { secs, nanos }.as_nanos(), expected);
+            }
+        }
     }
 
     #[test]
