@@ -27,8 +27,27 @@ pub struct Analyzer {
 #[derive(Debug, Default, Clone)]
 pub struct FrameClock {
     number: u64,
-    first_ts: Option<Timestamp>,
-    prev_ts: Option<Timestamp>,
+    /// Set by the first frame with a timestamp.
+    refs: Option<Refs>,
+}
+
+/// The first and previous frames' times, also as nanoseconds since the epoch
+/// when that is [`SMALL_SECS`] away or less.
+#[derive(Debug, Clone, Copy)]
+struct Refs {
+    first: Timestamp,
+    prev: Timestamp,
+    first_nanos: Option<i64>,
+    prev_nanos: Option<i64>,
+}
+
+/// Within this many seconds of the epoch (years 1843 to 2096), the
+/// difference of two times in 64-bit nanoseconds cannot overflow, and is
+/// exactly [`Timestamp::nanos_since`]: one subtraction instead of its checks.
+const SMALL_SECS: u64 = 4_000_000_000;
+
+fn small_nanos(ts: Timestamp) -> Option<i64> {
+    (ts.secs.unsigned_abs() < SMALL_SECS).then(|| ts.secs * 1_000_000_000 + i64::from(ts.nanos))
 }
 
 impl FrameClock {
@@ -44,9 +63,23 @@ impl FrameClock {
         // A frame without a timestamp (pcapng SPB) neither sets nor moves the
         // reference times, and shows no time of its own.
         let (rel_nanos, delta_nanos) = if raw.has_ts {
-            let first = *self.first_ts.get_or_insert(raw.ts);
-            let prev = self.prev_ts.replace(raw.ts).unwrap_or(raw.ts);
-            (raw.ts.nanos_since(first), raw.ts.nanos_since(prev))
+            let ts = raw.ts;
+            let nanos = small_nanos(ts);
+            let refs = self.refs.get_or_insert(Refs {
+                first: ts,
+                prev: ts,
+                first_nanos: nanos,
+                prev_nanos: nanos,
+            });
+            let times = match (nanos, refs.first_nanos, refs.prev_nanos) {
+                (Some(now), Some(first), Some(prev)) => {
+                    (i128::from(now - first), i128::from(now - prev))
+                }
+                _ => (ts.nanos_since(refs.first), ts.nanos_since(refs.prev)),
+            };
+            refs.prev = ts;
+            refs.prev_nanos = nanos;
+            times
         } else {
             (0, 0)
         };
@@ -208,6 +241,56 @@ impl Analyzer {
             app,
             interface_name: raw.interface_name,
             interface_description: raw.interface_description,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::TsPrecision;
+
+    /// The 64-bit shortcut gives `nanos_since`'s answers, near and far from
+    /// the epoch and across the limit.
+    #[test]
+    fn frame_times_agree_with_nanos_since() {
+        let times = [
+            (1_741_615_200, 5),
+            (1_741_615_199, 999_999_999),
+            (1_741_615_300, 0),
+            (3_999_999_999, 999_999_999),
+            (4_000_000_000, 0),
+            (-3_999_999_999, 7),
+            (-4_000_000_001, 0),
+            (i64::MAX, 999_999_999),
+            (i64::MIN, 0),
+            (0, u32::MAX),
+            (1_741_615_200, 6),
+        ];
+        for start in 0..times.len() {
+            let mut clock = FrameClock::default();
+            let (mut first, mut prev) = (None, None);
+            for &(secs, nanos) in times[start..].iter().chain(&times[..start]) {
+                let ts = Timestamp { secs, nanos };
+                let raw = RawFrame {
+                    interface_id: 0,
+                    link_type: 1,
+                    ts,
+                    has_ts: true,
+                    precision: TsPrecision::Nanos,
+                    orig_len: 0,
+                    data: &[],
+                    file_offset: 0,
+                    section: 0,
+                    interface_name: None,
+                    interface_description: None,
+                };
+                let f = clock.frame(&raw);
+                let first = *first.get_or_insert(ts);
+                let prev = prev.replace(ts).unwrap_or(ts);
+                assert_eq!(f.rel_nanos, ts.nanos_since(first), "{ts:?} {first:?}");
+                assert_eq!(f.delta_nanos, ts.nanos_since(prev), "{ts:?} {prev:?}");
+            }
         }
     }
 }

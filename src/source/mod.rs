@@ -227,6 +227,7 @@ impl CaptureReader {
     /// The next packet, `Ok(None)` at a clean end of file.
     ///
     /// After an error the reader is finished: every later call returns `Ok(None)`.
+    #[inline]
     pub fn next_frame(&mut self) -> Result<Option<RawFrame<'_>>, SourceError> {
         if let Some(p) = self.fast_next() {
             return Ok(Some(self.make_frame(p)));
@@ -258,66 +259,85 @@ impl CaptureReader {
             self.offset += self.pending as u64;
             self.pending = 0;
         }
-        let data = self.inner.data();
+        // One copy of the block reading per byte order: the order is then a
+        // constant, not a test at every word.
         let (packet, len) = match self.format {
-            FileFormat::Pcap { big_endian, .. } => {
-                if self.interfaces.is_empty() || data.len() < 16 {
-                    return None;
-                }
-                let caplen = read_u32(data, 8, big_endian);
-                if caplen > MAX_PACKET || data.len() < 16 + caplen as usize {
-                    return None;
-                }
-                let packet = PacketBlock {
-                    interface: None,
-                    ts: RawTs::Split {
-                        secs: read_u32(data, 0, big_endian),
-                        frac: read_u32(data, 4, big_endian),
-                    },
-                    orig_len: read_u32(data, 12, big_endian),
-                    data_start: 16,
-                    caplen: caplen as usize,
-                };
-                (packet, 16 + caplen as usize)
-            }
-            FileFormat::PcapNg => {
-                const EPB: u32 = 6;
-                let big = self.big_endian;
-                if self.section == 0 || data.len() < 32 || read_u32(data, 0, big) != EPB {
-                    return None;
-                }
-                let block_len = read_u32(data, 4, big) as usize;
-                let caplen = read_u32(data, 20, big) as usize;
-                let interface = read_u32(data, 8, big);
-                if block_len < 32
-                    || block_len % 4 != 0
-                    || block_len > MAX_BLOCK
-                    || data.len() < block_len
-                    || read_u32(data, block_len - 4, big) as usize != block_len
-                    || caplen > block_len - 32
-                    || interface as usize >= self.interfaces.len() - self.section_base
-                {
-                    return None;
-                }
-                let packet = PacketBlock {
-                    interface: Some(interface),
-                    ts: RawTs::Units(
-                        ((read_u32(data, 12, big) as u64) << 32) | read_u32(data, 16, big) as u64,
-                    ),
-                    orig_len: read_u32(data, 24, big),
-                    data_start: 28,
-                    caplen,
-                };
-                (packet, block_len)
-            }
+            FileFormat::Pcap {
+                big_endian: false, ..
+            } => self.fast_pcap::<false>()?,
+            FileFormat::Pcap {
+                big_endian: true, ..
+            } => self.fast_pcap::<true>()?,
+            FileFormat::PcapNg if self.big_endian => self.fast_epb::<true>()?,
+            FileFormat::PcapNg => self.fast_epb::<false>()?,
         };
         self.pending = len;
         Some(packet)
     }
 
+    /// [`Self::fast_next`] for a pcap packet record.
+    #[inline(always)]
+    fn fast_pcap<const BIG: bool>(&self) -> Option<(PacketBlock, usize)> {
+        let data = self.inner.data();
+        if self.interfaces.is_empty() || data.len() < 16 {
+            return None;
+        }
+        let caplen = read_u32(data, 8, BIG);
+        if caplen > MAX_PACKET || data.len() < 16 + caplen as usize {
+            return None;
+        }
+        let packet = PacketBlock {
+            interface: None,
+            ts: RawTs::Split {
+                secs: read_u32(data, 0, BIG),
+                frac: read_u32(data, 4, BIG),
+            },
+            orig_len: read_u32(data, 12, BIG),
+            data_start: 16,
+            caplen: caplen as usize,
+        };
+        Some((packet, 16 + caplen as usize))
+    }
+
+    /// [`Self::fast_next`] for a pcapng Enhanced Packet Block.
+    #[inline(always)]
+    fn fast_epb<const BIG: bool>(&self) -> Option<(PacketBlock, usize)> {
+        const EPB: u32 = 6;
+        let data = self.inner.data();
+        if self.section == 0 || data.len() < 32 || read_u32(data, 0, BIG) != EPB {
+            return None;
+        }
+        let block_len = read_u32(data, 4, BIG) as usize;
+        let caplen = read_u32(data, 20, BIG) as usize;
+        let interface = read_u32(data, 8, BIG);
+        if block_len < 32
+            || block_len % 4 != 0
+            || block_len > MAX_BLOCK
+            || data.len() < block_len
+            || read_u32(data, block_len - 4, BIG) as usize != block_len
+            || caplen > block_len - 32
+            || interface as usize >= self.interfaces.len() - self.section_base
+        {
+            return None;
+        }
+        let packet = PacketBlock {
+            interface: Some(interface),
+            ts: RawTs::Units(
+                ((read_u32(data, 12, BIG) as u64) << 32) | read_u32(data, 16, BIG) as u64,
+            ),
+            orig_len: read_u32(data, 24, BIG),
+            data_start: 28,
+            caplen,
+        };
+        Some((packet, block_len))
+    }
+
     /// Moves to the next packet block, handling every other block on the way.
     /// Returns where the packet sits in the buffer (no borrow, so the caller
     /// can hand out the bytes).
+    // Out of line: the usual frame takes `fast_next`, and `next_frame`
+    // stays small enough to be inlined into the loops that read frames.
+    #[inline(never)]
     fn advance(&mut self) -> Result<Option<PacketBlock>, SourceError> {
         if self.done {
             return Ok(None);
@@ -580,7 +600,7 @@ impl CaptureReader {
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn make_frame(&self, p: PacketBlock) -> RawFrame<'_> {
         // The block we parsed still sits at the front of the reader's buffer.
         let data = &self.inner.data()[p.data_start..p.data_start + p.caplen];

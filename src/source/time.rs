@@ -48,7 +48,25 @@ impl TsPrecision {
 
 impl Timestamp {
     /// pcap: whole seconds plus a fraction counted in `units_per_sec`.
+    #[inline]
     pub fn from_fraction(secs: i64, frac: u64, units_per_sec: u64) -> Self {
+        // Fast paths for the two pcap resolutions, with a fraction below one
+        // second; the general path divides in 128 bits.
+        match units_per_sec {
+            1_000_000 if frac < 1_000_000 => Timestamp {
+                secs,
+                nanos: frac as u32 * 1000,
+            },
+            1_000_000_000 if frac < 1_000_000_000 => Timestamp {
+                secs,
+                nanos: frac as u32,
+            },
+            _ => Self::from_fraction_general(secs, frac, units_per_sec),
+        }
+    }
+
+    #[inline(never)]
+    fn from_fraction_general(secs: i64, frac: u64, units_per_sec: u64) -> Self {
         let units = units_per_sec.max(1);
         // A fraction of a second or more (bad writers do this) carries over.
         let carry = (frac / units) as i64;
@@ -61,23 +79,27 @@ impl Timestamp {
     }
 
     /// pcapng: a 64-bit count of interface units, plus `if_tsoffset` seconds.
+    #[inline]
     pub fn from_units(units: u64, units_per_sec: u64, offset_secs: i64) -> Self {
-        // Fast paths for the resolutions real captures use.
+        // Fast paths for the resolutions real captures use: divisions by a
+        // constant, which compile to multiplications. The general path is
+        // out of line so that the compiler cannot merge them into its
+        // division instruction (it did: one `div` per frame).
         match units_per_sec {
-            1_000_000_000 => {
-                return Timestamp {
-                    secs: (units / 1_000_000_000) as i64 + offset_secs,
-                    nanos: (units % 1_000_000_000) as u32,
-                }
-            }
-            1_000_000 => {
-                return Timestamp {
-                    secs: (units / 1_000_000) as i64 + offset_secs,
-                    nanos: (units % 1_000_000) as u32 * 1000,
-                }
-            }
-            _ => {}
+            1_000_000_000 => Timestamp {
+                secs: (units / 1_000_000_000) as i64 + offset_secs,
+                nanos: (units % 1_000_000_000) as u32,
+            },
+            1_000_000 => Timestamp {
+                secs: (units / 1_000_000) as i64 + offset_secs,
+                nanos: (units % 1_000_000) as u32 * 1000,
+            },
+            _ => Self::from_units_general(units, units_per_sec, offset_secs),
         }
+    }
+
+    #[inline(never)]
+    fn from_units_general(units: u64, units_per_sec: u64, offset_secs: i64) -> Self {
         let per = units_per_sec.max(1);
         let secs = (units / per) as i64 + offset_secs;
         let frac = units % per;
@@ -190,6 +212,34 @@ pub fn push_spaces(out: &mut String, n: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_paths_agree_with_the_general_ones() {
+        for units in [0, 1, 999_999, 1_000_000, 1_741_615_200_123_456, u64::MAX] {
+            for per in [1_000_000, 1_000_000_000] {
+                assert_eq!(
+                    Timestamp::from_units(units, per, 3),
+                    Timestamp::from_units_general(units, per, 3)
+                );
+            }
+        }
+        for frac in [
+            0,
+            1,
+            999_999,
+            1_000_000,
+            999_999_999,
+            1_000_000_000,
+            4_000_000_000,
+        ] {
+            for per in [1_000_000, 1_000_000_000] {
+                assert_eq!(
+                    Timestamp::from_fraction(7, frac, per),
+                    Timestamp::from_fraction_general(7, frac, per)
+                );
+            }
+        }
+    }
 
     #[test]
     fn fractions_and_units_agree() {
