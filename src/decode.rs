@@ -120,6 +120,8 @@ pub fn tcp_segment(link_type: u32, data: &[u8]) -> Option<TcpSegment<'_>> {
 }
 
 /// [`tcp_segment`] through [`decode`].
+#[cold]
+#[inline(never)]
 fn tcp_segment_general(link_type: u32, data: &[u8]) -> Option<TcpSegment<'_>> {
     let d = decode(link_type, data);
     match (&d.net, d.transport) {

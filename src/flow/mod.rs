@@ -476,14 +476,17 @@ impl<T: Default> TcpTracker<T> {
             conn.completeness |= completeness::RST;
         }
 
-        let was_closed = conn.is_closed();
-        if flags & FIN != 0 {
-            conn.dirs[fwd_idx].fin = true;
-        }
-        if flags & RST != 0 {
-            conn.rst = true;
-        }
-        let closes = !was_closed && conn.is_closed();
+        // Only a FIN or a RST can close the connection.
+        let closes = flags & (FIN | RST) != 0 && {
+            let was_closed = conn.is_closed();
+            if flags & FIN != 0 {
+                conn.dirs[fwd_idx].fin = true;
+            }
+            if flags & RST != 0 {
+                conn.rst = true;
+            }
+            !was_closed && conn.is_closed()
+        };
 
         let base = conn.dirs[fwd_idx].base_seq.unwrap_or(seq);
         let rev_base = conn.dirs[rev_idx].base_seq.unwrap_or(0);
@@ -557,7 +560,8 @@ pub fn tcp_flags_u16(tcp: &TcpSlice<'_>) -> u16 {
 }
 
 fn tcp_flags(tcp: &TcpSlice<'_>) -> u8 {
-    tcp.header_slice()[13]
+    // A TCP slice holds at least the 20 bytes of the fixed header.
+    tcp.slice()[13]
 }
 
 /// The Window Scale option's shift, read as etherparse's options iterator

@@ -254,28 +254,8 @@ fn front(
                 app: None,
                 interface,
             });
-            let Some(seg) = decode::tcp_segment(raw.link_type, raw.data) else {
-                continue;
-            };
             let item = batch.items.last_mut().expect("pushed above");
-            let src = Endpoint {
-                addr: seg.src_addr,
-                port: seg.tcp.source_port(),
-            };
-            let dst = Endpoint {
-                addr: seg.dst_addr,
-                port: seg.tcp.destination_port(),
-            };
-            let payload = seg.tcp.payload();
-            item.segment = Some(Segment {
-                meta: tcp.track(item.frame.number, raw.ts, src, dst, &seg.tcp),
-                src,
-                dst,
-                flags: SegmentFlags::of(&seg.tcp),
-                payload_start: (payload.as_ptr() as usize - raw.data.as_ptr() as usize) as u32,
-                payload_len: payload.len() as u32,
-                uncaptured: seg.uncaptured,
-            });
+            track_segment(&mut tcp, item, &raw);
         }
         batch_bytes = batch_bytes.max(batch.bytes.len());
         if done {
@@ -289,6 +269,34 @@ fn front(
             return;
         }
     }
+}
+
+/// The TCP part of [`front`]: the segment of `raw`, if it has one, tracked
+/// and written into `item` in place. (Kept inlined: out of line, it cost
+/// more than the spills it saved.)
+#[inline(always)]
+fn track_segment(tcp: &mut TcpTracker, item: &mut Item, raw: &RawFrame<'_>) {
+    let Some(seg) = decode::tcp_segment(raw.link_type, raw.data) else {
+        return;
+    };
+    let src = Endpoint {
+        addr: seg.src_addr,
+        port: seg.tcp.source_port(),
+    };
+    let dst = Endpoint {
+        addr: seg.dst_addr,
+        port: seg.tcp.destination_port(),
+    };
+    let payload = seg.tcp.payload();
+    item.segment = Some(Segment {
+        meta: tcp.track(item.frame.number, raw.ts, src, dst, &seg.tcp),
+        src,
+        dst,
+        flags: SegmentFlags::of(&seg.tcp),
+        payload_start: (payload.as_ptr() as usize - raw.data.as_ptr() as usize) as u32,
+        payload_len: payload.len() as u32,
+        uncaptured: seg.uncaptured,
+    });
 }
 
 /// The application-layer thread: reassembly and HTTP/HTCPCP/TLS.
