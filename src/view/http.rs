@@ -143,7 +143,13 @@ const GAP: &str = "  ";
 /// Appends `s` (or `-` when empty) padded to `width` characters, then the gap.
 fn cell(out: &mut String, s: &str, width: usize, right: bool) {
     let s = if s.is_empty() { "-" } else { s };
-    let fill = width.saturating_sub(s.chars().count());
+    // Cells are mostly short ASCII: bytes are characters.
+    let chars = if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    };
+    let fill = width.saturating_sub(chars);
     if right {
         push_spaces(out, fill);
     }
