@@ -152,6 +152,26 @@ pub fn is_htcpcp_request(method: &str, target: &str) -> bool {
         || scheme_of(target).is_some_and(is_coffee_scheme)
 }
 
+/// [`is_htcpcp_request`] on the bytes of a request line, as their lossy
+/// UTF-8 text would answer: the methods are ASCII, and a scheme that is not
+/// UTF-8 has U+FFFD in its text, which no coffee scheme holds.
+pub fn is_htcpcp_request_bytes(method: &[u8], target: &[u8]) -> bool {
+    if matches!(method, b"BREW" | b"WHEN" | b"PROPFIND") {
+        return true;
+    }
+    // An origin-form target (`/index`) has no scheme: most requests.
+    if target.first() == Some(&b'/') {
+        return false;
+    }
+    let Some(colon) = memchr::memmem::find(target, b"://") else {
+        return false;
+    };
+    let scheme = &target[..colon];
+    !scheme.is_empty()
+        && !scheme.contains(&b'/')
+        && std::str::from_utf8(scheme).is_ok_and(is_coffee_scheme)
+}
+
 /// One entry of `Accept-Additions`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Addition {

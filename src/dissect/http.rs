@@ -174,6 +174,29 @@ impl Headers {
             .map(|s| self.slice(s.value))
     }
 
+    /// The fields as (name, value) bytes, without checking that names are
+    /// text.
+    pub(crate) fn raw_iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.spans
+            .iter()
+            .map(move |s| (self.slice(s.name), self.slice(s.value)))
+    }
+
+    /// The value of the first `Transfer-Encoding`, and whether a
+    /// `Content-Length` is present: what body framing reads, in one pass.
+    fn framing_fields(&self) -> (Option<&[u8]>, bool) {
+        let (mut te, mut cl) = (None, false);
+        for s in &self.spans {
+            let name = self.slice(s.name);
+            if te.is_none() && name.eq_ignore_ascii_case(b"Transfer-Encoding") {
+                te = Some(self.slice(s.value));
+            } else if name.eq_ignore_ascii_case(b"Content-Length") {
+                cl = true;
+            }
+        }
+        (te, cl)
+    }
+
     fn name_is(&self, s: &FieldSpan, name: &str) -> bool {
         self.slice(s.name).eq_ignore_ascii_case(name.as_bytes())
     }
@@ -442,6 +465,46 @@ enum State {
     Done,
 }
 
+/// The outstanding requests of a response parser, oldest first, at most
+/// [`MAX_PENDING_REQUESTS`] (the oldest is forgotten): only whether each was
+/// a HEAD matters, and HEADs are rare, so the queue is two counters and the
+/// positions of the HEADs (no allocation per stream).
+#[derive(Debug, Default)]
+struct HeadQueue {
+    /// Requests queued and taken since the parser began.
+    pushed: u64,
+    popped: u64,
+    /// Positions (in `pushed` numbering) of the HEAD requests still queued.
+    heads: VecDeque<u64>,
+}
+
+impl HeadQueue {
+    fn push(&mut self, head: bool) {
+        if self.pushed - self.popped == MAX_PENDING_REQUESTS as u64 {
+            self.pop();
+        }
+        if head {
+            self.heads.push_back(self.pushed);
+        }
+        self.pushed += 1;
+    }
+
+    /// Whether the oldest outstanding request was a HEAD (false when none is).
+    fn pop(&mut self) -> bool {
+        if self.popped == self.pushed {
+            return false;
+        }
+        let at = self.popped;
+        self.popped += 1;
+        if self.heads.front() == Some(&at) {
+            self.heads.pop_front();
+            true
+        } else {
+            false
+        }
+    }
+}
+
 /// The streaming parser of one direction (see the module doc of
 /// [`crate::dissect`] for the contract).
 #[derive(Debug)]
@@ -458,8 +521,8 @@ pub struct MessageParser {
     /// (parsed once, when it is checked, and handed to the message).
     start_line: Option<StartLine>,
     cur: Option<Message>,
-    /// For a response parser: whether each outstanding request was a HEAD.
-    pending_head: VecDeque<bool>,
+    /// For a response parser: which outstanding requests were HEADs.
+    pending_head: HeadQueue,
     /// After a 101: the rest of the stream is not HTTP.
     tunnel: bool,
 }
@@ -483,7 +546,7 @@ impl MessageParser {
             buf: Vec::new(),
             start_line: None,
             cur: None,
-            pending_head: VecDeque::new(),
+            pending_head: HeadQueue::default(),
             tunnel: false,
         }
     }
@@ -539,10 +602,7 @@ impl MessageParser {
     /// For a response parser: the peer sent a request with `method`, so the
     /// next final response answers it (an answer to HEAD has no body).
     pub fn expect_response_to(&mut self, method: &str) {
-        if self.pending_head.len() == MAX_PENDING_REQUESTS {
-            self.pending_head.pop_front();
-        }
-        self.pending_head.push_back(method == "HEAD");
+        self.pending_head.push(method == "HEAD");
     }
 
     /// Feeds the next in-order bytes of the stream.
@@ -812,6 +872,9 @@ impl MessageParser {
             if self.htcpcp && self.role == Role::Response && matches!(data[0], b'{' | b'[') {
                 return self.start_opaque(StartLine::None, Some(Note::NoStatusLine), data);
             }
+            if let Some(used) = self.whole_head(data, sink) {
+                return used;
+            }
         }
         let old = self.buf.len();
         let room = self.limits.max_head - old;
@@ -853,6 +916,49 @@ impl MessageParser {
             self.state = State::Close;
         }
         used
+    }
+
+    /// The common case of [`MessageParser::step_head`]: nothing buffered, and
+    /// `data` holds a valid start line and a whole header block that
+    /// `httparse` accepts. The block is parsed once, straight from `data`,
+    /// and its end is where `httparse` stopped, so the head is neither
+    /// searched for its blank line nor read twice. (A block `httparse`
+    /// accepts is lines that end in LF or CR LF, none empty but the last: its
+    /// end is the first blank line, as [`find_head_end`] finds it.) `None`
+    /// when the general path must take over (nothing is consumed then).
+    fn whole_head<F: FnMut(Message)>(&mut self, data: &[u8], sink: &mut F) -> Option<usize> {
+        let window = &data[..data.len().min(self.limits.max_head)];
+        let nl = memchr::memchr(b'\n', window)?;
+        let start_line = read_start_line(trim_cr(&window[..nl]))?;
+        let mut few = [httparse::EMPTY_HEADER; 24];
+        let httparse::Status::Complete((n, hs)) =
+            httparse::parse_headers(&window[nl + 1..], &mut few).ok()?
+        else {
+            return None;
+        };
+        let end = nl + 1 + n;
+        let base = window.as_ptr() as usize;
+        let at = |b: &[u8]| {
+            let start = (b.as_ptr() as usize - base) as u32;
+            (start, start + b.len() as u32)
+        };
+        let spans = hs
+            .iter()
+            .map(|h| FieldSpan {
+                name: at(h.name.as_bytes()),
+                value: at(h.value),
+            })
+            .collect();
+        let mut msg = Message::new(self.pos, start_line.to_owned_line());
+        msg.headers = Headers {
+            bytes: window[..end].to_vec(),
+            spans,
+        };
+        if looks_joined(&window[nl + 1..end]) {
+            note_joined(&mut msg);
+        }
+        self.begin_body(msg, end, end, sink);
+        Some(end)
     }
 
     /// A message with no parseable head that runs to the end of the stream.
@@ -898,18 +1004,20 @@ impl MessageParser {
                 }
                 return Framing::None;
             }
-            let head_request = self.pending_head.pop_front().unwrap_or(false);
+            let head_request = self.pending_head.pop();
             if head_request || code == 204 || code == 304 {
                 return Framing::None;
             }
         }
         let request = self.role == Role::Request;
+        // The first Transfer-Encoding and whether there is a Content-Length,
+        // in one pass over the fields.
+        let (te, has_cl) = msg.headers.framing_fields();
         // Whether the last Transfer-Encoding coding is chunked, if there is one.
-        let chunked = msg.header("Transfer-Encoding").map(|te| {
+        let chunked = te.map(|te| {
             let last = te.rsplit(|&b| b == b',').next().unwrap_or(&[]);
             trim_ws(last).eq_ignore_ascii_case(b"chunked")
         });
-        let has_cl = msg.headers.value("Content-Length").is_some();
         if let Some(chunked) = chunked {
             if has_cl {
                 msg.note(Note::LengthAndEncoding);
@@ -1001,17 +1109,23 @@ fn head_message(start: u64, head: Vec<u8>, checked: Option<StartLine>) -> Messag
     // Only then is the field found, by its value.
     let maybe_joined = looks_joined(&head[rest.min(head.len())..]);
     msg.headers = parse_header_block(head, rest, &mut msg);
+    if maybe_joined {
+        note_joined(&mut msg);
+    }
+    msg
+}
+
+/// Notes the first field whose value looks like several headers joined.
+fn note_joined(msg: &mut Message) {
     let joined = msg
         .headers
         .spans
         .iter()
-        .filter(|_| maybe_joined)
         .find(|s| looks_joined(msg.headers.slice(s.value)))
         .map(|s| String::from_utf8_lossy(msg.headers.slice(s.name)).into_owned());
     if let Some(name) = joined {
         msg.note(Note::HeadersJoined(name));
     }
-    msg
 }
 
 /// Bytes as tshark's ASCII strings: every byte ≥ 0x80 is U+FFFD.
@@ -1336,6 +1450,10 @@ fn looks_joined(value: &[u8]) -> bool {
     // memchr: this runs over every header value of every message.
     memchr::memchr_iter(b'/', value).any(|i| {
         let rest = &value[i + 1..];
+        // Most slashes (`text/html`, `Firefox/128.0`) fail here.
+        if !rest.first().is_some_and(u8::is_ascii_uppercase) {
+            return false;
+        }
         let n = rest
             .iter()
             .take_while(|&&c| c.is_ascii_alphabetic() || c == b'-')

@@ -79,6 +79,12 @@ pub fn detect(first: &[u8]) -> Option<Protocol> {
         Some(i) => &first[..i],
         None => first,
     };
+    detect_line(line)
+}
+
+/// [`detect`] on a first line that is not a TLS record (line end excluded;
+/// a CR before it is dropped).
+pub(crate) fn detect_line(line: &[u8]) -> Option<Protocol> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let htcpcp = match http::read_start_line(line)? {
         http::StartLineRef::Response { version, .. } => version.htcpcp,
@@ -86,7 +92,7 @@ pub fn detect(first: &[u8]) -> Option<Protocol> {
             method,
             target,
             version,
-        } => version.htcpcp || htcpcp::is_htcpcp_request(&lossy_text(method), &lossy_text(target)),
+        } => version.htcpcp || htcpcp::is_htcpcp_request_bytes(method, target),
     };
     Some(if htcpcp {
         Protocol::Htcpcp

@@ -160,6 +160,8 @@ use std::collections::VecDeque;
 /// Bytes of a direction held while its protocol is not known yet (its first
 /// line is not complete, or it waits for the other direction to decide).
 const MAX_UNDECIDED: usize = 4096;
+/// Emptied stream states kept for reuse ([`StreamDissector::spare`]).
+const MAX_SPARE: usize = 32;
 /// Unanswered requests remembered per stream for pairing.
 const MAX_UNANSWERED: usize = 1024;
 /// The lab's coffee pot port: a hint that HTTP-looking requests there are
@@ -226,7 +228,15 @@ pub struct SegmentIn<'a> {
 /// The application layer's state over a whole capture (see the module doc).
 #[derive(Default)]
 pub struct StreamDissector {
-    streams: FxHashMap<u32, StreamState>,
+    /// Boxed: a state is large, and the map only moves the pointer.
+    streams: FxHashMap<u32, Box<StreamState>>,
+    /// States of ended streams, emptied, for new streams to take: they keep
+    /// their buffers and parser boxes (most streams carry one request and
+    /// one response, so allocating them per stream was a large part of the
+    /// cost). At most [`MAX_SPARE`]. Boxes: a state moves between the map
+    /// and this list as a pointer.
+    #[allow(clippy::vec_box)]
+    spare: Vec<Box<StreamState>>,
     decode_as: Vec<DecodeAs>,
     /// [`StreamDissector::set_columns`] turned off.
     no_columns: bool,
@@ -272,6 +282,9 @@ struct Dir {
     /// Data was seen in this direction.
     started: bool,
     ended: bool,
+    /// The HTTP parser box of an earlier stream, for this direction's
+    /// parser to reuse.
+    spare_parser: Option<Box<MessageParser>>,
 }
 
 impl Dir {
@@ -287,7 +300,27 @@ impl Dir {
             count: 0,
             started: false,
             ended: false,
+            spare_parser: None,
         }
+    }
+
+    /// Back to [`Dir::new`]'s state, keeping the buffers' capacity and the
+    /// parser's box.
+    fn reset(&mut self) {
+        let spare_parser = match std::mem::replace(&mut self.parser, Parser::Undecided) {
+            Parser::Http(p) => Some(p),
+            _ => self.spare_parser.take(),
+        };
+        let mut held = std::mem::take(&mut self.held);
+        held.clear();
+        let mut spans = std::mem::take(&mut self.spans);
+        spans.clear();
+        *self = Dir {
+            held,
+            spans,
+            spare_parser,
+            ..Dir::new()
+        };
     }
 }
 
@@ -346,6 +379,7 @@ impl StreamDissector {
             Entry::Occupied(e) => e.into_mut(),
             Entry::Vacant(_) if seg.payload.is_empty() && !seg.syn => return None,
             Entry::Vacant(e) => {
+                let spare = self.spare.pop();
                 let forced = self
                     .decode_as
                     .iter()
@@ -356,15 +390,23 @@ impl StreamDissector {
                     Some(None) => Decision::Plain,
                     None => Decision::Undecided,
                 };
-                let mut st = StreamState {
-                    first_src: seg.src,
-                    pot_port: seg.src.port == POT_PORT || seg.dst.port == POT_PORT,
-                    decision: Decision::Undecided,
-                    dirs: [Dir::new(), Dir::new()],
-                    unanswered: VecDeque::new(),
-                    tls_version: None,
-                    last_request: None,
-                    last_response: None,
+                let first_src = seg.src;
+                let pot_port = seg.src.port == POT_PORT || seg.dst.port == POT_PORT;
+                let mut st = match spare {
+                    Some(mut st) => {
+                        st.reuse(first_src, pot_port);
+                        st
+                    }
+                    None => Box::new(StreamState {
+                        first_src,
+                        pot_port,
+                        decision: Decision::Undecided,
+                        dirs: [Dir::new(), Dir::new()],
+                        unanswered: VecDeque::new(),
+                        tls_version: None,
+                        last_request: None,
+                        last_response: None,
+                    }),
                 };
                 if decision != Decision::Undecided {
                     st.decide(decision);
@@ -374,7 +416,11 @@ impl StreamDissector {
         };
         let frame = st.segment(seg, &mut self.parsed, !self.no_columns);
         if st.dirs.iter().all(|d| d.ended) {
-            self.streams.remove(&seg.stream);
+            if let Some(st) = self.streams.remove(&seg.stream) {
+                if self.spare.len() < MAX_SPARE {
+                    self.spare.push(st);
+                }
+            }
         }
         frame
     }
@@ -382,7 +428,7 @@ impl StreamDissector {
     /// The end of the capture: every stream's unfinished messages (holes
     /// skipped, unfinished heads and bodies flagged), attributed to no frame.
     pub fn finish(&mut self) -> Vec<Pdu> {
-        let mut streams: Vec<(u32, StreamState)> = self.streams.drain().collect();
+        let mut streams: Vec<(u32, Box<StreamState>)> = self.streams.drain().collect();
         streams.sort_by_key(|(id, _)| *id);
         let mut out = Vec::new();
         for (_, mut st) in streams {
@@ -433,6 +479,21 @@ fn owned(e: Event<'_>) -> OwnedEvent {
 }
 
 impl StreamState {
+    /// An ended stream's state made new for another stream (first packet
+    /// from `first_src`), keeping its allocations.
+    fn reuse(&mut self, first_src: Endpoint, pot_port: bool) {
+        for dir in &mut self.dirs {
+            dir.reset();
+        }
+        self.unanswered.clear();
+        self.first_src = first_src;
+        self.pot_port = pot_port;
+        self.decision = Decision::Undecided;
+        self.tls_version = None;
+        self.last_request = None;
+        self.last_response = None;
+    }
+
     fn decide(&mut self, decision: Decision) {
         self.decision = decision;
         for d in 0..2 {
@@ -459,7 +520,14 @@ impl StreamState {
             Decision::Plain => Parser::Plain,
             Decision::Proto(Protocol::Tls) => Parser::Tls(RecordParser::new()),
             Decision::Proto(p) => {
-                Parser::Http(Box::new(MessageParser::new(p == Protocol::Htcpcp, role)))
+                let parser = MessageParser::new(p == Protocol::Htcpcp, role);
+                Parser::Http(match dir.spare_parser.take() {
+                    Some(mut b) => {
+                        *b = parser;
+                        b
+                    }
+                    None => Box::new(parser),
+                })
             }
         };
     }
@@ -1049,11 +1117,12 @@ fn pending_first_line(pd: &super::http::Pending<'_>) -> Option<String> {
 fn conditionals(m: &Message) -> (Option<String>, Option<String>) {
     let (mut none_match, mut modified_since) = (None, None);
     let text = |v: &[u8]| Some(super::lossy_text(v).trim().to_string());
-    for h in m.headers.iter() {
-        if none_match.is_none() && h.name.eq_ignore_ascii_case("If-None-Match") {
-            none_match = text(h.value);
-        } else if modified_since.is_none() && h.name.eq_ignore_ascii_case("If-Modified-Since") {
-            modified_since = text(h.value);
+    // Raw names: the checked text of every name cost more than the rest.
+    for (name, value) in m.headers.raw_iter() {
+        if none_match.is_none() && name.eq_ignore_ascii_case(b"If-None-Match") {
+            none_match = text(value);
+        } else if modified_since.is_none() && name.eq_ignore_ascii_case(b"If-Modified-Since") {
+            modified_since = text(value);
         }
     }
     (none_match, modified_since)
@@ -1065,10 +1134,8 @@ fn decisive(first: &[u8]) -> Option<Protocol> {
     if tls::looks_like_record(first) {
         return Some(Protocol::Tls);
     }
-    if first.contains(&b'\n') {
-        return detect(first);
-    }
-    None
+    let nl = memchr::memchr(b'\n', first)?;
+    super::detect_line(&first[..nl])
 }
 
 fn is_status_line(b: &[u8]) -> bool {
