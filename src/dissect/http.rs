@@ -104,6 +104,32 @@ pub struct Headers {
     spans: Vec<FieldSpan>,
 }
 
+/// The fields body framing reads: the first `Transfer-Encoding`, the first
+/// `Content-Length` and how many there are (indexes into the fields).
+#[derive(Debug, Clone, Copy, Default)]
+struct FramingFields {
+    te: Option<usize>,
+    cl: Option<usize>,
+    cls: usize,
+}
+
+impl FramingFields {
+    /// Field `i` is named `name`.
+    fn note(&mut self, i: usize, name: &[u8]) {
+        // The lengths first: most names are neither.
+        match name.len() {
+            17 if self.te.is_none() && name.eq_ignore_ascii_case(b"Transfer-Encoding") => {
+                self.te = Some(i)
+            }
+            14 if name.eq_ignore_ascii_case(b"Content-Length") => {
+                self.cl = self.cl.or(Some(i));
+                self.cls += 1;
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Where a field's name and value sit in [`Headers::bytes`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct FieldSpan {
@@ -182,19 +208,13 @@ impl Headers {
             .map(move |s| (self.slice(s.name), self.slice(s.value)))
     }
 
-    /// The value of the first `Transfer-Encoding`, and whether a
-    /// `Content-Length` is present: what body framing reads, in one pass.
-    fn framing_fields(&self) -> (Option<&[u8]>, bool) {
-        let (mut te, mut cl) = (None, false);
-        for s in &self.spans {
-            let name = self.slice(s.name);
-            if te.is_none() && name.eq_ignore_ascii_case(b"Transfer-Encoding") {
-                te = Some(self.slice(s.value));
-            } else if name.eq_ignore_ascii_case(b"Content-Length") {
-                cl = true;
-            }
+    /// What body framing reads ([`FramingFields`]), in one pass.
+    fn framing_fields(&self) -> FramingFields {
+        let mut f = FramingFields::default();
+        for (i, s) in self.spans.iter().enumerate() {
+            f.note(i, self.slice(s.name));
         }
-        (te, cl)
+        f
     }
 
     fn name_is(&self, s: &FieldSpan, name: &str) -> bool {
@@ -489,6 +509,12 @@ impl HeadQueue {
         self.pushed += 1;
     }
 
+    fn clear(&mut self) {
+        self.pushed = 0;
+        self.popped = 0;
+        self.heads.clear();
+    }
+
     /// Whether the oldest outstanding request was a HEAD (false when none is).
     fn pop(&mut self) -> bool {
         if self.popped == self.pushed {
@@ -525,6 +551,9 @@ pub struct MessageParser {
     pending_head: HeadQueue,
     /// After a 101: the rest of the stream is not HTTP.
     tunnel: bool,
+    /// The first line of the stream, read ahead by protocol detection: the
+    /// index of its LF and the start line ([`MessageParser::read_ahead`]).
+    ahead: Option<(usize, StartLine)>,
 }
 
 impl MessageParser {
@@ -548,7 +577,32 @@ impl MessageParser {
             cur: None,
             pending_head: HeadQueue::default(),
             tunnel: false,
+            ahead: None,
         }
+    }
+
+    /// Back to the state [`MessageParser::new`] gives, for a new stream,
+    /// keeping the allocations (stream states are reused).
+    pub(crate) fn reset(&mut self, htcpcp: bool, role: Role) {
+        self.htcpcp = htcpcp;
+        self.role = role;
+        self.limits = Limits::default();
+        self.pos = 0;
+        self.state = State::Head;
+        self.buf.clear();
+        self.start_line = None;
+        self.cur = None;
+        self.pending_head.clear();
+        self.tunnel = false;
+        self.ahead = None;
+    }
+
+    /// The stream's first bytes (offset 0) hold a start line whose LF is at
+    /// `nl`, already read as `line`: the head that begins there takes it
+    /// instead of reading the line again. Ignored unless that head is read
+    /// whole at once.
+    pub(crate) fn read_ahead(&mut self, nl: usize, line: StartLine) {
+        self.ahead = Some((nl, line));
     }
 
     /// Stream offset of the next byte expected.
@@ -904,7 +958,7 @@ impl MessageParser {
             let head = std::mem::take(&mut self.buf);
             let head_len = head.len();
             let msg = head_message(self.pos - old as u64, head, self.start_line.take());
-            self.begin_body(msg, head_len, used, sink);
+            self.begin_body(msg, head_len, used, None, sink);
         } else if self.buf.len() >= self.limits.max_head {
             let head = std::mem::take(&mut self.buf);
             let head_len = head.len();
@@ -929,7 +983,16 @@ impl MessageParser {
     fn whole_head<F: FnMut(Message)>(&mut self, data: &[u8], sink: &mut F) -> Option<usize> {
         let window = &data[..data.len().min(self.limits.max_head)];
         let nl = memchr::memchr(b'\n', window)?;
-        let start_line = read_start_line(trim_cr(&window[..nl]))?;
+        // The first line, as detection read it (the same bytes: offset 0,
+        // LF at the same place), else read now.
+        let ahead = match self.ahead.take() {
+            Some((at, line)) if self.pos == 0 && at == nl => Some(line),
+            _ => None,
+        };
+        let read = match ahead {
+            Some(_) => None,
+            None => Some(read_start_line(trim_cr(&window[..nl]))?),
+        };
         let mut few = [httparse::EMPTY_HEADER; 24];
         let httparse::Status::Complete((n, hs)) =
             httparse::parse_headers(&window[nl + 1..], &mut few).ok()?
@@ -942,14 +1005,25 @@ impl MessageParser {
             let start = (b.as_ptr() as usize - base) as u32;
             (start, start + b.len() as u32)
         };
+        // The fields body framing reads are noted on the way.
+        let mut known = FramingFields::default();
         let spans = hs
             .iter()
-            .map(|h| FieldSpan {
-                name: at(h.name.as_bytes()),
-                value: at(h.value),
+            .enumerate()
+            .map(|(i, h)| {
+                known.note(i, h.name.as_bytes());
+                FieldSpan {
+                    name: at(h.name.as_bytes()),
+                    value: at(h.value),
+                }
             })
             .collect();
-        let mut msg = Message::new(self.pos, start_line.to_owned_line());
+        let start_line = match (ahead, read) {
+            (Some(line), _) => line,
+            (None, Some(r)) => r.to_owned_line(),
+            (None, None) => return None,
+        };
+        let mut msg = Message::new(self.pos, start_line);
         msg.headers = Headers {
             bytes: window[..end].to_vec(),
             spans,
@@ -957,7 +1031,7 @@ impl MessageParser {
         if looks_joined(&window[nl + 1..end]) {
             note_joined(&mut msg);
         }
-        self.begin_body(msg, end, end, sink);
+        self.begin_body(msg, end, end, Some(known), sink);
         Some(end)
     }
 
@@ -980,11 +1054,20 @@ impl MessageParser {
         mut msg: Message,
         head_len: usize,
         used: usize,
+        known: Option<FramingFields>,
         sink: &mut F,
     ) {
         msg.head_len = head_len;
-        let framing = self.framing(&mut msg);
+        let framing = self.framing(&mut msg, known);
         msg.framing = framing;
+        if matches!(framing, Framing::None | Framing::ContentLength(0)) {
+            // Complete already: out at once (what `finish_at` does).
+            msg.range.end = self.pos + used as u64;
+            self.cur = None;
+            self.state = State::Head;
+            sink(msg);
+            return;
+        }
         self.cur = Some(msg);
         match framing {
             Framing::None | Framing::ContentLength(0) => self.finish_at(used, sink),
@@ -995,7 +1078,8 @@ impl MessageParser {
     }
 
     /// RFC 9112 §6.3.
-    fn framing(&mut self, msg: &mut Message) -> Framing {
+    /// `known`: the framing fields, when the head's reader noted them.
+    fn framing(&mut self, msg: &mut Message, known: Option<FramingFields>) -> Framing {
         if let StartLine::Response { code, .. } = msg.start_line {
             if (100..200).contains(&code) {
                 if code == 101 {
@@ -1012,7 +1096,12 @@ impl MessageParser {
         let request = self.role == Role::Request;
         // The first Transfer-Encoding and whether there is a Content-Length,
         // in one pass over the fields.
-        let (te, has_cl) = msg.headers.framing_fields();
+        let fields = known.unwrap_or_else(|| msg.headers.framing_fields());
+        let value = |i: usize| msg.headers.slice(msg.headers.spans[i].value);
+        let te = fields.te.map(value);
+        let first_cl = fields.cl.map(value);
+        let cls = fields.cls;
+        let has_cl = cls > 0;
         // Whether the last Transfer-Encoding coding is chunked, if there is one.
         let chunked = te.map(|te| {
             let last = te.rsplit(|&b| b == b',').next().unwrap_or(&[]);
@@ -1033,13 +1122,18 @@ impl MessageParser {
         if has_cl {
             let mut value: Option<u64> = None;
             let mut bad = false;
-            for v in msg.headers.all("Content-Length") {
+            let mut read = |v: &[u8]| {
                 for part in v.split(|&b| b == b',') {
                     match parse_decimal(trim_ws(part)) {
                         Some(n) if value.is_none() || value == Some(n) => value = Some(n),
                         _ => bad = true,
                     }
                 }
+            };
+            // One field (the rule): no second pass over the fields for it.
+            match first_cl.filter(|_| cls == 1) {
+                Some(v) => read(v),
+                None => msg.headers.all("Content-Length").for_each(read),
             }
             match (bad, value) {
                 (false, Some(n)) => return Framing::ContentLength(n),
@@ -1170,10 +1264,13 @@ fn trim_ws(mut s: &[u8]) -> &[u8] {
 }
 
 fn parse_decimal(s: &[u8]) -> Option<u64> {
-    if s.is_empty() || s.len() > 19 || !s.iter().all(u8::is_ascii_digit) {
+    if s.is_empty() || s.len() > 19 {
         return None;
     }
-    std::str::from_utf8(s).ok()?.parse().ok()
+    // At most 19 digits: no overflow.
+    s.iter().try_fold(0u64, |n, &c| {
+        c.is_ascii_digit().then(|| n * 10 + u64::from(c - b'0'))
+    })
 }
 
 /// The size of a chunk-size line (`1a;ext=1\r\n`), hex.
@@ -1322,7 +1419,12 @@ pub fn parse_start_line(line: &[u8]) -> Option<StartLine> {
 /// [`parse_start_line`] without building strings.
 pub fn read_start_line(line: &[u8]) -> Option<StartLineRef<'_>> {
     if line.starts_with(b"HTTP/") || line.starts_with(b"HTCPCP/") {
-        let sp = memchr::memchr(b' ', line)?;
+        // A version is its name, `/` and `d.d`: the space after it is at a
+        // known place (no search).
+        let sp = if line[2] == b'T' { 8 } else { 10 };
+        if line.get(sp) != Some(&b' ') {
+            return None;
+        }
         let version = parse_version(&line[..sp])?;
         let rest = &line[sp + 1..];
         let (code, reason) = match rest {
@@ -1348,9 +1450,14 @@ pub fn read_start_line(line: &[u8]) -> Option<StartLineRef<'_>> {
     }
     let method = &line[..sp1];
     let rest = &line[sp1 + 1..];
-    let sp2 = memchr::memchr(b' ', rest)?;
+    // The target ends at the first space; a control byte (or DEL) before
+    // it, or no space at all, is not a request line.
+    let sp2 = first_ctl(rest)?;
+    if rest[sp2] != b' ' {
+        return None;
+    }
     let target = &rest[..sp2];
-    if target.is_empty() || target.iter().any(|&b| b < 0x21 || b == 0x7f) {
+    if target.is_empty() {
         return None;
     }
     let version = parse_version(&rest[sp2 + 1..])?;
@@ -1359,6 +1466,31 @@ pub fn read_start_line(line: &[u8]) -> Option<StartLineRef<'_>> {
         target,
         version,
     })
+}
+
+/// The index of the first byte below 0x21 (controls and space) or DEL.
+/// Eight bytes at a time: request targets are tens of bytes, and this runs
+/// on every request line.
+fn first_ctl(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = b.chunks_exact(8);
+    let mut at = 0;
+    for c in &mut chunks {
+        let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        // A byte below 0x21 (bytes from 0x80 are left out by `!w`), or one
+        // equal to 0x7f: exact as a whole-word test.
+        let low = w.wrapping_sub(ONES * 0x21) & !w & HIGH;
+        let del = (w ^ (ONES * 0x7f)).wrapping_sub(ONES) & !(w ^ (ONES * 0x7f)) & HIGH;
+        if low | del != 0 {
+            break;
+        }
+        at += 8;
+    }
+    b[at..]
+        .iter()
+        .position(|&c| c < 0x21 || c == 0x7f)
+        .map(|i| at + i)
 }
 
 /// A header block (the lines of `block` from `from` on, with or without the
@@ -1506,6 +1638,51 @@ mod tests {
         assert_eq!(find_head_end(b"", b"\r\n", true), Some(2));
         assert_eq!(find_head_end(b"", b"\r\n", false), None);
         assert_eq!(find_head_end(b"a\r\n", b"b\r\n", false), None);
+    }
+
+    #[test]
+    fn first_control_byte() {
+        assert_eq!(first_ctl(b"/index.html HTTP/1.1"), Some(11));
+        assert_eq!(
+            first_ctl(b"/a-long-enough-target-to-fill-words\x7f"),
+            Some(35)
+        );
+        assert_eq!(first_ctl(b"/caf\xc3\xa9/\x00"), Some(7));
+        assert_eq!(first_ctl(b"\t"), Some(0));
+        assert_eq!(first_ctl(b"/no-end-at-all-\x80\xff"), None);
+        assert_eq!(first_ctl(b""), None);
+    }
+
+    #[test]
+    fn head_queue_remembers_heads_in_order() {
+        let mut q = HeadQueue::default();
+        assert!(!q.pop());
+        for head in [false, true, false, true] {
+            q.push(head);
+        }
+        assert_eq!(
+            [q.pop(), q.pop(), q.pop(), q.pop(), q.pop()],
+            [false, true, false, true, false]
+        );
+        // At the cap the oldest is forgotten.
+        q.push(true);
+        for _ in 0..MAX_PENDING_REQUESTS {
+            q.push(false);
+        }
+        assert!(!q.pop());
+        q.clear();
+        q.push(true);
+        assert!(q.pop());
+    }
+
+    #[test]
+    fn a_whole_head_reads_as_a_byte_by_byte_one() {
+        let head: &[u8] = b"GET /x HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nX: 127.0.0.1/a/Content-Type: t\r\n\r\nab";
+        let whole = parse_all(false, Role::Request, &[head]);
+        let bytes: Vec<&[u8]> = head.chunks(1).collect();
+        assert_eq!(whole, parse_all(false, Role::Request, &bytes));
+        assert_eq!(whole[0].body, b"ab");
+        assert!(whole[0].notes.contains(&Note::HeadersJoined("X".into())));
     }
 
     #[test]

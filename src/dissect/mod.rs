@@ -85,8 +85,14 @@ pub fn detect(first: &[u8]) -> Option<Protocol> {
 /// [`detect`] on a first line that is not a TLS record (line end excluded;
 /// a CR before it is dropped).
 pub(crate) fn detect_line(line: &[u8]) -> Option<Protocol> {
+    detect_start_line(line).map(|(p, _)| p)
+}
+
+/// [`detect_line`], with the start line it read.
+pub(crate) fn detect_start_line(line: &[u8]) -> Option<(Protocol, http::StartLineRef<'_>)> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let htcpcp = match http::read_start_line(line)? {
+    let start = http::read_start_line(line)?;
+    let htcpcp = match start {
         http::StartLineRef::Response { version, .. } => version.htcpcp,
         http::StartLineRef::Request {
             method,
@@ -94,11 +100,12 @@ pub(crate) fn detect_line(line: &[u8]) -> Option<Protocol> {
             version,
         } => version.htcpcp || htcpcp::is_htcpcp_request_bytes(method, target),
     };
-    Some(if htcpcp {
+    let p = if htcpcp {
         Protocol::Htcpcp
     } else {
         Protocol::Http
-    })
+    };
+    Some((p, start))
 }
 
 /// `String::from_utf8_lossy`, with a quicker check for the common case of

@@ -21,8 +21,9 @@
 //!   columns exactly as tshark 4.0 fills them (see `column_rules` below).
 //!
 //! Memory is bounded per stream by the reassembler's and parsers' caps;
-//! the state of a stream is dropped once both directions ended and every
-//! message came out.
+//! the state of a stream is released once both directions ended and every
+//! message came out (a few released states are kept, emptied, for new
+//! streams to reuse their buffers).
 //!
 //! [`Reassembler`]: crate::flow::reassembly::Reassembler
 //! [`MessageParser`]: super::http::MessageParser
@@ -38,8 +39,8 @@ use std::cell::OnceCell;
 #[derive(Debug, Clone, Default)]
 pub struct AppFrame {
     /// The Protocol column (`HTTP`, `HTTP/JSON`, `HTCPCP`, `TLSv1.3`), or
-    /// `None` to keep `TCP`.
-    pub protocol: Option<String>,
+    /// `None` to keep `TCP`. Always one of a few names: no string per frame.
+    pub protocol: Option<&'static str>,
     /// The Info column's text when the application layer sets it (`GET /
     /// HTTP/1.1 `, `Client Hello`); `None` keeps TCP's text.
     pub info: Option<String>,
@@ -81,7 +82,8 @@ pub struct HttpPdu {
     /// The HTCPCP view, read on first use ([`HttpPdu::htcpcp`]): most jobs
     /// never look at it, and reading it (schemes, additions, the JSON body)
     /// costs more than parsing the message.
-    htcpcp_view: OnceCell<Option<Htcpcp>>,
+    /// Boxed: the view is large, and an `HttpPdu` is moved as it is built.
+    htcpcp_view: OnceCell<Option<Box<Htcpcp>>>,
     /// 1-based position among the requests (or among the responses) of its
     /// stream: Wireshark's `[HTTP request 1/2]`.
     pub index: u32,
@@ -123,8 +125,9 @@ impl HttpPdu {
                 (self.protocol == Protocol::Htcpcp)
                     .then(|| htcpcp::interpret(&self.message))
                     .flatten()
+                    .map(Box::new)
             })
-            .as_ref()
+            .as_deref()
     }
 }
 
@@ -243,6 +246,9 @@ pub struct StreamDissector {
     /// The messages parsed during one segment: kept between segments so
     /// that its buffer is allocated once.
     parsed: Vec<(usize, Parsed)>,
+    /// The reassembly events of one segment that are not fed straight to
+    /// its parser (a FIN, mostly): kept for the same reason.
+    events: Vec<OwnedEvent>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -307,20 +313,19 @@ impl Dir {
     /// Back to [`Dir::new`]'s state, keeping the buffers' capacity and the
     /// parser's box.
     fn reset(&mut self) {
-        let spare_parser = match std::mem::replace(&mut self.parser, Parser::Undecided) {
-            Parser::Http(p) => Some(p),
-            _ => self.spare_parser.take(),
-        };
-        let mut held = std::mem::take(&mut self.held);
-        held.clear();
-        let mut spans = std::mem::take(&mut self.spans);
-        spans.clear();
-        *self = Dir {
-            held,
-            spans,
-            spare_parser,
-            ..Dir::new()
-        };
+        // Field by field: a whole new `Dir` moved in cost more.
+        if let Parser::Http(p) = std::mem::replace(&mut self.parser, Parser::Undecided) {
+            self.spare_parser = Some(p);
+        }
+        self.reasm = Reassembler::default();
+        self.role = None;
+        self.held.clear();
+        self.spans.clear();
+        self.emitted_to = 0;
+        self.redissect = false;
+        self.count = 0;
+        self.started = false;
+        self.ended = false;
     }
 }
 
@@ -340,8 +345,24 @@ struct StreamState {
 
 /// A message parsed during the current frame, before it becomes a [`Pdu`].
 enum Parsed {
-    Http(Message),
+    /// Boxed as it comes out of the parser, with what the stream tells about
+    /// it still to fill in ([`StreamState::finish_parsed`]): the message is
+    /// moved once, not at each step.
+    Http(Box<HttpPdu>),
     Tls(Record),
+}
+
+impl Parsed {
+    fn http(m: Message) -> Parsed {
+        Parsed::Http(Box::new(HttpPdu::new(
+            Protocol::Http,
+            m,
+            0,
+            None,
+            None,
+            None,
+        )))
+    }
 }
 
 impl StreamDissector {
@@ -414,7 +435,7 @@ impl StreamDissector {
                 e.insert(st)
             }
         };
-        let frame = st.segment(seg, &mut self.parsed, !self.no_columns);
+        let frame = st.segment(seg, &mut self.parsed, &mut self.events, !self.no_columns);
         if st.dirs.iter().all(|d| d.ended) {
             if let Some(st) = self.streams.remove(&seg.stream) {
                 if self.spare.len() < MAX_SPARE {
@@ -520,24 +541,25 @@ impl StreamState {
             Decision::Plain => Parser::Plain,
             Decision::Proto(Protocol::Tls) => Parser::Tls(RecordParser::new()),
             Decision::Proto(p) => {
-                let parser = MessageParser::new(p == Protocol::Htcpcp, role);
+                let htcpcp = p == Protocol::Htcpcp;
                 Parser::Http(match dir.spare_parser.take() {
                     Some(mut b) => {
-                        *b = parser;
+                        b.reset(htcpcp, role);
                         b
                     }
-                    None => Box::new(parser),
+                    None => Box::new(MessageParser::new(htcpcp, role)),
                 })
             }
         };
     }
 
-    /// One segment of this stream. `parsed` is an empty scratch buffer (left
-    /// empty); `columns`: fill the Protocol and Info columns.
+    /// One segment of this stream. `parsed` and `events` are empty scratch
+    /// buffers (left empty); `columns`: fill the Protocol and Info columns.
     fn segment(
         &mut self,
         seg: &SegmentIn<'_>,
         parsed: &mut Vec<(usize, Parsed)>,
+        events: &mut Vec<OwnedEvent>,
         columns: bool,
     ) -> Option<Box<AppFrame>> {
         let d = usize::from(seg.src != self.first_src);
@@ -553,6 +575,9 @@ impl StreamState {
 
         // The peer acknowledged data this stream holds behind a hole: the
         // hole was lost in the capture, not on the wire.
+        // Whether anything reached a parser or changed its state (see the
+        // early return below).
+        let mut stirred = false;
         if let Some(ack) = seg.ack {
             let mut events = Vec::new();
             let other = &mut self.dirs[1 - d].reasm;
@@ -562,6 +587,7 @@ impl StreamState {
             {
                 other.skip_gap(frame, |e| events.push(owned(e)));
             }
+            stirred = !events.is_empty();
             for e in events {
                 self.apply_owned(1 - d, e, frame, parsed);
             }
@@ -573,7 +599,7 @@ impl StreamState {
             self.dirs[d].started = true;
             if self.dirs[1 - d].role == Some(Role::Request) {
                 if let Parser::Http(p) = &mut self.dirs[1 - d].parser {
-                    p.peer_answered(|m| parsed.push((1 - d, Parsed::Http(m))));
+                    p.peer_answered(|m| parsed.push((1 - d, Parsed::http(m))));
                 }
             }
         }
@@ -595,14 +621,18 @@ impl StreamState {
                 .next_seq()
                 .map_or(true, |n| n == seg.seq.wrapping_add(u32::from(seg.syn)))
         {
-            if let Some(p) = decisive(seg.payload) {
+            if let Some((p, line)) = decisive_with_line(seg.payload) {
+                stirred = true;
                 self.settle(d, p, seg.payload);
+                if let (Parser::Http(parser), Some((nl, line))) = (&mut self.dirs[d].parser, line) {
+                    parser.read_ahead(nl, line);
+                }
                 self.replay_held(parsed);
             }
         }
 
         let mut first_offset: Option<u64> = None;
-        let mut events = Vec::new();
+        debug_assert!(events.is_empty());
         {
             // In-order data of a direction whose protocol is known goes
             // straight to its parser, without a copy; anything else (holes,
@@ -633,9 +663,10 @@ impl StreamState {
                         if f == frame && first_offset.is_none() {
                             first_offset = Some(offset);
                         }
+                        stirred = true;
                         spans.push_back((offset, offset + data.len() as u64, f));
                         match parser {
-                            Parser::Http(p) => p.push(data, |m| parsed.push((d, Parsed::Http(m)))),
+                            Parser::Http(p) => p.push(data, |m| parsed.push((d, Parsed::http(m)))),
                             Parser::Tls(p) => p.push(data, |r| parsed.push((d, Parsed::Tls(r)))),
                             Parser::Undecided | Parser::Plain => {}
                         }
@@ -644,7 +675,8 @@ impl StreamState {
                 },
             );
         }
-        for e in events {
+        stirred |= !events.is_empty();
+        for e in events.drain(..) {
             if let OwnedEvent::Data {
                 offset, frame: f, ..
             } = &e
@@ -663,20 +695,26 @@ impl StreamState {
                     && pd.body_len > 0
                     && pd.message.is_some_and(Message::is_request)
             }) {
-                p.peer_answered(|m| parsed.push((d, Parsed::Http(m))));
+                p.peer_answered(|m| parsed.push((d, Parsed::http(m))));
             }
         }
         // On HTTP streams, non-HTTP data is shown frame by frame
         // ("Continuation"), not held to the end of the stream.
         if self.decision == Decision::Proto(Protocol::Http) {
             if let Parser::Http(p) = &mut self.dirs[d].parser {
-                p.cut_opaque(|m| parsed.push((d, Parsed::Http(m))));
+                p.cut_opaque(|m| parsed.push((d, Parsed::http(m))));
             }
         }
         if seg.rst {
             for dd in 0..2 {
                 self.end(dd, parsed);
             }
+        }
+        // Nothing reached a parser and nothing came out (a SYN, a
+        // retransmission): the frame says nothing (no message, no bytes of
+        // one), and the spans were tidied after the last change.
+        if !stirred && parsed.is_empty() && !seg.rst {
+            return None;
         }
 
         let mut pdus = Vec::with_capacity(parsed.len());
@@ -738,7 +776,7 @@ impl StreamState {
             OwnedEvent::Gap(len) => {
                 let dir = &mut self.dirs[d];
                 match &mut dir.parser {
-                    Parser::Http(p) => p.gap(len, |m| parsed.push((d, Parsed::Http(m)))),
+                    Parser::Http(p) => p.gap(len, |m| parsed.push((d, Parsed::http(m)))),
                     Parser::Tls(p) => p.gap(len, |r| parsed.push((d, Parsed::Tls(r)))),
                     // A hole before the protocol is known: give up on this direction.
                     Parser::Undecided => {
@@ -818,7 +856,7 @@ impl StreamState {
 
     fn feed(&mut self, d: usize, data: &[u8], parsed: &mut Vec<(usize, Parsed)>) {
         match &mut self.dirs[d].parser {
-            Parser::Http(p) => p.push(data, |m| parsed.push((d, Parsed::Http(m)))),
+            Parser::Http(p) => p.push(data, |m| parsed.push((d, Parsed::http(m)))),
             Parser::Tls(p) => p.push(data, |r| parsed.push((d, Parsed::Tls(r)))),
             Parser::Undecided | Parser::Plain => {}
         }
@@ -843,7 +881,7 @@ impl StreamState {
             }
         }
         match &mut self.dirs[d].parser {
-            Parser::Http(p) => p.end_of_stream(|m| parsed.push((d, Parsed::Http(m)))),
+            Parser::Http(p) => p.end_of_stream(|m| parsed.push((d, Parsed::http(m)))),
             Parser::Tls(p) => p.end_of_stream(|r| parsed.push((d, Parsed::Tls(r)))),
             Parser::Undecided | Parser::Plain => {}
         }
@@ -864,24 +902,21 @@ impl StreamState {
         }
     }
 
-    /// The Protocol column for the records/messages completed in a frame
-    /// (`None` without `columns`; the TLS version is noted either way).
-    fn column_protocol(&mut self, parsed: &[(usize, Parsed)], columns: bool) -> Option<String> {
+    /// The Protocol column for the TLS records completed in a frame (`None`
+    /// without `columns` or records; the TLS version is noted either way).
+    /// HTTP messages name it in [`messages_info`].
+    fn column_protocol(
+        &mut self,
+        parsed: &[(usize, Parsed)],
+        columns: bool,
+    ) -> Option<&'static str> {
+        // HTTP messages name the column as their Info piece is written
+        // ([`messages_info`]): their media type is looked up once.
         let mut name: Option<&'static str> = None;
         let mut record_version = None;
         for (_, p) in parsed {
             match p {
-                Parsed::Http(_) if !columns => {}
-                Parsed::Http(m) => {
-                    name = Some(match self.message_protocol(m) {
-                        Protocol::Htcpcp => "HTCPCP",
-                        _ => match media(m) {
-                            Media::Json => "HTTP/JSON",
-                            Media::Xml => "HTTP/XML",
-                            _ => "HTTP",
-                        },
-                    });
-                }
+                Parsed::Http(_) => {}
                 Parsed::Tls(r) => {
                     if let Some(v) = r.selected_version() {
                         self.tls_version = Some(v);
@@ -894,7 +929,7 @@ impl StreamState {
             let v = self.tls_version.unwrap_or(v);
             name = Some(tls_column_name(v));
         }
-        name.filter(|_| columns).map(str::to_string)
+        name.filter(|_| columns)
     }
 
     /// Turns the messages parsed in a frame into [`Pdu`]s: frames of their
@@ -909,7 +944,7 @@ impl StreamState {
     ) {
         for (d, p) in parsed.drain(..) {
             let range = match &p {
-                Parsed::Http(m) => m.range.clone(),
+                Parsed::Http(h) => h.message.range.clone(),
                 Parsed::Tls(r) => r.range.clone(),
             };
             let dir = &mut self.dirs[d];
@@ -923,10 +958,11 @@ impl StreamState {
             let direction = d as u8;
             let body = match p {
                 Parsed::Tls(r) => PduBody::Tls(Box::new(r)),
-                Parsed::Http(message) => {
+                Parsed::Http(mut pdu) => {
                     dir.count += 1;
                     let index = dir.count;
-                    let protocol = self.message_protocol(&message);
+                    let protocol = self.message_protocol(&pdu.message);
+                    let message = &pdu.message;
                     let attributed = if frame > 0 {
                         frame
                     } else {
@@ -943,7 +979,7 @@ impl StreamState {
                             if self.unanswered.len() == MAX_UNANSWERED {
                                 self.unanswered.pop_front();
                             }
-                            let (if_none_match, if_modified_since) = conditionals(&message);
+                            let (if_none_match, if_modified_since) = conditionals(message);
                             full_uri = message.full_uri();
                             prev_in = self.last_request.replace(attributed);
                             self.unanswered.push_back(RequestRef {
@@ -971,9 +1007,12 @@ impl StreamState {
                         r.elapsed_nanos = now - r.time_nanos;
                         full_uri.clone_from(&r.full_uri);
                     }
-                    PduBody::Http(Box::new(HttpPdu::new(
-                        protocol, message, index, request, full_uri, prev_in,
-                    )))
+                    pdu.protocol = protocol;
+                    pdu.index = index;
+                    pdu.request = request;
+                    pdu.full_uri = full_uri;
+                    pdu.prev_in = prev_in;
+                    PduBody::Http(pdu)
                 }
             };
             out.push(Pdu {
@@ -1000,7 +1039,7 @@ impl StreamState {
         d: usize,
         first_offset: Option<u64>,
         messages: Vec<Pdu>,
-        protocol: Option<String>,
+        protocol: Option<&'static str>,
         columns: bool,
     ) -> Option<Box<AppFrame>> {
         let dir = &mut self.dirs[d];
@@ -1008,12 +1047,16 @@ impl StreamState {
         let (pending_line, began_here, contributes, wait) = match &dir.parser {
             Parser::Http(p) => match p.pending() {
                 Some(pd) => {
-                    let line = if columns {
+                    let began = first_offset.is_some_and(|o| pd.start >= o);
+                    // The line shows only after messages completed here when
+                    // the pending one began here, else when it began here or
+                    // is re-dissected: made only then.
+                    let shown = began || (messages.is_empty() && dir.redissect);
+                    let line = if columns && shown {
                         pending_first_line(&pd)
                     } else {
                         None
                     };
-                    let began = first_offset.is_some_and(|o| pd.start >= o);
                     let contributes = first_offset.is_some();
                     (line, began, contributes, Some(pd.wait))
                 }
@@ -1043,15 +1086,18 @@ impl StreamState {
             dir.redissect = matches!(wait, Some(Wait::Head | Wait::Chunked));
         }
         if !messages.is_empty() {
-            let info = columns.then(|| {
-                let mut info = messages_info(&messages);
+            let (info, http_name) = if columns {
+                let (mut info, name) = messages_info(&messages);
                 if let (Some(line), true) = (&pending_line, began_here) {
                     info.push_str(line);
                 }
-                info
-            });
+                (Some(info), name)
+            } else {
+                (None, None)
+            };
             return Some(Box::new(AppFrame {
-                protocol,
+                // TLS names the column whenever a record is here.
+                protocol: protocol.or(http_name),
                 info,
                 pdu_continues: false,
                 messages,
@@ -1074,15 +1120,17 @@ impl StreamState {
 }
 
 /// The Info text of the messages completed in a frame: the pieces of each
-/// HTTP message, TLS records joined by `, `.
-fn messages_info(messages: &[Pdu]) -> String {
+/// HTTP message, TLS records joined by `, `; and the Protocol column the last
+/// HTTP message gives, if any.
+fn messages_info(messages: &[Pdu]) -> (String, Option<&'static str>) {
     // Room for a typical request line and media type at once (growing the
     // string piece by piece was measurable).
     let mut info = String::with_capacity(if messages.is_empty() { 0 } else { 160 });
     let tls = messages.iter().any(|m| matches!(m.body, PduBody::Tls(_)));
+    let mut name = None;
     for (i, m) in messages.iter().enumerate() {
         match &m.body {
-            PduBody::Http(h) => http_piece(h, &mut info),
+            PduBody::Http(h) => name = Some(http_piece(h, &mut info)),
             PduBody::Tls(r) => {
                 if i > 0 && tls {
                     info.push_str(", ");
@@ -1091,7 +1139,7 @@ fn messages_info(messages: &[Pdu]) -> String {
             }
         }
     }
-    info
+    (info, name)
 }
 
 /// The first line (and a space) of a message begun and not finished, once
@@ -1138,6 +1186,18 @@ fn decisive(first: &[u8]) -> Option<Protocol> {
     super::detect_line(&first[..nl])
 }
 
+/// [`decisive`] on a segment's payload, with the start line it read for an
+/// HTTP or HTCPCP direction (owned, and the index of its LF): the new parser
+/// takes it instead of reading the line again.
+fn decisive_with_line(first: &[u8]) -> Option<(Protocol, Option<(usize, StartLine)>)> {
+    if tls::looks_like_record(first) {
+        return Some((Protocol::Tls, None));
+    }
+    let nl = memchr::memchr(b'\n', first)?;
+    let (p, line) = super::detect_start_line(&first[..nl])?;
+    Some((p, Some((nl, line.to_owned_line()))))
+}
+
 fn is_status_line(b: &[u8]) -> bool {
     b.starts_with(b"HTTP/") || b.starts_with(b"HTCPCP/")
 }
@@ -1174,6 +1234,18 @@ fn start_line_text(line: &StartLine, out: &mut String) {
 }
 
 fn push_version(v: super::http::Version, out: &mut String) {
+    // The usual versions in one piece.
+    let whole = match (v.htcpcp, v.major, v.minor) {
+        (false, 1, 1) => "HTTP/1.1",
+        (false, 1, 0) => "HTTP/1.0",
+        (true, 1, 0) => "HTCPCP/1.0",
+        (true, 1, 1) => "HTCPCP/1.1",
+        _ => "",
+    };
+    if !whole.is_empty() {
+        out.push_str(whole);
+        return;
+    }
     out.push_str(if v.htcpcp { "HTCPCP/" } else { "HTTP/" });
     out.push(char::from(b'0' + v.major.min(9)));
     out.push('.');
@@ -1181,17 +1253,24 @@ fn push_version(v: super::http::Version, out: &mut String) {
 }
 
 /// The Info piece of one HTTP/HTCPCP message, as tshark writes it: the first
-/// line and a space, then what the body's dissector adds.
-fn http_piece(h: &HttpPdu, out: &mut String) {
+/// line and a space, then what the body's dissector adds. Returns the
+/// Protocol column the message gives (`HTCPCP`, `HTTP/JSON`...).
+fn http_piece(h: &HttpPdu, out: &mut String) -> &'static str {
     let m = &h.message;
+    let column = |media: &Media<'_>| match (h.protocol, media) {
+        (Protocol::Htcpcp, _) => "HTCPCP",
+        (_, Media::Json) => "HTTP/JSON",
+        (_, Media::Xml) => "HTTP/XML",
+        _ => "HTTP",
+    };
     if let StartLine::Invalid(_) = m.start_line {
         out.push_str("Continuation");
-        return;
+        return column(&media(m));
     }
     start_line_text(&m.start_line, out);
     out.push(' ');
     if m.body_len == 0 {
-        return;
+        return column(&Media::None);
     }
     if h.protocol == Protocol::Htcpcp {
         // Our own dissector: always the media type.
@@ -1200,9 +1279,10 @@ fn http_piece(h: &HttpPdu, out: &mut String) {
             push_lowercase(t, out);
             out.push(')');
         }
-        return;
+        return "HTCPCP";
     }
-    match media(m) {
+    let media = media(m);
+    match &media {
         Media::None | Media::Xml | Media::Opaque => {}
         Media::Json => out.push_str(", JavaScript Object Notation (application/json)"),
         Media::Gif(v) => {
@@ -1218,6 +1298,7 @@ fn http_piece(h: &HttpPdu, out: &mut String) {
             out.push(')');
         }
     }
+    column(&media)
 }
 
 /// [`Message::media_type`]'s text (lossy UTF-8, ASCII lowercased) appended

@@ -60,7 +60,7 @@ pub fn push_layers(
         }
     }
     if !tls_records.is_empty() {
-        let session = app.protocol.as_deref().and_then(column_version);
+        let session = app.protocol.and_then(column_version);
         layers.push(tls_layer(&tls_records, session, span));
         protocols.push("tls");
     }

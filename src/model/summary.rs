@@ -171,7 +171,7 @@ pub fn fill(pkt: &Packet<'_>, cols: &mut Columns) {
         Some(TransportSlice::Tcp(tcp)) => {
             let app = pkt.app.as_deref();
             cols.protocol
-                .push_str(app.and_then(|a| a.protocol.as_deref()).unwrap_or("TCP"));
+                .push_str(app.and_then(|a| a.protocol).unwrap_or("TCP"));
             match (app.and_then(|a| a.info.as_deref()), &pkt.tcp) {
                 (Some(text), _) => cols.info.push_str(text),
                 (None, Some(meta)) => tcp_info(&mut cols.info, tcp, meta),

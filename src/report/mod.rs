@@ -542,8 +542,7 @@ impl Collector {
                         }
                     }
                     PduBody::Tls(r) => {
-                        f.tally
-                            .tls(c, frame, pdu_from_a, r, app.protocol.as_deref());
+                        f.tally.tls(c, frame, pdu_from_a, r, app.protocol);
                         if c.in_diagram {
                             mark_start(&mut f.segments, first_frame, tls_label(r), true);
                         }
