@@ -106,6 +106,17 @@ pub struct TcpSegment<'a> {
     pub uncaptured: u32,
 }
 
+impl TcpSegment<'_> {
+    /// Source and destination, as the flow table keys them.
+    pub fn endpoints(&self) -> (crate::flow::Endpoint, crate::flow::Endpoint) {
+        let at = |addr, port| crate::flow::Endpoint { addr, port };
+        (
+            at(self.src_addr, self.tcp.source_port()),
+            at(self.dst_addr, self.tcp.destination_port()),
+        )
+    }
+}
+
 /// The TCP segment in a frame, exactly as [`decode`] finds it (a network
 /// layer and a TCP transport), or `None` when [`decode`] finds none.
 ///
@@ -270,6 +281,23 @@ mod tests {
         out
     }
 
+    /// `frame` with one to three bytes changed, mostly in the headers (the
+    /// first 80 bytes), and then maybe cut or extended.
+    fn mutated(frame: &[u8], next: &mut impl FnMut() -> u64) -> Vec<u8> {
+        let mut f = frame.to_vec();
+        for _ in 0..1 + next() % 3 {
+            let at = (next() % 80.min(f.len() as u64)) as usize;
+            let bit = 1u8 << (next() % 8);
+            f[at] ^= if next() % 4 == 0 { next() as u8 } else { bit };
+        }
+        match next() % 4 {
+            0 => f.truncate((next() % (f.len() as u64 + 1)) as usize),
+            1 => f.extend_from_slice(&[0x5a; 13]),
+            _ => {}
+        }
+        f
+    }
+
     /// The fast path accepts what it can and then agrees with `decode`,
     /// on real frames and on frames with bytes changed, cut or extended.
     #[test]
@@ -292,18 +320,7 @@ mod tests {
                 assert_eq!(whole, tcp_segment_general(link_type, &frame));
             }
             for _ in 0..20_000 {
-                let mut f = frame.clone();
-                for _ in 0..1 + next() % 3 {
-                    // Mostly the headers (the first 80 bytes).
-                    let at = (next() % 80.min(f.len() as u64)) as usize;
-                    let bit = 1u8 << (next() % 8);
-                    f[at] ^= if next() % 4 == 0 { next() as u8 } else { bit };
-                }
-                match next() % 4 {
-                    0 => f.truncate((next() % (f.len() as u64 + 1)) as usize),
-                    1 => f.extend_from_slice(&[0x5a; 13]),
-                    _ => {}
-                }
+                let f = mutated(&frame, &mut next);
                 total += 1;
                 if let Some(seg) = tcp_segment_fast(link_type, &f) {
                     fast += 1;
@@ -362,17 +379,7 @@ mod tests {
         for (link_type, frame) in frames() {
             assert!(same(link_type, &frame));
             for _ in 0..20_000 {
-                let mut f = frame.clone();
-                for _ in 0..1 + next() % 3 {
-                    let at = (next() % 80.min(f.len() as u64)) as usize;
-                    let bit = 1u8 << (next() % 8);
-                    f[at] ^= if next() % 4 == 0 { next() as u8 } else { bit };
-                }
-                match next() % 4 {
-                    0 => f.truncate((next() % (f.len() as u64 + 1)) as usize),
-                    1 => f.extend_from_slice(&[0x5a; 13]),
-                    _ => {}
-                }
+                let f = mutated(&frame, &mut next);
                 total += 1;
                 tcp += usize::from(same(link_type, &f));
             }

@@ -13,7 +13,7 @@ use clap::{Args, ValueEnum};
 use coffeeshark::decode;
 use coffeeshark::filter::values::PacketFields;
 use coffeeshark::filter::{fields, Filter};
-use coffeeshark::flow::{tcp_flags_u16, Endpoint, TcpTracker, MAX_CLOSED};
+use coffeeshark::flow::{tcp_flags_u16, TcpTracker, MAX_CLOSED};
 use coffeeshark::model::conversations::{Conversation, ConversationTable, Rows, Segment};
 use coffeeshark::pipeline::Analyzer;
 use coffeeshark::source::{CaptureReader, SourceError, Timestamp};
@@ -191,14 +191,7 @@ fn count_only(
         let Some(seg) = decode::tcp_segment(raw.link_type, raw.data) else {
             continue;
         };
-        let src = Endpoint {
-            addr: seg.src_addr,
-            port: seg.tcp.source_port(),
-        };
-        let dst = Endpoint {
-            addr: seg.dst_addr,
-            port: seg.tcp.destination_port(),
-        };
+        let (src, dst) = seg.endpoints();
         let (meta, row) = tcp.track_with(number, raw.ts, src, dst, &seg.tcp);
         row.add(&Segment {
             frame: number,

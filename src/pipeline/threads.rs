@@ -279,14 +279,7 @@ fn track_segment(tcp: &mut TcpTracker, item: &mut Item, raw: &RawFrame<'_>) {
     let Some(seg) = decode::tcp_segment(raw.link_type, raw.data) else {
         return;
     };
-    let src = Endpoint {
-        addr: seg.src_addr,
-        port: seg.tcp.source_port(),
-    };
-    let dst = Endpoint {
-        addr: seg.dst_addr,
-        port: seg.tcp.destination_port(),
-    };
+    let (src, dst) = seg.endpoints();
     let payload = seg.tcp.payload();
     item.segment = Some(Segment {
         meta: tcp.track(item.frame.number, raw.ts, src, dst, &seg.tcp),
