@@ -47,6 +47,17 @@ impl<'a> Decoded<'a> {
 /// Decodes `data`, captured on a link of type `link_type`.
 #[inline]
 pub fn decode(link_type: u32, data: &[u8]) -> Decoded<'_> {
+    decode_with(link_type, data, ip_tcp)
+}
+
+/// [`decode`] with `fast` as the fast path for IP and TCP (the tests compare
+/// [`ip_tcp`] with none).
+#[inline(always)]
+fn decode_with<'a>(
+    link_type: u32,
+    data: &'a [u8],
+    fast: impl Fn(u16, &'a [u8]) -> Option<(LaxNetSlice<'a>, TcpSlice<'a>)>,
+) -> Decoded<'a> {
     let link = link::decode(link_type, data);
     let mut decoded = Decoded {
         data,
@@ -57,7 +68,7 @@ pub fn decode(link_type: u32, data: &[u8]) -> Decoded<'_> {
     };
     if let Payload::EtherType(t) = link.payload {
         let rest = &data[link.header_len.min(data.len())..];
-        if let Some((net, tcp)) = ip_tcp(t, rest) {
+        if let Some((net, tcp)) = fast(t, rest) {
             decoded.net = Some(net);
             decoded.transport = Some(TransportSlice::Tcp(tcp));
             return decoded;
@@ -302,13 +313,7 @@ mod tests {
     /// on real frames and on frames with bytes changed, cut or extended.
     #[test]
     fn tcp_segment_fast_path_agrees_with_decode() {
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::xorshift(0x9e37_79b9_7f4a_7c15);
         let (mut fast, mut total) = (0, 0);
         for (link_type, frame) in frames() {
             let whole = tcp_segment_fast(link_type, &frame);
@@ -336,39 +341,13 @@ mod tests {
         assert!(fast * 4 > total, "{fast} of {total}");
     }
 
-    /// `decode` as it was before its fast path: the lax slicer for all.
-    fn decode_sliced(link_type: u32, data: &[u8]) -> Decoded<'_> {
-        let link = link::decode(link_type, data);
-        let mut decoded = Decoded {
-            data,
-            link,
-            net: None,
-            transport: None,
-            stop: None,
-        };
-        if let Payload::EtherType(t) = link.payload {
-            let rest = &data[link.header_len.min(data.len())..];
-            let sliced = LaxSlicedPacket::from_ether_type(EtherType(t), rest);
-            decoded.net = sliced.net;
-            decoded.transport = sliced.transport;
-            decoded.stop = sliced.stop_err;
-        }
-        decoded
-    }
-
     /// `decode`'s fast path gives what the slicer gives, on real frames and
     /// on frames with bytes changed, cut or extended.
     #[test]
     fn decode_fast_path_agrees_with_the_slicer() {
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::xorshift(0x2545_f491_4f6c_dd1d);
         let same = |link_type: u32, f: &[u8]| {
-            let (a, b) = (decode(link_type, f), decode_sliced(link_type, f));
+            let (a, b) = (decode(link_type, f), decode_with(link_type, f, |_, _| None));
             assert_eq!(a.link, b.link);
             assert_eq!(a.net, b.net, "{link_type} {f:?}");
             assert_eq!(a.transport, b.transport, "{link_type} {f:?}");

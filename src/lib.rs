@@ -27,3 +27,15 @@ pub mod pipeline;
 pub mod report;
 pub mod source;
 pub mod view;
+
+/// A xorshift64 generator for the tests that mutate bytes at random (the
+/// same sequence every run).
+#[cfg(test)]
+pub(crate) fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
+    move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    }
+}

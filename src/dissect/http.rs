@@ -137,6 +137,22 @@ struct FieldSpan {
     value: (u32, u32),
 }
 
+impl FieldSpan {
+    /// The span of a field httparse read from `block`: it hands out slices
+    /// of the block, so their offsets are the span.
+    fn of(block: &[u8], h: &httparse::Header<'_>) -> FieldSpan {
+        let base = block.as_ptr() as usize;
+        let at = |b: &[u8]| {
+            let start = (b.as_ptr() as usize - base) as u32;
+            (start, start + b.len() as u32)
+        };
+        FieldSpan {
+            name: at(h.name.as_bytes()),
+            value: at(h.value),
+        }
+    }
+}
+
 impl Headers {
     /// Fields given as (name, value) pairs (fixtures, tests).
     pub fn from_pairs<N: AsRef<str>, V: AsRef<[u8]>>(pairs: &[(N, V)]) -> Headers {
@@ -1000,11 +1016,6 @@ impl MessageParser {
             return None;
         };
         let end = nl + 1 + n;
-        let base = window.as_ptr() as usize;
-        let at = |b: &[u8]| {
-            let start = (b.as_ptr() as usize - base) as u32;
-            (start, start + b.len() as u32)
-        };
         // The fields body framing reads are noted on the way.
         let mut known = FramingFields::default();
         let spans = hs
@@ -1012,10 +1023,7 @@ impl MessageParser {
             .enumerate()
             .map(|(i, h)| {
                 known.note(i, h.name.as_bytes());
-                FieldSpan {
-                    name: at(h.name.as_bytes()),
-                    value: at(h.value),
-                }
+                FieldSpan::of(window, h)
             })
             .collect();
         let start_line = match (ahead, read) {
@@ -1060,21 +1068,17 @@ impl MessageParser {
         msg.head_len = head_len;
         let framing = self.framing(&mut msg, known);
         msg.framing = framing;
-        if matches!(framing, Framing::None | Framing::ContentLength(0)) {
-            // Complete already: out at once (what `finish_at` does).
-            msg.range.end = self.pos + used as u64;
-            self.cur = None;
-            self.state = State::Head;
-            sink(msg);
-            return;
-        }
+        self.state = match framing {
+            // Complete already: out at once, without a stay in `cur`.
+            Framing::None | Framing::ContentLength(0) => {
+                self.cur = None;
+                return self.emit_at(msg, used, sink);
+            }
+            Framing::ContentLength(n) => State::Body(n),
+            Framing::Chunked => State::ChunkSize,
+            Framing::Close => State::Close,
+        };
         self.cur = Some(msg);
-        match framing {
-            Framing::None | Framing::ContentLength(0) => self.finish_at(used, sink),
-            Framing::ContentLength(n) => self.state = State::Body(n),
-            Framing::Chunked => self.state = State::ChunkSize,
-            Framing::Close => self.state = State::Close,
-        }
     }
 
     /// RFC 9112 §6.3.
@@ -1170,10 +1174,17 @@ impl MessageParser {
 
     /// Completes the current message `used` bytes into this step.
     fn finish_at<F: FnMut(Message)>(&mut self, used: usize, sink: &mut F) {
-        if let Some(mut m) = self.cur.take() {
-            m.range.end = self.pos + used as u64;
-            sink(m);
+        match self.cur.take() {
+            Some(m) => self.emit_at(m, used, sink),
+            None => self.state = State::Head,
         }
+    }
+
+    /// `msg` ends `used` bytes into the current input: out it goes, and the
+    /// next head may begin.
+    fn emit_at<F: FnMut(Message)>(&mut self, mut msg: Message, used: usize, sink: &mut F) {
+        msg.range.end = self.pos + used as u64;
+        sink(msg);
         self.state = State::Head;
     }
 
@@ -1500,18 +1511,7 @@ fn first_ctl(b: &[u8]) -> Option<usize> {
 fn parse_header_block(block: Vec<u8>, from: usize, msg: &mut Message) -> Headers {
     let mut spans = Vec::new();
     {
-        let base = block.as_ptr() as usize;
-        // httparse hands out slices of the block: their offsets are the spans.
-        let span_of = |h: &httparse::Header<'_>| {
-            let at = |b: &[u8]| {
-                let start = (b.as_ptr() as usize - base) as u32;
-                (start, start + b.len() as u32)
-            };
-            FieldSpan {
-                name: at(h.name.as_bytes()),
-                value: at(h.value),
-            }
-        };
+        let span_of = |h: &httparse::Header<'_>| FieldSpan::of(&block, h);
         let rest = &block[from.min(block.len())..];
         spans.reserve(16);
         // Most heads have few headers: a small slot array first (zeroing 128

@@ -554,18 +554,17 @@ impl PacketFields<'_, '_> {
             let line = &h.message.start_line;
             let hit = match k {
                 Http | Htcpcp => visit(Val::Bytes(payload)),
-                HttpRequest => matches!(line, StartLine::Request { .. }) && visit(Val::Int(1)),
-                HttpResponse => {
-                    matches!(line, StartLine::Response { .. } | StartLine::None)
-                        && visit(Val::Int(1))
-                }
                 // The HTCPCP view's kind follows the start line alone
                 // (`htcpcp::interpret`: a request line makes a request, a
                 // status line or none a response, an invalid line no view),
-                // so these need not read the view (its additions and JSON
-                // body cost more than the whole message's parse).
-                HtcpcpRequest => matches!(line, StartLine::Request { .. }) && visit(Val::Int(1)),
-                HtcpcpResponse => {
+                // so the HTCPCP fields need not read the view (its additions
+                // and JSON body cost more than the whole message's parse):
+                // they read the start line as HTTP's do (`want` picked the
+                // protocol).
+                HttpRequest | HtcpcpRequest => {
+                    matches!(line, StartLine::Request { .. }) && visit(Val::Int(1))
+                }
+                HttpResponse | HtcpcpResponse => {
                     matches!(line, StartLine::Response { .. } | StartLine::None)
                         && visit(Val::Int(1))
                 }
@@ -583,11 +582,7 @@ impl PacketFields<'_, '_> {
                     StartLine::Request { method, .. } => visit(Val::Bytes(method.as_bytes())),
                     _ => false,
                 },
-                HttpResponseCode => match line {
-                    StartLine::Response { code, .. } => visit(Val::Int(i128::from(*code))),
-                    _ => false,
-                },
-                HtcpcpResponseCode => match line {
+                HttpResponseCode | HtcpcpResponseCode => match line {
                     StartLine::Response { code, .. } => visit(Val::Int(i128::from(*code))),
                     _ => false,
                 },

@@ -771,13 +771,7 @@ mod tests {
     #[test]
     fn window_scale_option_agrees_with_etherparse() {
         use etherparse::TcpOptionElement;
-        let mut x: u64 = 0x1234_5678_9abc_def1;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::xorshift(0x1234_5678_9abc_def1);
         // Plausible option bytes, then mutated.
         let pieces: [&[u8]; 9] = [
             &[1],

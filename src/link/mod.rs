@@ -431,13 +431,7 @@ mod tests {
     /// biased towards the interesting values.
     #[test]
     fn network_offset_agrees_with_decode() {
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::xorshift(0x2545_f491_4f6c_dd1d);
         let picks = [
             0x00, 0x02, 0x08, 0x1e, 0x18, 0x1c, 0x81, 0x86, 0xdd, 0x88, 0xa8, 0x45, 0x60,
         ];

@@ -764,16 +764,7 @@ fn unpack(bytes: &[u8], offset: u64, c: &mut Conversation) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn xorshift(seed: u64) -> impl FnMut() -> u64 {
-        let mut x = seed;
-        move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        }
-    }
+    use crate::xorshift;
 
     /// Small values most of the time, extremes some of the time.
     fn val(next: &mut impl FnMut() -> u64, small: u64) -> u64 {

@@ -578,13 +578,7 @@ mod tests {
             (-50_000, 100_000),
             (i64::MIN, 0),
         ];
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::xorshift(0x2545_f491_4f6c_dd1d);
         for _ in 0..200_000 {
             let start = (next() % 100_000_000_000_000) as i64;
             let d = (next() % 1_000_000_000) as i64;
