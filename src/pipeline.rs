@@ -95,6 +95,7 @@ impl FrameClock {
             link_type: raw.link_type,
             interface_id: raw.interface_id,
             section: raw.section,
+            file_offset: raw.file_offset,
         }
     }
 }
@@ -214,10 +215,29 @@ impl Analyzer {
         &mut self.tcp
     }
 
+    /// An analyser for the frames of one TCP stream read back on their own
+    /// (the terminal UI's details of a frame): the first connection it sees
+    /// is numbered `stream`, and [`Self::process_as`] takes each frame's
+    /// number and times from the caller, who knows them from the whole pass.
+    /// TCP analysis and the application layer are per stream, so they come
+    /// out as in the whole pass; only `tcp.port_reused` (which needs the
+    /// earlier streams of the same ports) cannot.
+    pub fn for_stream(stream: u32, rules: Vec<DecodeAs>) -> Self {
+        let mut a = Self::with_decode_as(rules);
+        a.tcp.set_next_stream(stream);
+        a
+    }
+
     /// Decodes one frame and updates cross-frame state.
     #[inline]
     pub fn process<'a>(&mut self, raw: &RawFrame<'a>) -> Packet<'a> {
         let frame = self.clock.frame(raw);
+        self.process_as(raw, frame)
+    }
+
+    /// [`Self::process`] with the frame's number and times given.
+    #[inline]
+    pub fn process_as<'a>(&mut self, raw: &RawFrame<'a>, frame: FrameInfo) -> Packet<'a> {
         let decoded = decode::decode(raw.link_type, raw.data);
         let mut app: Option<Box<AppFrame>> = None;
         let tcp = match (&decoded.net, &decoded.transport) {

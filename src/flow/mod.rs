@@ -290,6 +290,12 @@ impl<T: Default> TcpTracker<T> {
         self.next_stream
     }
 
+    /// The number the next new stream gets (for an analyser that sees one
+    /// stream of a capture on its own: `Analyzer::for_stream`).
+    pub fn set_next_stream(&mut self, n: u32) {
+        self.next_stream = n;
+    }
+
     /// Attributes a segment from `src` to `dst` to its stream and updates state.
     pub fn track(
         &mut self,

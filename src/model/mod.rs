@@ -4,6 +4,7 @@
 
 pub mod app_tree;
 pub mod conversations;
+pub mod follow;
 pub mod summary;
 pub mod transactions;
 pub mod tree;
@@ -32,6 +33,9 @@ pub struct FrameInfo {
     pub interface_id: u32,
     /// pcapng section number (1-based); 0 for pcap files.
     pub section: u32,
+    /// Where the frame's block starts in the (decompressed) file: the key of
+    /// random access (`source::random`).
+    pub file_offset: u64,
 }
 
 /// One frame as the analyser understands it.

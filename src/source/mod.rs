@@ -18,6 +18,7 @@
 mod error;
 #[cfg(feature = "live")]
 pub mod live;
+pub mod random;
 pub mod time;
 
 pub use error::SourceError;
@@ -100,6 +101,8 @@ pub struct CaptureReader {
     big_endian: bool,
     /// Current size of the reader's buffer.
     capacity: usize,
+    /// Where header blocks are logged for random access ([`random`]).
+    header_log: Option<random::SharedHeaderLog>,
 }
 
 /// The byte stream under pcap-parser's reader: only its refills go through
@@ -208,6 +211,7 @@ impl CaptureReader {
             done: false,
             big_endian: false,
             capacity: READ_BUFFER,
+            header_log: None,
         })
     }
 
@@ -217,6 +221,25 @@ impl CaptureReader {
 
     pub fn is_compressed(&self) -> bool {
         self.compressed
+    }
+
+    /// Logs every header block from now on, so that a
+    /// [`random::FrameSource`] can read frames back by offset.
+    pub fn log_headers(&mut self, log: random::SharedHeaderLog) {
+        self.header_log = Some(log);
+    }
+
+    /// Logs the header block at the front of the buffer.
+    fn log_header(&self, kind: &BlockKind, len: usize) {
+        let Some(log) = &self.header_log else { return };
+        let block = &self.inner.data()[..len.min(self.inner.data().len())];
+        let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
+        match kind {
+            BlockKind::PcapHeader(_) => log.section(self.offset, 0, block, false),
+            BlockKind::SectionHeader => log.section(self.offset, self.section, block, true),
+            BlockKind::Interface(_) => log.interface(self.offset, block),
+            _ => {}
+        }
     }
 
     /// Interfaces seen so far (pcap files have exactly one after the header).
@@ -377,16 +400,19 @@ impl CaptureReader {
             match step {
                 Step::Block(len, kind) => {
                     self.pending = len;
+                    if matches!(kind, BlockKind::SectionHeader) {
+                        // Numbered before it is logged.
+                        self.section += 1;
+                        self.section_base = self.interfaces.len();
+                    }
+                    self.log_header(&kind, len);
                     match kind {
                         BlockKind::Packet(p) => {
                             self.check_interface(&p)?;
                             return Ok(Some(p));
                         }
                         BlockKind::PcapHeader(h) => self.interfaces.push(h),
-                        BlockKind::SectionHeader => {
-                            self.section += 1;
-                            self.section_base = self.interfaces.len();
-                        }
+                        BlockKind::SectionHeader => {}
                         BlockKind::Interface(mut i) => {
                             i.section = self.section.saturating_sub(1);
                             self.interfaces.push(i);

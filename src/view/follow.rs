@@ -67,41 +67,10 @@ impl Format {
     }
 }
 
-/// The two ends of the followed stream, formatted as `addr:port`
-/// (`[addr]:port` for IPv6).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Header {
-    pub stream: u32,
-    pub node0: String,
-    pub node1: String,
-}
-
-/// One piece of the followed stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Chunk<'a> {
-    Data {
-        /// Sent by Node 1.
-        server: bool,
-        frame: u64,
-        data: &'a [u8],
-    },
-    /// `missing` bytes were never captured.
-    Gap {
-        server: bool,
-        frame: u64,
-        missing: u32,
-    },
-}
+pub use crate::model::follow::{node, Chunk, Header};
 
 const SEPARATOR: &str = "===================================================================\n";
 
-/// Formats `addr:port` as Wireshark's follow header does.
-pub fn node(addr: std::net::IpAddr, port: u16) -> String {
-    match addr {
-        std::net::IpAddr::V4(a) => format!("{a}:{port}"),
-        std::net::IpAddr::V6(a) => format!("[{a}]:{port}"),
-    }
-}
 
 /// Renders a followed stream chunk by chunk into a `String`.
 #[derive(Debug)]
