@@ -26,6 +26,7 @@ pub mod model;
 pub mod pipeline;
 pub mod report;
 pub mod source;
+pub mod tui;
 pub mod view;
 
 /// A xorshift64 generator for the tests that mutate bytes at random (the

@@ -18,6 +18,7 @@ mod lab;
 mod pot;
 mod read;
 mod report;
+mod tui;
 #[cfg(feature = "lab")]
 mod visit;
 #[cfg(feature = "lab")]
@@ -62,6 +63,9 @@ enum Command {
     Follow(follow::FollowArgs),
     /// HTTP and HTCPCP transactions: one row per request with its response.
     Http(http::HttpArgs),
+    /// Terminal UI: termshark's packet list, details and hex panes, filters,
+    /// follow, conversations, transactions.
+    Tui(tui::TuiArgs),
     /// Display filters: `filter check EXPR` prints ok or the error.
     Filter(filter::FilterArgs),
     /// List the fields and protocols filters and -T fields know (tshark -G fields).
@@ -96,6 +100,7 @@ pub fn run() -> ExitCode {
         Some(Command::Http(args)) => http::run(args),
         Some(Command::Diagram(args)) => diagram::run(args),
         Some(Command::Report(args)) => report::run(args),
+        Some(Command::Tui(args)) => tui::run(args),
         Some(Command::Filter(args)) => filter::run(args),
         Some(Command::Fields(args)) => fields::run(args),
         #[cfg(feature = "live")]

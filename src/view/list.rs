@@ -35,6 +35,56 @@ pub fn write_line(out: &mut String, frame: &FrameInfo, cols: &Columns, scratch: 
     out.push('\n');
 }
 
+/// The separator of [`write_cells`]' cells (ASCII unit separator: no
+/// column text contains it, as control bytes are escaped by the dissectors).
+pub const CELL_SEPARATOR: char = '\u{1f}';
+
+/// The columns of [`write_line`] but No., unpadded and separated by
+/// [`CELL_SEPARATOR`]: Time, Source, Destination, Protocol, Length, Info.
+/// The terminal UI keeps these per frame and lays them out as a table;
+/// [`line_from_cells`] gives back the line `coffeeshark read` prints.
+pub fn write_cells(out: &mut String, frame: &FrameInfo, cols: &Columns) {
+    if frame.has_ts {
+        write_seconds(out, frame.rel_nanos, frame.precision.digits());
+    }
+    for cell in [&cols.source, &cols.destination, &cols.protocol] {
+        out.push(CELL_SEPARATOR);
+        out.push_str(cell);
+    }
+    out.push(CELL_SEPARATOR);
+    out.push_str(itoa::Buffer::new().format(frame.orig_len));
+    out.push(CELL_SEPARATOR);
+    out.push_str(&cols.info);
+}
+
+/// The cells of [`write_cells`], split.
+pub fn split_cells(cells: &str) -> [&str; 6] {
+    let mut it = cells.splitn(6, CELL_SEPARATOR);
+    std::array::from_fn(|_| it.next().unwrap_or(""))
+}
+
+/// The packet-list line of frame `number` from its [`write_cells`] cells,
+/// padded as [`write_line`] pads (without the newline).
+pub fn line_from_cells(number: u64, cells: &str) -> String {
+    let [time, source, destination, protocol, length, info] = split_cells(cells);
+    let mut out = String::with_capacity(cells.len() + 40);
+    pad_left(&mut out, itoa::Buffer::new().format(number), 5);
+    out.push(' ');
+    pad_left(&mut out, time, 10);
+    out.push(' ');
+    pad_left(&mut out, source, 12);
+    out.push_str(" \u{2192} ");
+    out.push_str(destination);
+    for _ in destination.len()..12 {
+        out.push(' ');
+    }
+    for cell in [protocol, length, info] {
+        out.push(' ');
+        out.push_str(cell);
+    }
+    out
+}
+
 fn pad_left(out: &mut String, s: &str, width: usize) {
     for _ in s.len()..width {
         out.push(' ');

@@ -1,0 +1,303 @@
+//! The index: one streaming pass over the capture in a background thread
+//! (the same threaded pass as `coffeeshark read`, `pipeline::threads`) that
+//! keeps, per frame, only what the packet list needs to show any row at once:
+//!
+//! | per frame | bytes |
+//! |---|---|
+//! | file offset (random access, `source::random`) | 8 |
+//! | `tcp.stream` (details and follow re-read the stream) | 4 |
+//! | colouring rule | 1 |
+//! | list cells, DEFLATE-compressed in blocks ([`LineStore`]) | ~10–20 |
+//!
+//! plus, per capture, the expert counters, the conversations table and the
+//! HTTP/HTCPCP transactions (the `conv` and `http` views, computed by the
+//! same model types as the CLI's). Frames are published in batches, so the
+//! list grows while the pass runs; the UI thread only locks to copy a few
+//! numbers or the rows on screen.
+
+use super::colors::Rule;
+use super::lines::LineStore;
+use crate::dissect::stream::{DecodeAs, PduBody};
+use crate::flow::analysis::flag;
+use crate::model::conversations::{Conversation, ConversationTable};
+use crate::model::summary::{self, Columns};
+use crate::model::transactions::{Transaction, TransactionTable};
+use crate::model::Packet;
+use crate::pipeline::threads;
+use crate::source::random::SharedHeaderLog;
+use crate::source::{CaptureReader, Timestamp};
+use crate::view;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// `tcp.stream` of a frame that is not TCP.
+pub const NO_STREAM: u32 = u32::MAX;
+
+/// An expert category: its label, the display filter that lists its frames,
+/// and the analysis flags that count a frame in it.
+pub struct ExpertCategory {
+    pub label: &'static str,
+    pub filter: &'static str,
+    pub severity: &'static str,
+}
+
+/// The expert summary's rows, in Wireshark's order of severity.
+pub const EXPERT: &[ExpertCategory] = &[
+    ExpertCategory { label: "Malformed packets", filter: "_ws.malformed", severity: "Error" },
+    ExpertCategory { label: "HTTP/HTCPCP messages with notes (malformed head, no status line, ...)", filter: "", severity: "Warning" },
+    ExpertCategory { label: "Previous segment not captured", filter: "tcp.analysis.lost_segment", severity: "Warning" },
+    ExpertCategory { label: "ACKed segment that wasn't captured", filter: "tcp.analysis.ack_lost_segment", severity: "Warning" },
+    ExpertCategory { label: "Out-of-order segments", filter: "tcp.analysis.out_of_order", severity: "Warning" },
+    ExpertCategory { label: "Connection reset (RST)", filter: "tcp.flags.reset == 1", severity: "Warning" },
+    ExpertCategory { label: "Zero window", filter: "tcp.analysis.zero_window", severity: "Warning" },
+    ExpertCategory { label: "Window full", filter: "tcp.analysis.window_full", severity: "Warning" },
+    ExpertCategory { label: "Retransmissions (all kinds)", filter: "tcp.analysis.retransmission || tcp.analysis.fast_retransmission || tcp.analysis.spurious_retransmission", severity: "Note" },
+    ExpertCategory { label: "Duplicate ACKs", filter: "tcp.analysis.duplicate_ack", severity: "Note" },
+    ExpertCategory { label: "Keep-alives", filter: "tcp.analysis.keep_alive", severity: "Note" },
+    ExpertCategory { label: "Port numbers reused", filter: "tcp.analysis.reused_ports", severity: "Note" },
+    ExpertCategory { label: "Window updates", filter: "tcp.analysis.window_update", severity: "Chat" },
+];
+
+/// Which [`EXPERT`] rows a packet counts in.
+fn expert_hits(pkt: &Packet<'_>, info: &str, mut hit: impl FnMut(usize)) {
+    if info.contains("[Malformed Packet]") {
+        hit(0);
+    }
+    if let Some(app) = &pkt.app {
+        if app.messages.iter().any(|m| match &m.body {
+            PduBody::Http(h) => !h.message.notes.is_empty(),
+            PduBody::Tls(_) => false,
+        }) {
+            hit(1);
+        }
+    }
+    let Some(meta) = &pkt.tcp else { return };
+    let f = meta.analysis.flags;
+    for (i, bits) in [
+        (2, flag::LOST_PACKET),
+        (3, flag::ACK_LOST_PACKET),
+        (4, flag::OUT_OF_ORDER),
+        (6, flag::ZERO_WINDOW),
+        (7, flag::WINDOW_FULL),
+        (8, flag::RETRANSMISSION | flag::FAST_RETRANSMISSION | flag::SPURIOUS_RETRANSMISSION),
+        (9, flag::DUPLICATE_ACK),
+        (10, flag::KEEP_ALIVE),
+        (11, flag::REUSED_PORTS),
+        (12, flag::WINDOW_UPDATE),
+    ] {
+        if f & bits != 0 {
+            hit(i);
+        }
+    }
+    if let Some(etherparse::TransportSlice::Tcp(t)) = &pkt.decoded.transport {
+        if t.rst() {
+            hit(5);
+        }
+    }
+}
+
+/// One row of the transactions view: the `http` table's text and the
+/// frames Enter jumps to.
+#[derive(Debug, Clone)]
+pub struct TransactionRow {
+    pub text: String,
+    pub request_frame: Option<u64>,
+    pub response_frame: Option<u64>,
+}
+
+/// What the pass has found so far.
+#[derive(Default)]
+pub struct IndexData {
+    pub lines: LineStore,
+    pub offsets: Vec<u64>,
+    pub streams: Vec<u32>,
+    pub rules: Vec<u8>,
+    /// The first frame's timestamp (`frame.time_relative`'s zero).
+    pub first_ts: Option<Timestamp>,
+    pub expert: [u64; EXPERT.len()],
+    /// The first frame of each expert row (for the summary).
+    pub expert_first: [u64; EXPERT.len()],
+    /// Filled at the end of the pass.
+    pub conversations: Vec<Conversation>,
+    pub transactions: Vec<TransactionRow>,
+    pub transactions_header: String,
+    /// Offset reached in the (decompressed) file.
+    pub bytes_read: u64,
+    pub done: bool,
+    /// The reader's error: the capture is damaged after the last frame.
+    pub error: Option<String>,
+}
+
+impl IndexData {
+    pub fn frames(&self) -> usize {
+        self.offsets.len()
+    }
+}
+
+/// The index, shared by the pass that fills it and the UI that reads it.
+pub struct Index {
+    data: Mutex<IndexData>,
+    cancel: AtomicBool,
+    pub path: PathBuf,
+    pub file_len: u64,
+    pub header_log: SharedHeaderLog,
+    pub decode_as: Vec<DecodeAs>,
+    /// `path` is our uncompressed copy of a gzip capture: removed at the end.
+    temporary: bool,
+}
+
+impl Drop for Index {
+    fn drop(&mut self) {
+        if self.temporary {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Frames published at once (one lock per batch).
+const PUBLISH_EVERY: usize = 2048;
+
+impl Index {
+    /// Starts the pass over `reader` (already open on `path`, uncompressed)
+    /// in a background thread.
+    pub fn start(
+        path: PathBuf,
+        mut reader: CaptureReader,
+        decode_as: Vec<DecodeAs>,
+        temporary: bool,
+    ) -> Arc<Index> {
+        let file_len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        let header_log = SharedHeaderLog::default();
+        reader.log_headers(header_log.clone());
+        let index = Arc::new(Index {
+            data: Mutex::new(IndexData::default()),
+            cancel: AtomicBool::new(false),
+            path,
+            file_len,
+            header_log,
+            decode_as,
+            temporary,
+        });
+        let worker = index.clone();
+        std::thread::Builder::new()
+            .name("coffeeshark-index".into())
+            .spawn(move || worker.run(reader))
+            .expect("spawning the index thread");
+        index
+    }
+
+    pub fn lock(&self) -> MutexGuard<'_, IndexData> {
+        self.data.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Stops the pass (on quit).
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+
+    fn run(&self, reader: CaptureReader) {
+        let options = threads::Options {
+            decode_as: self.decode_as.clone(),
+            ..threads::Options::default()
+        };
+        let mut cols = Columns::default();
+        let mut cells = String::new();
+        let mut batch = Batch::default();
+        let mut conversations = ConversationTable::new();
+        let mut transactions = TransactionTable::new();
+        let mut renderer = view::http::Renderer::new(view::http::Format::Table);
+        let mut tx_rows: Vec<TransactionRow> = Vec::new();
+        let mut add_tx = |renderer: &mut view::http::Renderer, t: Transaction| {
+            let mut text = String::new();
+            renderer.row(&mut text, &t);
+            tx_rows.push(TransactionRow {
+                text: text.trim_end_matches('\n').to_owned(),
+                request_frame: t.request.as_ref().map(|r| r.frame),
+                response_frame: t.response.as_ref().map(|r| r.frame),
+            });
+        };
+        let outcome = threads::run(reader, options, |pkt| -> Result<(), ()> {
+            if self.cancel.load(Ordering::Relaxed) {
+                return Err(());
+            }
+            summary::fill(pkt, &mut cols);
+            cells.clear();
+            view::list::write_cells(&mut cells, &pkt.frame, &cols);
+            batch.lines.push(std::mem::take(&mut cells));
+            batch.offsets.push(pkt.frame.file_offset);
+            batch.streams.push(pkt.tcp.map_or(NO_STREAM, |m| m.stream));
+            batch.rules.push(Rule::of(pkt, &cols.protocol) as u8);
+            if batch.first_ts.is_none() && pkt.frame.has_ts {
+                batch.first_ts = Some(pkt.frame.ts);
+            }
+            expert_hits(pkt, &cols.info, |i| {
+                batch.expert[i] += 1;
+                if batch.expert_first[i] == 0 {
+                    batch.expert_first[i] = pkt.frame.number;
+                }
+            });
+            if pkt.tcp.is_some() {
+                conversations.add(pkt);
+            }
+            if TransactionTable::wants(pkt) {
+                transactions.add_packet(pkt, true, |t| add_tx(&mut renderer, t));
+            }
+            if batch.offsets.len() >= PUBLISH_EVERY {
+                self.publish(&mut batch);
+            }
+            Ok(())
+        });
+        self.publish(&mut batch);
+        let (unfinished, error) = match outcome {
+            Ok(o) => (o.unfinished, o.error.map(|e| e.to_string())),
+            Err(()) => return,
+        };
+        transactions.finish(unfinished, |t| add_tx(&mut renderer, t));
+        let mut header = String::new();
+        renderer.begin(&mut header);
+        let mut rows = Vec::new();
+        conversations.finish().for_each(|c| rows.push(c.clone()));
+        let mut d = self.lock();
+        d.conversations = rows;
+        d.transactions = tx_rows;
+        d.transactions_header = header.trim_end_matches('\n').to_owned();
+        d.error = error;
+        d.bytes_read = self.file_len;
+        d.done = true;
+    }
+
+    fn publish(&self, batch: &mut Batch) {
+        let mut d = self.lock();
+        for l in batch.lines.drain(..) {
+            d.lines.push(&l);
+        }
+        if let Some(&last) = batch.offsets.last() {
+            d.bytes_read = last;
+        }
+        d.offsets.append(&mut batch.offsets);
+        d.streams.append(&mut batch.streams);
+        d.rules.append(&mut batch.rules);
+        if d.first_ts.is_none() {
+            d.first_ts = batch.first_ts;
+        }
+        for i in 0..EXPERT.len() {
+            d.expert[i] += std::mem::take(&mut batch.expert[i]);
+            if d.expert_first[i] == 0 {
+                d.expert_first[i] = batch.expert_first[i];
+            }
+        }
+    }
+}
+
+/// Frames waiting to be published.
+#[derive(Default)]
+struct Batch {
+    lines: Vec<String>,
+    offsets: Vec<u64>,
+    streams: Vec<u32>,
+    rules: Vec<u8>,
+    first_ts: Option<Timestamp>,
+    expert: [u64; EXPERT.len()],
+    expert_first: [u64; EXPERT.len()],
+}

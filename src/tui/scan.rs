@@ -1,0 +1,173 @@
+//! Background passes over the whole capture for the display filter and
+//! for searches: the threaded pass of `coffeeshark read -Y`
+//! (`pipeline::threads`, frames without messages skipped when only messages
+//! can match, `Filter::needs_messages`), its matches published as they are
+//! found so the list fills while the pass runs. Esc cancels a pass.
+
+use crate::dissect::stream::DecodeAs;
+use crate::filter::values::PacketFields;
+use crate::filter::Filter;
+use crate::model::Packet;
+use crate::pipeline::threads;
+use crate::source::CaptureReader;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// What a pass found so far.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// Matching frame numbers, ascending.
+    pub frames: Vec<u64>,
+    pub done: bool,
+    pub error: Option<String>,
+}
+
+/// A pass running (or finished) in the background.
+pub struct Pass {
+    found: Mutex<Found>,
+    cancel: AtomicBool,
+    /// Frames seen so far (progress).
+    pub seen: AtomicU64,
+}
+
+impl Pass {
+    pub fn lock(&self) -> MutexGuard<'_, Found> {
+        self.found.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+
+    pub fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+
+    pub fn done(&self) -> bool {
+        self.lock().done
+    }
+}
+
+/// What a search looks in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchIn {
+    /// The Info column (from the index, no pass).
+    Info,
+    /// Field values of the details tree (labels and values).
+    Fields,
+    /// The frame's bytes.
+    Bytes,
+}
+
+impl SearchIn {
+    pub fn name(self) -> &'static str {
+        match self {
+            SearchIn::Info => "Info",
+            SearchIn::Fields => "field values",
+            SearchIn::Bytes => "bytes",
+        }
+    }
+
+    pub fn next(self) -> Self {
+        match self {
+            SearchIn::Info => SearchIn::Fields,
+            SearchIn::Fields => SearchIn::Bytes,
+            SearchIn::Bytes => SearchIn::Info,
+        }
+    }
+}
+
+/// Frames a packet-level predicate selects, found in the background; `stop_at_first`
+/// ends the pass at the first match.
+fn spawn<P>(path: &Path, decode_as: Vec<DecodeAs>, app_only: bool, stop_at_first: bool, predicate: P) -> Arc<Pass>
+where
+    P: Fn(&Packet<'_>) -> bool + Send + 'static,
+{
+    let pass = Arc::new(Pass {
+        found: Mutex::new(Found::default()),
+        cancel: AtomicBool::new(false),
+        seen: AtomicU64::new(0),
+    });
+    let worker = pass.clone();
+    let path = path.to_owned();
+    std::thread::Builder::new()
+        .name("coffeeshark-scan".into())
+        .spawn(move || {
+            let reader = match CaptureReader::open(&path) {
+                Ok(r) => r,
+                Err(e) => {
+                    let mut f = worker.lock();
+                    f.error = Some(e.to_string());
+                    f.done = true;
+                    return;
+                }
+            };
+            let options = threads::Options {
+                decode_as,
+                app_frames_only: app_only,
+                ..threads::Options::default()
+            };
+            let mut local: Vec<u64> = Vec::new();
+            let result = threads::run(reader, options, |pkt| -> Result<(), ()> {
+                if worker.cancelled() {
+                    return Err(());
+                }
+                worker.seen.store(pkt.frame.number, Ordering::Relaxed);
+                if predicate(pkt) {
+                    local.push(pkt.frame.number);
+                    if stop_at_first {
+                        return Err(());
+                    }
+                }
+                if local.len() >= 256 {
+                    worker.lock().frames.append(&mut local);
+                }
+                Ok(())
+            });
+            let mut f = worker.lock();
+            f.frames.append(&mut local);
+            if let Ok(o) = result {
+                f.error = o.error.map(|e| e.to_string());
+            }
+            f.done = true;
+        })
+        .expect("spawning a scan thread");
+    pass
+}
+
+/// The frames matching a display filter.
+pub fn filter(path: &Path, decode_as: Vec<DecodeAs>, filter: Filter) -> Arc<Pass> {
+    let app_only = filter.needs_messages();
+    spawn(path, decode_as, app_only, false, move |pkt| {
+        filter.matches_fields(&PacketFields::new(pkt))
+    })
+}
+
+/// The first frame after `after` whose fields or bytes contain `needle`
+/// (case-insensitive for fields).
+pub fn search(path: &Path, decode_as: Vec<DecodeAs>, within: SearchIn, needle: &str, after: u64) -> Arc<Pass> {
+    let lower = needle.to_lowercase();
+    let bytes = needle.as_bytes().to_vec();
+    spawn(path, decode_as, false, true, move |pkt| {
+        if pkt.frame.number <= after {
+            return false;
+        }
+        match within {
+            SearchIn::Bytes => contains(pkt.decoded.data, &bytes),
+            _ => {
+                let pf = PacketFields::new(pkt);
+                let tree = pf.tree();
+                tree.layers.iter().any(|l| l.label.to_lowercase().contains(&lower))
+                    || tree.walk().any(|f| {
+                        f.label.to_lowercase().contains(&lower)
+                            || f.value.show().to_lowercase().contains(&lower)
+                    })
+            }
+        }
+    })
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && memchr::memmem::find(hay, needle).is_some()
+}
