@@ -116,9 +116,7 @@ pub fn run(args: FollowArgs) -> Result<ExitCode> {
     if format == follow::Format::Json {
         // Scripts get every captured byte: holes nobody acknowledged are
         // skipped here, as gaps.
-        follower.flush(analyzer.frames(), &mut |f| {
-            show(&mut renderer, &mut buf, f)
-        });
+        follower.flush(analyzer.frames(), &mut |f| show(&mut renderer, &mut buf, f));
     }
     renderer.footer(&mut buf);
     out.write_all(buf.as_bytes())?;

@@ -60,9 +60,6 @@ pub fn run(args: TuiArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        bail!("the terminal UI needs a terminal (use coffeeshark read to print packets)");
-    }
     let theme = Theme::new(match args.theme {
         ThemeArg::Dark => ThemeKind::Dark,
         ThemeArg::Light => ThemeKind::Light,
@@ -74,6 +71,9 @@ pub fn run(args: TuiArgs) -> Result<ExitCode> {
         theme: theme.kind,
     };
     let app = tui::open(&options, theme)?;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        bail!("the terminal UI needs a terminal (use coffeeshark read to print packets)");
+    }
     tui::run(app)?;
     Ok(ExitCode::SUCCESS)
 }

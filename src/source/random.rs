@@ -50,7 +50,10 @@ impl HeaderLog {
         let big_endian = if pcapng {
             block.get(8..12) == Some(&[0x1a, 0x2b, 0x3c, 0x4d])
         } else {
-            matches!(block.get(..4), Some([0xa1, 0xb2, 0xc3, 0xd4] | [0xa1, 0xb2, 0x3c, 0x4d]))
+            matches!(
+                block.get(..4),
+                Some([0xa1, 0xb2, 0xc3, 0xd4] | [0xa1, 0xb2, 0x3c, 0x4d])
+            )
         };
         self.snapshots.push(Snapshot {
             at,

@@ -12,7 +12,9 @@ use super::packet::{Loaded, PacketLoader};
 use super::scan::{self, Pass, SearchIn};
 use super::views::{ConvView, FollowView, Overlay, TableView};
 use crate::filter::Filter;
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
 use ratatui::layout::Rect;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -269,7 +271,9 @@ impl App {
     }
 
     fn load_selected(&mut self) {
-        let Some(n) = self.selected_frame() else { return };
+        let Some(n) = self.selected_frame() else {
+            return;
+        };
         if self.loaded.as_ref().is_some_and(|l| l.number == n) {
             return;
         }
@@ -364,7 +368,13 @@ impl App {
             }
             _ => {
                 let pass = (!backwards).then(|| {
-                    scan::search(&self.index.path, self.index.decode_as.clone(), within, &text, after)
+                    scan::search(
+                        &self.index.path,
+                        self.index.decode_as.clone(),
+                        within,
+                        &text,
+                        after,
+                    )
                 });
                 if backwards {
                     self.message = Some("backward search is for Info only".into());
@@ -393,8 +403,12 @@ impl App {
             } else {
                 (self.pos + step) % rows
             };
-            let Some(n) = self.frame_at(pos) else { continue };
-            let Some((cells, _)) = self.cells(n) else { continue };
+            let Some(n) = self.frame_at(pos) else {
+                continue;
+            };
+            let Some((cells, _)) = self.cells(n) else {
+                continue;
+            };
             let info = crate::view::list::split_cells(&cells)[5];
             if info.to_lowercase().contains(&needle) {
                 self.select_row(pos);
@@ -517,7 +531,9 @@ impl App {
             (KeyCode::Char('|'), _) => self.layout = Layout::SideBySide,
             (KeyCode::Char('\\'), _) => self.layout = Layout::Stacked,
             (KeyCode::Char('/'), false) => self.open_input(InputKind::Filter),
-            (KeyCode::Char(':'), false) | (KeyCode::Char('g'), true) => self.open_input(InputKind::Goto),
+            (KeyCode::Char(':'), false) | (KeyCode::Char('g'), true) => {
+                self.open_input(InputKind::Goto)
+            }
             (KeyCode::Char('f'), true) => self.open_input(InputKind::Search),
             (KeyCode::Char('n'), false) => self.search_again(false),
             (KeyCode::Char('N'), false) => self.search_again(true),
@@ -532,7 +548,8 @@ impl App {
                 if let Some(f) = &self.filter {
                     if !f.pass.done() {
                         f.pass.cancel();
-                        self.message = Some("filter pass cancelled: the list shows what was found".into());
+                        self.message =
+                            Some("filter pass cancelled: the list shows what was found".into());
                     }
                 }
                 if let Some(s) = &mut self.search {
@@ -553,8 +570,16 @@ impl App {
 
     fn open_input(&mut self, kind: InputKind) {
         let text = match kind {
-            InputKind::Filter => self.filter.as_ref().map(|f| f.text.clone()).unwrap_or_default(),
-            InputKind::Search => self.search.as_ref().map(|s| s.text.clone()).unwrap_or_default(),
+            InputKind::Filter => self
+                .filter
+                .as_ref()
+                .map(|f| f.text.clone())
+                .unwrap_or_default(),
+            InputKind::Search => self
+                .search
+                .as_ref()
+                .map(|s| s.text.clone())
+                .unwrap_or_default(),
             InputKind::Goto => String::new(),
         };
         self.verdict = bars::check(if kind == InputKind::Filter { &text } else { "" });
@@ -600,7 +625,10 @@ impl App {
                 self.message = match c.len() {
                     0 => Some("no field or protocol starts so".into()),
                     1 => None,
-                    n => Some(format!("{n} names: {}", c.iter().take(8).copied().collect::<Vec<_>>().join(" "))),
+                    n => Some(format!(
+                        "{n} names: {}",
+                        c.iter().take(8).copied().collect::<Vec<_>>().join(" ")
+                    )),
                 };
             }
             KeyCode::Tab if kind == InputKind::Search => {
@@ -608,7 +636,9 @@ impl App {
                     s.within = s.within.next();
                 }
             }
-            KeyCode::Up | KeyCode::Down if kind == InputKind::Filter && !self.history.is_empty() => {
+            KeyCode::Up | KeyCode::Down
+                if kind == InputKind::Filter && !self.history.is_empty() =>
+            {
                 let last = self.history.len() - 1;
                 let pos = match (input.history_pos, k.code) {
                     (None, KeyCode::Up) => Some(last),
@@ -623,7 +653,11 @@ impl App {
             _ => {}
         }
         if kind == InputKind::Filter {
-            let text = self.input.as_ref().map(|i| i.line.text.clone()).unwrap_or_default();
+            let text = self
+                .input
+                .as_ref()
+                .map(|i| i.line.text.clone())
+                .unwrap_or_default();
             self.verdict = bars::check(&text);
         }
     }
@@ -689,7 +723,9 @@ impl App {
                 }
             }
             Pane::Details => {
-                let Some(tree) = self.loaded.as_ref().map(|l| l.tree.clone()) else { return };
+                let Some(tree) = self.loaded.as_ref().map(|l| l.tree.clone()) else {
+                    return;
+                };
                 match k.code {
                     KeyCode::Char('j') | KeyCode::Down => self.details.move_by(1),
                     KeyCode::Char('k') | KeyCode::Up => self.details.move_by(-1),
@@ -698,8 +734,12 @@ impl App {
                     KeyCode::Char('g') | KeyCode::Home => self.details.pos = 0,
                     KeyCode::Char('G') | KeyCode::End => self.details.move_by(isize::MAX / 2),
                     KeyCode::Enter | KeyCode::Char(' ') => self.details.toggle(&tree),
-                    KeyCode::Char('l') | KeyCode::Right => self.details.set_selected(&tree, Some(true)),
-                    KeyCode::Char('h') | KeyCode::Left => self.details.set_selected(&tree, Some(false)),
+                    KeyCode::Char('l') | KeyCode::Right => {
+                        self.details.set_selected(&tree, Some(true))
+                    }
+                    KeyCode::Char('h') | KeyCode::Left => {
+                        self.details.set_selected(&tree, Some(false))
+                    }
                     _ => {}
                 }
                 if let Some((start, _)) = self.details.span() {
@@ -722,7 +762,9 @@ impl App {
                     KeyCode::Char('G') | KeyCode::End => len as isize,
                     _ => 0,
                 };
-                self.set_hex_cursor((self.hex_cursor as isize + delta).clamp(0, len as isize - 1) as usize);
+                self.set_hex_cursor(
+                    (self.hex_cursor as isize + delta).clamp(0, len as isize - 1) as usize,
+                );
             }
         }
     }
@@ -736,11 +778,17 @@ impl App {
     }
 
     fn mouse(&mut self, m: MouseEvent) {
-        let inside = |r: Rect| m.column >= r.x && m.column < r.x + r.width && m.row >= r.y && m.row < r.y + r.height;
+        let inside = |r: Rect| {
+            m.column >= r.x && m.column < r.x + r.width && m.row >= r.y && m.row < r.y + r.height
+        };
         let a = self.areas;
         match m.kind {
             MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
-                let code = if m.kind == MouseEventKind::ScrollDown { KeyCode::Down } else { KeyCode::Up };
+                let code = if m.kind == MouseEventKind::ScrollDown {
+                    KeyCode::Down
+                } else {
+                    KeyCode::Up
+                };
                 if inside(a.list) {
                     self.focus = Pane::List;
                 } else if inside(a.details) {
@@ -823,7 +871,10 @@ impl App {
 
     fn open_conversations(&mut self) {
         if !self.index.lock().done {
-            self.message = Some(format!("conversations are ready when the index is ({}%)", self.index_percent()));
+            self.message = Some(format!(
+                "conversations are ready when the index is ({}%)",
+                self.index_percent()
+            ));
             return;
         }
         let rows = self.index.lock().conversations.clone();
@@ -832,7 +883,10 @@ impl App {
 
     fn open_transactions(&mut self) {
         if !self.index.lock().done {
-            self.message = Some(format!("transactions are ready when the index is ({}%)", self.index_percent()));
+            self.message = Some(format!(
+                "transactions are ready when the index is ({}%)",
+                self.index_percent()
+            ));
             return;
         }
         self.overlay = Overlay::Http(TableView::default());
@@ -859,10 +913,16 @@ impl App {
                     KeyCode::Char('F') => {
                         let text = format!("tcp.stream eq {}", f.stream.stream);
                         let _ = self.apply_filter(&text);
-                        self.message = Some(format!("filtered to stream {} (Backspace goes back)", f.stream.stream));
+                        self.message = Some(format!(
+                            "filtered to stream {} (Backspace goes back)",
+                            f.stream.stream
+                        ));
                         return;
                     }
-                    KeyCode::Char('/') | KeyCode::Char('f') if k.modifiers.contains(KeyModifiers::CONTROL) || code == KeyCode::Char('/') => {
+                    KeyCode::Char('/') | KeyCode::Char('f')
+                        if k.modifiers.contains(KeyModifiers::CONTROL)
+                            || code == KeyCode::Char('/') =>
+                    {
                         f.searching = Some(EditLine::default());
                     }
                     _ => {
@@ -888,7 +948,13 @@ impl App {
                 match code {
                     KeyCode::Enter | KeyCode::Char('r') => {
                         let row = self.index.lock().transactions.get(t.pos).cloned();
-                        let frame = row.and_then(|r| if code == KeyCode::Enter { r.request_frame.or(r.response_frame) } else { r.response_frame });
+                        let frame = row.and_then(|r| {
+                            if code == KeyCode::Enter {
+                                r.request_frame.or(r.response_frame)
+                            } else {
+                                r.response_frame
+                            }
+                        });
                         if let Some(n) = frame {
                             if self.select_frame(n) {
                                 return;

@@ -86,7 +86,12 @@ impl EditLine {
     /// the candidates (for the status line).
     pub fn complete(&mut self) -> Vec<&'static str> {
         let start = self.word_start();
-        let word: String = self.text.chars().skip(start).take(self.cursor - start).collect();
+        let word: String = self
+            .text
+            .chars()
+            .skip(start)
+            .take(self.cursor - start)
+            .collect();
         if word.is_empty() {
             return Vec::new();
         }
@@ -129,7 +134,14 @@ pub fn completions(prefix: &str) -> Vec<&'static str> {
 
 /// Fields that have several values in one packet: `!=` on them means "all
 /// differ", which Wireshark warns about (yellow).
-const MULTI_VALUED: &[&str] = &["ip.addr", "ipv6.addr", "eth.addr", "tcp.port", "udp.port", "ip.host"];
+const MULTI_VALUED: &[&str] = &[
+    "ip.addr",
+    "ipv6.addr",
+    "eth.addr",
+    "tcp.port",
+    "udp.port",
+    "ip.host",
+];
 
 /// The filter bar's colour and message for `text`.
 pub fn check(text: &str) -> (Verdict, Option<String>) {

@@ -239,9 +239,13 @@ impl Theme {
             };
         }
         if server {
-            Style::default().fg(Color::Rgb(0x00, 0x00, 0x80)).bg(Color::Rgb(0xed, 0xed, 0xfb))
+            Style::default()
+                .fg(Color::Rgb(0x00, 0x00, 0x80))
+                .bg(Color::Rgb(0xed, 0xed, 0xfb))
         } else {
-            Style::default().fg(Color::Rgb(0x80, 0x00, 0x00)).bg(Color::Rgb(0xfb, 0xed, 0xed))
+            Style::default()
+                .fg(Color::Rgb(0x80, 0x00, 0x00))
+                .bg(Color::Rgb(0xfb, 0xed, 0xed))
         }
     }
 }

@@ -21,7 +21,15 @@ pub struct Node {
 }
 
 /// Layers that are an application layer (unfolded by default when on top).
-const APPLICATION: &[&str] = &["http", "htcpcp", "tls", "data", "json", "media", "urlencoded-form"];
+const APPLICATION: &[&str] = &[
+    "http",
+    "htcpcp",
+    "tls",
+    "data",
+    "json",
+    "media",
+    "urlencoded-form",
+];
 
 #[derive(Debug, Default)]
 pub struct Details {
@@ -120,11 +128,16 @@ impl Details {
     /// node; folding a leaf or a folded node selects its parent (as
     /// termshark's left arrow).
     pub fn set_selected(&mut self, tree: &Tree, open: Option<bool>) {
-        let Some(n) = self.nodes.get(self.pos).cloned() else { return };
+        let Some(n) = self.nodes.get(self.pos).cloned() else {
+            return;
+        };
         let want = open.unwrap_or(!n.expanded);
         if !n.has_children || n.expanded == want {
             if open == Some(false) && n.depth > 0 {
-                if let Some(p) = self.nodes[..self.pos].iter().rposition(|m| m.depth < n.depth) {
+                if let Some(p) = self.nodes[..self.pos]
+                    .iter()
+                    .rposition(|m| m.depth < n.depth)
+                {
                     self.pos = p;
                 }
             }
@@ -197,7 +210,9 @@ mod tests {
     use crate::model::tree::{Layer, Value};
 
     fn tree() -> Tree {
-        let f = |name, label: &str, start, len| Field::new(name, Value::UInt(1), label.into(), start, len);
+        let f = |name, label: &str, start, len| {
+            Field::new(name, Value::UInt(1), label.into(), start, len)
+        };
         Tree {
             layers: vec![
                 Layer {
@@ -205,14 +220,18 @@ mod tests {
                     label: "Transmission Control Protocol".into(),
                     start: 0,
                     len: 20,
-                    fields: vec![f("tcp.srcport", "Source Port: 1", 0, 2).with(vec![]), f("tcp.dstport", "Destination Port: 2", 2, 2)],
+                    fields: vec![
+                        f("tcp.srcport", "Source Port: 1", 0, 2).with(vec![]),
+                        f("tcp.dstport", "Destination Port: 2", 2, 2),
+                    ],
                 },
                 Layer {
                     proto: "htcpcp",
                     label: "Hyper Text Coffee Pot Control Protocol".into(),
                     start: 20,
                     len: 10,
-                    fields: vec![f("htcpcp.request.method", "Method: BREW", 20, 4).with(vec![f("htcpcp.x", "Inner: 1", 21, 1)])],
+                    fields: vec![f("htcpcp.request.method", "Method: BREW", 20, 4)
+                        .with(vec![f("htcpcp.x", "Inner: 1", 21, 1)])],
                 },
             ],
         }
@@ -224,7 +243,14 @@ mod tests {
         let mut d = Details::default();
         d.show(&t);
         let labels: Vec<&str> = d.nodes.iter().map(|n| n.label.as_str()).collect();
-        assert_eq!(labels, ["Transmission Control Protocol", "Hyper Text Coffee Pot Control Protocol", "Method: BREW"]);
+        assert_eq!(
+            labels,
+            [
+                "Transmission Control Protocol",
+                "Hyper Text Coffee Pot Control Protocol",
+                "Method: BREW"
+            ]
+        );
         d.select_byte(&t, 3);
         assert_eq!(d.nodes[d.pos].label, "Destination Port: 2");
         d.select_byte(&t, 21);

@@ -80,7 +80,10 @@ fn expert_hits(pkt: &Packet<'_>, info: &str, mut hit: impl FnMut(usize)) {
         (4, flag::OUT_OF_ORDER),
         (6, flag::ZERO_WINDOW),
         (7, flag::WINDOW_FULL),
-        (8, flag::RETRANSMISSION | flag::FAST_RETRANSMISSION | flag::SPURIOUS_RETRANSMISSION),
+        (
+            8,
+            flag::RETRANSMISSION | flag::FAST_RETRANSMISSION | flag::SPURIOUS_RETRANSMISSION,
+        ),
         (9, flag::DUPLICATE_ACK),
         (10, flag::KEEP_ALIVE),
         (11, flag::REUSED_PORTS),

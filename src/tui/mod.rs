@@ -34,7 +34,9 @@ use app::App;
 use colors::{Theme, ThemeKind};
 use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
-use crossterm::terminal::{disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen};
+use crossterm::terminal::{
+    disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
+};
 use index::Index;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -105,7 +107,12 @@ pub fn wait_idle(app: &mut App, limit: Duration) {
 /// Restores the terminal: raw mode off, main screen back, mouse released.
 fn restore() {
     let _ = disable_raw_mode();
-    let _ = execute!(io::stdout(), LeaveAlternateScreen, DisableMouseCapture, crossterm::cursor::Show);
+    let _ = execute!(
+        io::stdout(),
+        LeaveAlternateScreen,
+        DisableMouseCapture,
+        crossterm::cursor::Show
+    );
 }
 
 /// Takes the terminal, runs the UI until the user quits, gives the

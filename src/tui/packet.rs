@@ -38,8 +38,16 @@ pub struct PacketLoader {
 /// One piece of a followed stream, owned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FollowPiece {
-    Data { server: bool, frame: u64, data: Vec<u8> },
-    Gap { server: bool, frame: u64, missing: u32 },
+    Data {
+        server: bool,
+        frame: u64,
+        data: Vec<u8>,
+    },
+    Gap {
+        server: bool,
+        frame: u64,
+        missing: u32,
+    },
 }
 
 /// A followed stream: its ends and pieces in order.
@@ -74,7 +82,12 @@ impl PacketLoader {
         (frames, d.first_ts)
     }
 
-    fn frame_info(raw: &OwnedFrame, number: u64, first: Option<Timestamp>, prev: Option<Timestamp>) -> FrameInfo {
+    fn frame_info(
+        raw: &OwnedFrame,
+        number: u64,
+        first: Option<Timestamp>,
+        prev: Option<Timestamp>,
+    ) -> FrameInfo {
         let rel = match (raw.has_ts, first) {
             (true, Some(f)) => raw.ts.nanos_since(f),
             _ => 0,
@@ -194,13 +207,15 @@ impl PacketLoader {
                 out.node0 = h.node0.clone();
                 out.node1 = h.node1.clone();
             }
-            Followed::Chunk(crate::model::follow::Chunk::Data { server, frame, data }) => {
-                out.pieces.push(FollowPiece::Data {
-                    server,
-                    frame,
-                    data: data.to_vec(),
-                })
-            }
+            Followed::Chunk(crate::model::follow::Chunk::Data {
+                server,
+                frame,
+                data,
+            }) => out.pieces.push(FollowPiece::Data {
+                server,
+                frame,
+                data: data.to_vec(),
+            }),
             Followed::Chunk(crate::model::follow::Chunk::Gap {
                 server,
                 frame,

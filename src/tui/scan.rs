@@ -80,7 +80,13 @@ impl SearchIn {
 
 /// Frames a packet-level predicate selects, found in the background; `stop_at_first`
 /// ends the pass at the first match.
-fn spawn<P>(path: &Path, decode_as: Vec<DecodeAs>, app_only: bool, stop_at_first: bool, predicate: P) -> Arc<Pass>
+fn spawn<P>(
+    path: &Path,
+    decode_as: Vec<DecodeAs>,
+    app_only: bool,
+    stop_at_first: bool,
+    predicate: P,
+) -> Arc<Pass>
 where
     P: Fn(&Packet<'_>) -> bool + Send + 'static,
 {
@@ -146,7 +152,13 @@ pub fn filter(path: &Path, decode_as: Vec<DecodeAs>, filter: Filter) -> Arc<Pass
 
 /// The first frame after `after` whose fields or bytes contain `needle`
 /// (case-insensitive for fields).
-pub fn search(path: &Path, decode_as: Vec<DecodeAs>, within: SearchIn, needle: &str, after: u64) -> Arc<Pass> {
+pub fn search(
+    path: &Path,
+    decode_as: Vec<DecodeAs>,
+    within: SearchIn,
+    needle: &str,
+    after: u64,
+) -> Arc<Pass> {
     let lower = needle.to_lowercase();
     let bytes = needle.as_bytes().to_vec();
     spawn(path, decode_as, false, true, move |pkt| {
@@ -158,7 +170,9 @@ pub fn search(path: &Path, decode_as: Vec<DecodeAs>, within: SearchIn, needle: &
             _ => {
                 let pf = PacketFields::new(pkt);
                 let tree = pf.tree();
-                tree.layers.iter().any(|l| l.label.to_lowercase().contains(&lower))
+                tree.layers
+                    .iter()
+                    .any(|l| l.label.to_lowercase().contains(&lower))
                     || tree.walk().any(|f| {
                         f.label.to_lowercase().contains(&lower)
                             || f.value.show().to_lowercase().contains(&lower)

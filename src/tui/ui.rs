@@ -35,7 +35,11 @@ pub fn draw(f: &mut Frame<'_>, app: &mut App) {
     f.render_widget(Block::default().style(app.theme.text()), area);
     let rows = Split::default()
         .direction(Direction::Vertical)
-        .constraints([Constraint::Length(1), Constraint::Min(6), Constraint::Length(1)])
+        .constraints([
+            Constraint::Length(1),
+            Constraint::Min(6),
+            Constraint::Length(1),
+        ])
         .split(area);
     draw_filter_bar(f, app, rows[0]);
     let main = rows[1];
@@ -43,7 +47,11 @@ pub fn draw(f: &mut Frame<'_>, app: &mut App) {
         Layout::Stacked => {
             let p = Split::default()
                 .direction(Direction::Vertical)
-                .constraints([Constraint::Percentage(45), Constraint::Percentage(30), Constraint::Percentage(25)])
+                .constraints([
+                    Constraint::Percentage(45),
+                    Constraint::Percentage(30),
+                    Constraint::Percentage(25),
+                ])
                 .split(main);
             (p[0], p[1], p[2])
         }
@@ -102,7 +110,13 @@ fn draw_filter_bar(f: &mut Frame<'_>, app: &App, area: Rect) {
     };
     let line = Line::from(vec![
         Span::styled("Filter: ", Style::default().add_modifier(Modifier::BOLD)),
-        Span::styled(format!("{shown:<width$}", width = area.width.saturating_sub(8) as usize), style),
+        Span::styled(
+            format!(
+                "{shown:<width$}",
+                width = area.width.saturating_sub(8) as usize
+            ),
+            style,
+        ),
     ]);
     f.render_widget(Paragraph::new(line), area);
     if let Some(i) = editing {
@@ -151,8 +165,18 @@ fn draw_list(f: &mut Frame<'_>, app: &mut App, area: Rect) {
             .unwrap_or(0)
             .clamp(min, max)
     };
-    let w_no = rows_total.max(app.index.lock().frames()).to_string().len().max(3);
-    let (w_time, w_src, w_dst, w_proto, w_len) = (width(0, 4, 18), width(1, 6, 39), width(2, 11, 39), width(3, 8, 12), width(4, 6, 6));
+    let w_no = rows_total
+        .max(app.index.lock().frames())
+        .to_string()
+        .len()
+        .max(3);
+    let (w_time, w_src, w_dst, w_proto, w_len) = (
+        width(0, 4, 18),
+        width(1, 6, 39),
+        width(2, 11, 39),
+        width(3, 8, 12),
+        width(4, 6, 6),
+    );
     let line_of = |no: &str, c: [&str; 6]| {
         format!(
             "{} {} {} {} {} {} {}",
@@ -166,14 +190,34 @@ fn draw_list(f: &mut Frame<'_>, app: &mut App, area: Rect) {
         )
     };
     let mut lines = vec![Line::styled(
-        fit(&line_of("No.", ["Time", "Source", "Destination", "Protocol", "Length", "Info"]), inner.width as usize, false),
+        fit(
+            &line_of(
+                "No.",
+                [
+                    "Time",
+                    "Source",
+                    "Destination",
+                    "Protocol",
+                    "Length",
+                    "Info",
+                ],
+            ),
+            inner.width as usize,
+            false,
+        ),
         app.theme.title(),
     )];
     let focused = app.focus == Pane::List && matches!(app.overlay, Overlay::None);
     for (i, (n, c, rule)) in visible.iter().enumerate() {
-        let text = fit(&line_of(&n.to_string(), [&c[0], &c[1], &c[2], &c[3], &c[4], &c[5]]), inner.width as usize, false);
+        let text = fit(
+            &line_of(&n.to_string(), [&c[0], &c[1], &c[2], &c[3], &c[4], &c[5]]),
+            inner.width as usize,
+            false,
+        );
         let style = if app.top + i == app.pos {
-            app.theme.row(Rule::from_u8(*rule)).patch(app.theme.selected(focused))
+            app.theme
+                .row(Rule::from_u8(*rule))
+                .patch(app.theme.selected(focused))
         } else {
             app.theme.row(Rule::from_u8(*rule))
         };
@@ -209,7 +253,10 @@ fn draw_details(f: &mut Frame<'_>, app: &mut App, area: Rect) {
         d.top = d.pos + 1 - height.max(1);
     }
     if let Some(e) = &app.load_error {
-        f.render_widget(Paragraph::new(format!("cannot show this frame: {e}")), inner);
+        f.render_widget(
+            Paragraph::new(format!("cannot show this frame: {e}")),
+            inner,
+        );
         return;
     }
     let focused = app.focus == Pane::Details && matches!(app.overlay, Overlay::None);
@@ -227,7 +274,11 @@ fn draw_details(f: &mut Frame<'_>, app: &mut App, area: Rect) {
                 (true, false) => "[+] ",
             };
             let text = format!("{}{marker}{}", "  ".repeat(n.depth), n.label);
-            let style = if i == d.pos { app.theme.selected(focused) } else { Style::default() };
+            let style = if i == d.pos {
+                app.theme.selected(focused)
+            } else {
+                Style::default()
+            };
             Line::styled(text, style)
         })
         .collect();
@@ -262,7 +313,9 @@ fn draw_hex(f: &mut Frame<'_>, app: &mut App, area: Rect) {
             // `view::hex` lays out a line as: offset (4), two spaces, 16
             // times "xx ", two spaces, the ASCII column.
             let chars: Vec<char> = l.chars().collect();
-            let mut spans = vec![Span::raw(chars[..6.min(chars.len())].iter().collect::<String>())];
+            let mut spans = vec![Span::raw(
+                chars[..6.min(chars.len())].iter().collect::<String>(),
+            )];
             let byte_style = |b: usize| {
                 if focused && b == app.hex_cursor {
                     app.theme.selected(true)
@@ -274,14 +327,24 @@ fn draw_hex(f: &mut Frame<'_>, app: &mut App, area: Rect) {
             };
             let count = loaded.bytes.len().saturating_sub(li * 16).min(16);
             for i in 0..16 {
-                let s: String = chars.get(6 + i * 3..6 + i * 3 + 3).map(|c| c.iter().collect()).unwrap_or_default();
+                let s: String = chars
+                    .get(6 + i * 3..6 + i * 3 + 3)
+                    .map(|c| c.iter().collect())
+                    .unwrap_or_default();
                 if i < count {
                     let b = li * 16 + i;
                     // The space after the last highlighted byte stays plain.
                     let joined = in_span(b) && in_span(b + 1) && i + 1 < count;
                     let (hexpart, space) = s.split_at(2.min(s.len()));
                     spans.push(Span::styled(hexpart.to_owned(), byte_style(b)));
-                    spans.push(Span::styled(space.to_owned(), if joined { byte_style(b) } else { Style::default() }));
+                    spans.push(Span::styled(
+                        space.to_owned(),
+                        if joined {
+                            byte_style(b)
+                        } else {
+                            Style::default()
+                        },
+                    ));
                 } else {
                     spans.push(Span::raw(s));
                 }
@@ -306,8 +369,13 @@ fn draw_status(f: &mut Frame<'_>, app: &App, area: Rect) {
                 app.search.as_ref().map_or("Info", |s| s.within.name())
             ),
         };
-        let x = area.x + prompt.chars().count() as u16 + i.line.text.chars().take(i.line.cursor).count() as u16;
-        f.render_widget(Paragraph::new(format!("{prompt}{}", i.line.text)).style(app.theme.title()), area);
+        let x = area.x
+            + prompt.chars().count() as u16
+            + i.line.text.chars().take(i.line.cursor).count() as u16;
+        f.render_widget(
+            Paragraph::new(format!("{prompt}{}", i.line.text)).style(app.theme.title()),
+            area,
+        );
         f.set_cursor_position((x.min(area.x + area.width - 1), area.y));
         return;
     }
@@ -331,7 +399,11 @@ fn draw_status(f: &mut Frame<'_>, app: &App, area: Rect) {
         if pass_done || fl.pass.cancelled() {
             parts.push(format!("Filter: {}", fl.text));
         } else {
-            let pct = if total > 0 { seen * 100 / total as u64 } else { 0 };
+            let pct = if total > 0 {
+                seen * 100 / total as u64
+            } else {
+                0
+            };
             parts.push(format!("Filter: {} (filtering {}%)", fl.text, pct.min(99)));
         }
     }
@@ -360,7 +432,10 @@ fn draw_status(f: &mut Frame<'_>, app: &App, area: Rect) {
         parts.push("? help".into());
     }
     let text = format!(" {}", parts.join(" │ "));
-    f.render_widget(Paragraph::new(fit(&text, area.width as usize, false)).style(app.theme.title()), area);
+    f.render_widget(
+        Paragraph::new(fit(&text, area.width as usize, false)).style(app.theme.title()),
+        area,
+    );
 }
 
 /// Every key, for `?`.
@@ -370,17 +445,35 @@ pub const HELP: &[(&str, &str)] = &[
     ("PgDn PgUp", "page"),
     ("g G Home End", "first / last"),
     ("Enter", "list: to details; details: fold/unfold"),
-    ("h l ← →", "details: fold / unfold; hex: previous / next byte"),
+    (
+        "h l ← →",
+        "details: fold / unfold; hex: previous / next byte",
+    ),
     ("| \\", "side-by-side / stacked layout"),
-    ("/", "display filter (Tab completes, ↑↓ history, Enter applies, Esc leaves)"),
+    (
+        "/",
+        "display filter (Tab completes, ↑↓ history, Enter applies, Esc leaves)",
+    ),
     ("Backspace", "back to the previous filter"),
     ("Esc", "cancel the running filter or search"),
     (": or Ctrl-G", "go to packet"),
-    ("Ctrl-F", "search (Tab: Info / field values / bytes); n N next / previous"),
+    (
+        "Ctrl-F",
+        "search (Tab: Info / field values / bytes); n N next / previous",
+    ),
     ("m + letter", "mark the packet; ' + letter jumps to it"),
-    ("f", "follow the packet's TCP stream (x hex/ascii, c b s sides, / search, F filter to it)"),
-    ("c", "conversations (< > sort column, s reverse, Enter filters to one)"),
-    ("t", "HTTP/HTCPCP transactions (Enter: request frame, r: response frame)"),
+    (
+        "f",
+        "follow the packet's TCP stream (x hex/ascii, c b s sides, / search, F filter to it)",
+    ),
+    (
+        "c",
+        "conversations (< > sort column, s reverse, Enter filters to one)",
+    ),
+    (
+        "t",
+        "HTTP/HTCPCP transactions (Enter: request frame, r: response frame)",
+    ),
     ("e", "expert summary (Enter filters to the category)"),
     ("mouse", "click selects, wheel scrolls"),
     ("?", "this help"),
@@ -389,7 +482,9 @@ pub const HELP: &[(&str, &str)] = &[
 
 fn draw_overlay(f: &mut Frame<'_>, app: &mut App, area: Rect) {
     f.render_widget(Clear, area);
-    let block = Block::default().borders(Borders::ALL).style(app.theme.text());
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .style(app.theme.text());
     let inner = block.inner(area);
     let height = inner.height as usize;
     let theme = app.theme;
@@ -399,9 +494,20 @@ fn draw_overlay(f: &mut Frame<'_>, app: &mut App, area: Rect) {
             let lines: Vec<Line> = HELP
                 .iter()
                 .skip(*top)
-                .map(|(k, v)| Line::from(vec![Span::styled(format!("{k:<18}"), Style::default().add_modifier(Modifier::BOLD)), Span::raw(*v)]))
+                .map(|(k, v)| {
+                    Line::from(vec![
+                        Span::styled(
+                            format!("{k:<18}"),
+                            Style::default().add_modifier(Modifier::BOLD),
+                        ),
+                        Span::raw(*v),
+                    ])
+                })
                 .collect();
-            f.render_widget(Paragraph::new(lines).block(block.title(" Keys (Esc closes) ")), area);
+            f.render_widget(
+                Paragraph::new(lines).block(block.title(" Keys (Esc closes) ")),
+                area,
+            );
         }
         Overlay::Follow(v) => draw_follow(f, v, block, area, height, &theme),
         Overlay::Conv(c) => draw_conv(f, c, block, area, height, &theme),
@@ -409,33 +515,74 @@ fn draw_overlay(f: &mut Frame<'_>, app: &mut App, area: Rect) {
             let d = app.index.lock();
             t.scroll(height.saturating_sub(1));
             let mut lines = vec![Line::styled(d.transactions_header.clone(), theme.title())];
-            for (i, r) in d.transactions.iter().enumerate().skip(t.top).take(height.saturating_sub(1)) {
-                let style = if i == t.pos { theme.selected(true) } else { Style::default() };
+            for (i, r) in d
+                .transactions
+                .iter()
+                .enumerate()
+                .skip(t.top)
+                .take(height.saturating_sub(1))
+            {
+                let style = if i == t.pos {
+                    theme.selected(true)
+                } else {
+                    Style::default()
+                };
                 lines.push(Line::styled(r.text.clone(), style));
             }
             if d.transactions.is_empty() {
                 lines.push(Line::from("no HTTP or HTCPCP request in the capture"));
             }
-            let title = format!(" HTTP/HTCPCP transactions: {} (Enter: request, r: response, Esc closes) ", d.transactions.len());
+            let title = format!(
+                " HTTP/HTCPCP transactions: {} (Enter: request, r: response, Esc closes) ",
+                d.transactions.len()
+            );
             f.render_widget(Paragraph::new(lines).block(block.title(title)), area);
         }
         Overlay::Expert(t) => {
             let d = app.index.lock();
-            let mut lines = vec![Line::styled(format!("{:<8} {:>9} {:>9}  {:<70} Filter", "Severity", "Count", "First", "Summary"), theme.title())];
+            let mut lines = vec![Line::styled(
+                format!(
+                    "{:<8} {:>9} {:>9}  {:<70} Filter",
+                    "Severity", "Count", "First", "Summary"
+                ),
+                theme.title(),
+            )];
             for (i, cat) in EXPERT.iter().enumerate() {
-                let style = if i == t.pos { theme.selected(true) } else { Style::default() };
-                let first = if d.expert_first[i] > 0 { d.expert_first[i].to_string() } else { "-".into() };
+                let style = if i == t.pos {
+                    theme.selected(true)
+                } else {
+                    Style::default()
+                };
+                let first = if d.expert_first[i] > 0 {
+                    d.expert_first[i].to_string()
+                } else {
+                    "-".into()
+                };
                 lines.push(Line::styled(
-                    format!("{:<8} {:>9} {:>9}  {:<70} {}", cat.severity, d.expert[i], first, cat.label, cat.filter),
+                    format!(
+                        "{:<8} {:>9} {:>9}  {:<70} {}",
+                        cat.severity, d.expert[i], first, cat.label, cat.filter
+                    ),
                     style,
                 ));
             }
-            f.render_widget(Paragraph::new(lines).block(block.title(" Expert summary (Enter filters, Esc closes) ")), area);
+            f.render_widget(
+                Paragraph::new(lines)
+                    .block(block.title(" Expert summary (Enter filters, Esc closes) ")),
+                area,
+            );
         }
     }
 }
 
-fn draw_follow(f: &mut Frame<'_>, v: &mut FollowView, block: Block<'_>, area: Rect, height: usize, theme: &super::colors::Theme) {
+fn draw_follow(
+    f: &mut Frame<'_>,
+    v: &mut FollowView,
+    block: Block<'_>,
+    area: Rect,
+    height: usize,
+    theme: &super::colors::Theme,
+) {
     let title = format!(
         " Follow TCP stream {} (tcp.stream eq {}): {} → {} │ {} │ {} │ x c s b / F Esc ",
         v.stream.stream,
@@ -469,28 +616,63 @@ fn draw_follow(f: &mut Frame<'_>, v: &mut FollowView, block: Block<'_>, area: Re
     f.render_widget(Paragraph::new(lines).block(block.title(title)), area);
 }
 
-fn draw_conv(f: &mut Frame<'_>, c: &mut ConvView, block: Block<'_>, area: Rect, height: usize, theme: &super::colors::Theme) {
+fn draw_conv(
+    f: &mut Frame<'_>,
+    c: &mut ConvView,
+    block: Block<'_>,
+    area: Rect,
+    height: usize,
+    theme: &super::colors::Theme,
+) {
     c.table.scroll(height.saturating_sub(1));
     let header: Vec<Span> = CONV_COLUMNS
         .iter()
         .enumerate()
         .map(|(i, (t, w))| {
-            let mark = if i == c.sort { if c.descending { "▼" } else { "▲" } } else { "" };
+            let mark = if i == c.sort {
+                if c.descending {
+                    "▼"
+                } else {
+                    "▲"
+                }
+            } else {
+                ""
+            };
             let s = theme.title();
-            Span::styled(format!("{:<w$} ", format!("{t}{mark}"), w = *w), if i == c.sort { s.add_modifier(Modifier::UNDERLINED) } else { s })
+            Span::styled(
+                format!("{:<w$} ", format!("{t}{mark}"), w = *w),
+                if i == c.sort {
+                    s.add_modifier(Modifier::UNDERLINED)
+                } else {
+                    s
+                },
+            )
         })
         .collect();
     let mut lines = vec![Line::from(header)];
-    for (i, row) in c.rows.iter().enumerate().skip(c.table.top).take(height.saturating_sub(1)) {
+    for (i, row) in c
+        .rows
+        .iter()
+        .enumerate()
+        .skip(c.table.top)
+        .take(height.saturating_sub(1))
+    {
         let cells = ConvView::cells(row);
         let text: String = cells
             .iter()
             .zip(CONV_COLUMNS)
             .map(|(v, (_, w))| format!("{v:<w$} ", w = *w))
             .collect();
-        let style = if i == c.table.pos { theme.selected(true) } else { Style::default() };
+        let style = if i == c.table.pos {
+            theme.selected(true)
+        } else {
+            Style::default()
+        };
         lines.push(Line::styled(text, style));
     }
-    let title = format!(" TCP conversations: {} (< > column, s sort/reverse, Enter filters, Esc closes) ", c.rows.len());
+    let title = format!(
+        " TCP conversations: {} (< > column, s sort/reverse, Enter filters, Esc closes) ",
+        c.rows.len()
+    );
     f.render_widget(Paragraph::new(lines).block(block.title(title)), area);
 }

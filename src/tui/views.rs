@@ -113,13 +113,22 @@ impl FollowView {
             }
             match p {
                 FollowPiece::Gap { missing, .. } => {
-                    lines.push((Some(server), format!("[{missing} bytes missing in capture file]")));
+                    lines.push((
+                        Some(server),
+                        format!("[{missing} bytes missing in capture file]"),
+                    ));
                 }
                 FollowPiece::Data { data, .. } => match self.mode {
                     FollowMode::Ascii => {
                         let text: String = data
                             .iter()
-                            .map(|&b| if b == b'\n' || b == b'\r' || (0x20..0x7f).contains(&b) { b as char } else { '.' })
+                            .map(|&b| {
+                                if b == b'\n' || b == b'\r' || (0x20..0x7f).contains(&b) {
+                                    b as char
+                                } else {
+                                    '.'
+                                }
+                            })
                             .collect();
                         for l in text.split('\n') {
                             lines.push((Some(server), l.trim_end_matches('\r').to_owned()));
@@ -131,7 +140,8 @@ impl FollowView {
                     FollowMode::Hex => {
                         let off = &mut offsets[usize::from(server)];
                         for chunk in data.chunks(16) {
-                            let mut l = format!("{}{:08X}  ", if server { "    " } else { "" }, *off);
+                            let mut l =
+                                format!("{}{:08X}  ", if server { "    " } else { "" }, *off);
                             for (i, b) in chunk.iter().enumerate() {
                                 l.push_str(&format!("{b:02x} "));
                                 if i == 7 {
@@ -145,7 +155,13 @@ impl FollowView {
                                 }
                             }
                             l.push(' ');
-                            l.extend(chunk.iter().map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' }));
+                            l.extend(chunk.iter().map(|&b| {
+                                if (0x20..0x7f).contains(&b) {
+                                    b as char
+                                } else {
+                                    '.'
+                                }
+                            }));
                             *off += chunk.len();
                             lines.push((Some(server), l));
                         }
@@ -176,9 +192,13 @@ impl FollowView {
             return None;
         }
         match k.code {
-            KeyCode::Char('j') | KeyCode::Down => self.top = (self.top + 1).min(self.lines.len().saturating_sub(1)),
+            KeyCode::Char('j') | KeyCode::Down => {
+                self.top = (self.top + 1).min(self.lines.len().saturating_sub(1))
+            }
             KeyCode::Char('k') | KeyCode::Up => self.top = self.top.saturating_sub(1),
-            KeyCode::PageDown | KeyCode::Char(' ') => self.top = (self.top + 20).min(self.lines.len().saturating_sub(1)),
+            KeyCode::PageDown | KeyCode::Char(' ') => {
+                self.top = (self.top + 20).min(self.lines.len().saturating_sub(1))
+            }
             KeyCode::PageUp => self.top = self.top.saturating_sub(20),
             KeyCode::Char('g') | KeyCode::Home => self.top = 0,
             KeyCode::Char('G') | KeyCode::End => self.top = self.lines.len().saturating_sub(1),
@@ -242,11 +262,11 @@ pub const CONV_COLUMNS: &[(&str, usize)] = &[
     ("Address A:Port", 24),
     ("Address B:Port", 24),
     ("Frames A→B", 10),
-    ("Bytes A→B", 10),
+    ("Bytes A→B", 11),
     ("Frames B→A", 10),
-    ("Bytes B→A", 10),
+    ("Bytes B→A", 11),
     ("Frames", 7),
-    ("Bytes", 9),
+    ("Bytes", 11),
     ("Rel Start", 12),
     ("Duration", 10),
     ("Handshake", 18),

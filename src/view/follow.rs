@@ -71,7 +71,6 @@ pub use crate::model::follow::{node, Chunk, Header};
 
 const SEPARATOR: &str = "===================================================================\n";
 
-
 /// Renders a followed stream chunk by chunk into a `String`.
 #[derive(Debug)]
 pub struct Renderer {
