@@ -166,3 +166,57 @@ proptest! {
         let _ = d.is_fragment();
     }
 }
+
+/// The terminal UI's state on a capture: every row selected (details and
+/// bytes read back), every view opened, the screen drawn. Drives the app,
+/// not a terminal.
+fn tui_all(bytes: &[u8]) {
+    use coffeeshark::tui::{self, colors::Theme, ui, Options};
+    use crossterm::event::KeyCode;
+    let dir = tempdir();
+    let path = path_in(&dir, "fuzz.pcapng");
+    std::fs::write(&path, bytes).unwrap();
+    let opts = Options {
+        path,
+        filter: None,
+        decode_as: Vec::new(),
+        theme: tui::colors::ThemeKind::Dark,
+    };
+    let Ok(mut app) = tui::open(&opts, Theme::plain()) else {
+        return;
+    };
+    tui::wait_idle(&mut app, std::time::Duration::from_secs(30));
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+    for pos in 0..app.rows() {
+        app.select_row(pos);
+        term.draw(|f| ui::draw(f, &mut app)).unwrap();
+    }
+    for key in ['f', 'c', 't', 'e', '?'] {
+        app.press(KeyCode::Char(key));
+        term.draw(|f| ui::draw(f, &mut app)).unwrap();
+        app.press(KeyCode::Esc);
+    }
+    let _ = app.apply_filter("tcp.len > 0 || htcpcp");
+    tui::wait_idle(&mut app, std::time::Duration::from_secs(30));
+    term.draw(|f| ui::draw(f, &mut app)).unwrap();
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn mutated_captures_never_panic_the_tui(
+        seed in 0usize..10,
+        flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..16),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let mut bytes = seed_captures().swap_remove(seed);
+        for (at, value) in flips {
+            let i = at.index(bytes.len());
+            bytes[i] = value;
+        }
+        let n = cut.index(bytes.len() + 1).max(bytes.len() / 2);
+        bytes.truncate(n);
+        tui_all(&bytes);
+    }
+}
