@@ -11,14 +11,12 @@
 //! write it.
 
 use flate2::read::DeflateDecoder;
-use flate2::write::DeflateEncoder;
-use flate2::Compression;
-use std::io::{Read, Write};
+use flate2::{Compress, Compression, FlushCompress};
+use std::io::Read;
 
 /// Lines per compressed block.
 pub const BLOCK: usize = 256;
 
-#[derive(Default)]
 pub struct LineStore {
     /// Full blocks, compressed: lines joined by `\n`.
     blocks: Vec<Box<[u8]>>,
@@ -27,6 +25,24 @@ pub struct LineStore {
     open_lines: usize,
     /// Bytes of text before compression (for the status and the bench).
     raw_bytes: u64,
+    /// One compressor, reset for each block: its state is a few hundred
+    /// KiB, which a new encoder per block would allocate and free again
+    /// (and the allocator keep around).
+    compressor: Compress,
+    packed: Vec<u8>,
+}
+
+impl Default for LineStore {
+    fn default() -> Self {
+        LineStore {
+            blocks: Vec::new(),
+            open: String::new(),
+            open_lines: 0,
+            raw_bytes: 0,
+            compressor: Compress::new(Compression::fast(), false),
+            packed: Vec::new(),
+        }
+    }
 }
 
 impl LineStore {
@@ -54,11 +70,22 @@ impl LineStore {
         self.open_lines += 1;
         self.raw_bytes += line.len() as u64 + 1;
         if self.open_lines == BLOCK {
-            let mut enc = DeflateEncoder::new(Vec::new(), Compression::fast());
-            // Writing to a Vec cannot fail.
-            let _ = enc.write_all(self.open.as_bytes());
-            let packed = enc.finish().unwrap_or_default();
-            self.blocks.push(packed.into_boxed_slice());
+            self.packed.clear();
+            self.packed.reserve(self.open.len() / 2 + 64);
+            loop {
+                let done = self.compressor.total_in() as usize;
+                let status = self.compressor.compress_vec(
+                    &self.open.as_bytes()[done..],
+                    &mut self.packed,
+                    FlushCompress::Finish,
+                );
+                match status {
+                    Ok(flate2::Status::StreamEnd) | Err(_) => break,
+                    Ok(_) => self.packed.reserve(self.packed.capacity().max(64)),
+                }
+            }
+            self.compressor.reset();
+            self.blocks.push(self.packed.as_slice().into());
             self.open.clear();
             self.open_lines = 0;
         }

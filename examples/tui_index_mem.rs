@@ -1,0 +1,52 @@
+//! Peak memory of the terminal UI's index on a capture, without a terminal:
+//! opens the file as `coffeeshark tui` does, waits for the index, selects
+//! the last frame, prints frames, peak RSS and bytes per frame.
+//!
+//!     cargo run --release --example tui_index_mem -- FILE
+
+use coffeeshark::tui::{self, colors::Theme, colors::ThemeKind, Options};
+use std::time::{Duration, Instant};
+
+/// The binary's allocator (src/main.rs), so that the figures are its.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn vm(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0)
+}
+
+fn main() {
+    let path = std::env::args().nth(1).expect("usage: tui_index_mem FILE");
+    let before = vm("VmRSS:");
+    let start = Instant::now();
+    let opts = Options {
+        path: path.into(),
+        filter: None,
+        decode_as: Vec::new(),
+        theme: ThemeKind::Dark,
+    };
+    let mut app = tui::open(&opts, Theme::plain()).expect("open");
+    tui::wait_idle(&mut app, Duration::from_secs(3600));
+    let indexed = start.elapsed();
+    let frames = app.rows();
+    app.select_row(frames.saturating_sub(1));
+    let (lines_heap, lines_raw) = {
+        let d = app.index.lock();
+        (d.lines.heap_bytes(), d.lines.raw_bytes())
+    };
+    let peak = vm("VmHWM:");
+    println!(
+        "frames {frames}  index {:.2} s  peak RSS {} KB (start {} KB)  list text {} KB -> {} KB compressed  {:.1} B/frame above start",
+        indexed.as_secs_f64(),
+        peak,
+        before,
+        lines_raw / 1024,
+        lines_heap / 1024,
+        (peak.saturating_sub(before) * 1024) as f64 / frames.max(1) as f64
+    );
+}
