@@ -54,7 +54,7 @@ screen() { tmux capture-pane -p -t csbench; }
 # Sum of VmHWM (kB) of a process and its descendants.
 tree_rss() {
     local total=0 p
-    for p in $(pstree -p "$1" 2>/dev/null | grep -o '([0-9]\+)' | tr -d '()'); do
+    for p in $(pstree -p -T "$1" 2>/dev/null | grep -o '([0-9]\+)' | tr -d '()'); do
         local kb
         kb=$(awk '/VmHWM/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)
         total=$((total + ${kb:-0}))
