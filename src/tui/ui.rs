@@ -413,11 +413,8 @@ fn draw_status(f: &mut Frame<'_>, app: &App, area: Rect) {
     if let Some(e) = error {
         parts.push(format!("damaged: {e}"));
     }
-    if let Some(n) = app.selected_frame() {
-        if let Some(s) = app.search.as_ref().filter(|s| s.pass.is_some()) {
-            parts.push(format!("searching {} for \"{}\"…", s.within.name(), s.text));
-        }
-        let _ = n;
+    if let Some(s) = app.search.as_ref().filter(|s| s.pass.is_some()) {
+        parts.push(format!("searching {} for \"{}\"…", s.within.name(), s.text));
     }
     if app.pending.is_some() {
         parts.push("mark: press a letter".into());
