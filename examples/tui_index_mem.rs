@@ -4,7 +4,7 @@
 //!
 //!     cargo run --release --example tui_index_mem -- FILE
 
-use coffeeshark::tui::{self, colors::Theme, colors::ThemeKind, Options};
+use coffeeshark::tui::{self, colors::Theme, Options};
 use std::time::{Duration, Instant};
 
 /// The binary's allocator (src/main.rs), so that the figures are its.
@@ -28,7 +28,6 @@ fn main() {
         path: path.into(),
         filter: None,
         decode_as: Vec::new(),
-        theme: ThemeKind::Dark,
     };
     let mut app = tui::open(&opts, Theme::plain()).expect("open");
     tui::wait_idle(&mut app, Duration::from_secs(3600));

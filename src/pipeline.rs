@@ -83,20 +83,7 @@ impl FrameClock {
         } else {
             (0, 0)
         };
-        FrameInfo {
-            number: self.number,
-            ts: raw.ts,
-            has_ts: raw.has_ts,
-            precision: raw.precision,
-            rel_nanos,
-            delta_nanos,
-            orig_len: raw.orig_len,
-            cap_len: raw.data.len() as u32,
-            link_type: raw.link_type,
-            interface_id: raw.interface_id,
-            section: raw.section,
-            file_offset: raw.file_offset,
-        }
+        FrameInfo::of(raw, self.number, rel_nanos, delta_nanos)
     }
 }
 

@@ -180,7 +180,6 @@ fn tui_all(bytes: &[u8]) {
         path,
         filter: None,
         decode_as: Vec::new(),
-        theme: tui::colors::ThemeKind::Dark,
     };
     let Ok(mut app) = tui::open(&opts, Theme::plain()) else {
         return;

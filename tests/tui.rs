@@ -7,7 +7,7 @@
 mod support;
 
 use coffeeshark::tui::app::{App, Pane};
-use coffeeshark::tui::colors::{Theme, ThemeKind};
+use coffeeshark::tui::colors::Theme;
 use coffeeshark::tui::views::Overlay;
 use coffeeshark::tui::{self, ui, Options};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -37,7 +37,6 @@ fn open(path: &Path, filter: Option<&str>) -> App {
         path: path.to_owned(),
         filter: filter.map(str::to_owned),
         decode_as: Vec::new(),
-        theme: ThemeKind::Dark,
     };
     let mut app = tui::open(&opts, Theme::plain()).expect("open");
     tui::wait_idle(&mut app, Duration::from_secs(60));

@@ -2,7 +2,6 @@
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
-use coffeeshark::dissect::stream::DecodeAs;
 use coffeeshark::filter::values::PacketFields;
 use coffeeshark::model::transactions::TransactionTable;
 use coffeeshark::pipeline::threads;
@@ -53,17 +52,9 @@ pub fn run(args: HttpArgs) -> Result<ExitCode> {
         HttpFormat::Json => Format::Json,
         HttpFormat::Csv => Format::Csv,
     };
-    let decode_as = match args
-        .decode_as
-        .iter()
-        .map(|r| DecodeAs::parse(r))
-        .collect::<Result<Vec<_>, _>>()
-    {
+    let decode_as = match super::parse_decode_as(&args.decode_as) {
         Ok(rules) => rules,
-        Err(e) => {
-            eprintln!("coffeeshark: {e}");
-            return Ok(ExitCode::from(2));
-        }
+        Err(code) => return Ok(code),
     };
     let reader = CaptureReader::open(&args.file)?;
     let mut table = TransactionTable::new().filtered(filter.is_some());

@@ -142,6 +142,21 @@ pub(crate) fn compile_filter(expr: &str) -> Result<coffeeshark::filter::Filter, 
     })
 }
 
+/// Parses `-d tcp.port==N,PROTO` rules; a bad one is reported and becomes
+/// exit status 2, before any file is opened.
+pub(crate) fn parse_decode_as(
+    rules: &[String],
+) -> Result<Vec<coffeeshark::dissect::stream::DecodeAs>, ExitCode> {
+    rules
+        .iter()
+        .map(|r| coffeeshark::dissect::stream::DecodeAs::parse(r))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
+            eprintln!("coffeeshark: {e}");
+            ExitCode::from(2)
+        })
+}
+
 /// `coffeeshark read big.pcap | head` must end quietly, like ripgrep does.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {

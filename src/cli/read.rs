@@ -4,7 +4,6 @@
 
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
-use coffeeshark::dissect::stream::DecodeAs;
 use coffeeshark::filter::format::FieldsFormat;
 use coffeeshark::filter::values::PacketFields;
 use coffeeshark::model::summary::{self, Columns};
@@ -111,17 +110,9 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
     } else {
         None
     };
-    let decode_as = match args
-        .decode_as
-        .iter()
-        .map(|r| DecodeAs::parse(r))
-        .collect::<Result<Vec<_>, _>>()
-    {
+    let decode_as = match super::parse_decode_as(&args.decode_as) {
         Ok(rules) => rules,
-        Err(e) => {
-            eprintln!("coffeeshark: {e}");
-            return Ok(ExitCode::from(2));
-        }
+        Err(code) => return Ok(code),
     };
     let reader = CaptureReader::open(&path)?;
     let stdout = std::io::stdout();

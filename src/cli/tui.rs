@@ -5,7 +5,6 @@
 
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
-use coffeeshark::dissect::stream::DecodeAs;
 use coffeeshark::tui::colors::{Theme, ThemeKind};
 use coffeeshark::tui::{self, Options};
 use std::io::IsTerminal;
@@ -48,17 +47,9 @@ pub fn run(args: TuiArgs) -> Result<ExitCode> {
             return Ok(code);
         }
     }
-    let decode_as = match args
-        .decode_as
-        .iter()
-        .map(|r| DecodeAs::parse(r))
-        .collect::<Result<Vec<_>, _>>()
-    {
+    let decode_as = match super::parse_decode_as(&args.decode_as) {
         Ok(rules) => rules,
-        Err(e) => {
-            eprintln!("coffeeshark: {e}");
-            return Ok(ExitCode::from(2));
-        }
+        Err(code) => return Ok(code),
     };
     let theme = Theme::new(match args.theme {
         ThemeArg::Dark => ThemeKind::Dark,
@@ -68,7 +59,6 @@ pub fn run(args: TuiArgs) -> Result<ExitCode> {
         path,
         filter: args.display_filter,
         decode_as,
-        theme: theme.kind,
     };
     let app = tui::open(&options, theme)?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {

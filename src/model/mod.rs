@@ -12,7 +12,7 @@ pub mod tree;
 use crate::decode::Decoded;
 use crate::dissect::stream::AppFrame;
 use crate::flow::TcpMeta;
-use crate::source::{Timestamp, TsPrecision};
+use crate::source::{RawFrame, Timestamp, TsPrecision};
 
 /// Per-frame facts that do not depend on the protocols inside (`frame.*`).
 #[derive(Debug, Clone, Copy)]
@@ -36,6 +36,28 @@ pub struct FrameInfo {
     /// Where the frame's block starts in the (decompressed) file: the key of
     /// random access (`source::random`).
     pub file_offset: u64,
+}
+
+impl FrameInfo {
+    /// The facts of `raw` as frame `number`, `rel_nanos` after the first
+    /// frame and `delta_nanos` after the previous one.
+    #[inline]
+    pub fn of(raw: &RawFrame<'_>, number: u64, rel_nanos: i128, delta_nanos: i128) -> Self {
+        FrameInfo {
+            number,
+            ts: raw.ts,
+            has_ts: raw.has_ts,
+            precision: raw.precision,
+            rel_nanos,
+            delta_nanos,
+            orig_len: raw.orig_len,
+            cap_len: raw.data.len() as u32,
+            link_type: raw.link_type,
+            interface_id: raw.interface_id,
+            section: raw.section,
+            file_offset: raw.file_offset,
+        }
+    }
 }
 
 /// One frame as the analyser understands it.

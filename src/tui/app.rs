@@ -3,18 +3,21 @@
 //! Tests drive it directly (`App::key`) and render it into ratatui's
 //! `TestBackend`.
 
-use super::bars::{self, EditLine, Input, InputKind};
+use super::bars::{Input, InputKind};
 use super::colors::{Theme, Verdict};
 use super::details::Details;
-use super::index::{Index, EXPERT};
+use super::index::Index;
 use super::lines::BLOCK;
 use super::packet::{Loaded, PacketLoader};
 use super::scan::{self, Pass, SearchIn};
-use super::views::{ConvView, FollowView, Overlay, TableView};
+use super::views::{scroll_into_view, Overlay, TableView};
+
+mod input;
+mod mouse;
+mod search;
+mod views;
 use crate::filter::Filter;
-use crossterm::event::{
-    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
-};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::layout::Rect;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -243,12 +246,7 @@ impl App {
             return;
         }
         self.pos = pos.min(rows - 1);
-        let h = self.list_height.max(1);
-        if self.pos < self.top {
-            self.top = self.pos;
-        } else if self.pos >= self.top + h {
-            self.top = self.pos + 1 - h;
-        }
+        scroll_into_view(&mut self.top, self.pos, self.list_height);
         self.load_selected();
     }
 
@@ -343,110 +341,6 @@ impl App {
             let _ = self.apply_filter(prev.as_deref().unwrap_or(""));
             // Going back is not a new step.
             self.previous_filters.pop();
-        }
-    }
-
-    // ---- search ----
-
-    fn start_search(&mut self, text: String, within: SearchIn, backwards: bool) {
-        let after = self.selected_frame().unwrap_or(0);
-        if let Some(s) = &self.search {
-            if let Some(p) = &s.pass {
-                p.cancel();
-            }
-        }
-        match within {
-            SearchIn::Info => {
-                self.search = Some(Search {
-                    text: text.clone(),
-                    within,
-                    pass: None,
-                    wrapped: false,
-                    backwards,
-                });
-                self.search_info(&text, backwards);
-            }
-            _ => {
-                let pass = (!backwards).then(|| {
-                    scan::search(
-                        &self.index.path,
-                        self.index.decode_as.clone(),
-                        within,
-                        &text,
-                        after,
-                    )
-                });
-                if backwards {
-                    self.message = Some("backward search is for Info only".into());
-                }
-                self.search = Some(Search {
-                    text,
-                    within,
-                    pass,
-                    wrapped: false,
-                    backwards,
-                });
-            }
-        }
-    }
-
-    /// Searches the Info column of the rows shown, from the selection.
-    fn search_info(&mut self, text: &str, backwards: bool) {
-        let needle = text.to_lowercase();
-        let rows = self.rows();
-        if rows == 0 {
-            return;
-        }
-        for step in 1..=rows {
-            let pos = if backwards {
-                (self.pos + rows - step % rows) % rows
-            } else {
-                (self.pos + step) % rows
-            };
-            let Some(n) = self.frame_at(pos) else {
-                continue;
-            };
-            let Some((cells, _)) = self.cells(n) else {
-                continue;
-            };
-            let info = crate::view::list::split_cells(&cells)[5];
-            if info.to_lowercase().contains(&needle) {
-                self.select_row(pos);
-                self.message = Some(format!("found \"{text}\" in frame {n}"));
-                return;
-            }
-        }
-        self.message = Some(format!("\"{text}\" not found in Info"));
-    }
-
-    fn poll_search(&mut self) {
-        let Some(s) = &mut self.search else { return };
-        let Some(pass) = &s.pass else { return };
-        let (first, done) = {
-            let f = pass.lock();
-            (f.frames.first().copied(), f.done)
-        };
-        if let Some(n) = first {
-            s.pass = None;
-            if !self.select_frame(n) {
-                self.message = Some(format!("found in frame {n}, which the filter hides"));
-            } else {
-                self.message = Some(format!("found in frame {n}"));
-            }
-        } else if done {
-            if s.wrapped {
-                s.pass = None;
-                self.message = Some(format!("\"{}\" not found in {}", s.text, s.within.name()));
-            } else {
-                s.wrapped = true;
-                s.pass = Some(scan::search(
-                    &self.index.path,
-                    self.index.decode_as.clone(),
-                    s.within,
-                    &s.text,
-                    0,
-                ));
-            }
         }
     }
 
@@ -568,137 +462,6 @@ impl App {
         self.focus = order[(i + if forward { 1 } else { 2 }) % 3];
     }
 
-    fn open_input(&mut self, kind: InputKind) {
-        let text = match kind {
-            InputKind::Filter => self
-                .filter
-                .as_ref()
-                .map(|f| f.text.clone())
-                .unwrap_or_default(),
-            InputKind::Search => self
-                .search
-                .as_ref()
-                .map(|s| s.text.clone())
-                .unwrap_or_default(),
-            InputKind::Goto => String::new(),
-        };
-        self.verdict = bars::check(if kind == InputKind::Filter { &text } else { "" });
-        if kind == InputKind::Search && self.search.is_none() {
-            self.search = Some(Search {
-                text: String::new(),
-                within: SearchIn::Info,
-                pass: None,
-                wrapped: false,
-                backwards: false,
-            });
-        }
-        self.input = Some(Input {
-            kind,
-            line: EditLine::new(&text),
-            history_pos: None,
-        });
-    }
-
-    fn input_key(&mut self, k: KeyEvent) {
-        let Some(input) = &mut self.input else { return };
-        let kind = input.kind.clone();
-        match k.code {
-            KeyCode::Esc => {
-                self.input = None;
-                return;
-            }
-            KeyCode::Enter => {
-                let text = input.line.text.clone();
-                self.input = None;
-                self.submit(kind, text);
-                return;
-            }
-            KeyCode::Char(c) => input.line.insert(c),
-            KeyCode::Backspace => input.line.backspace(),
-            KeyCode::Delete => input.line.delete(),
-            KeyCode::Left => input.line.left(),
-            KeyCode::Right => input.line.right(),
-            KeyCode::Home => input.line.home(),
-            KeyCode::End => input.line.end(),
-            KeyCode::Tab if kind == InputKind::Filter => {
-                let c = input.line.complete();
-                self.message = match c.len() {
-                    0 => Some("no field or protocol starts so".into()),
-                    1 => None,
-                    n => Some(format!(
-                        "{n} names: {}",
-                        c.iter().take(8).copied().collect::<Vec<_>>().join(" ")
-                    )),
-                };
-            }
-            KeyCode::Tab if kind == InputKind::Search => {
-                if let Some(s) = &mut self.search {
-                    s.within = s.within.next();
-                }
-            }
-            KeyCode::Up | KeyCode::Down
-                if kind == InputKind::Filter && !self.history.is_empty() =>
-            {
-                let last = self.history.len() - 1;
-                let pos = match (input.history_pos, k.code) {
-                    (None, KeyCode::Up) => Some(last),
-                    (Some(p), KeyCode::Up) => Some(p.saturating_sub(1)),
-                    (Some(p), KeyCode::Down) if p < last => Some(p + 1),
-                    _ => None,
-                };
-                input.history_pos = pos;
-                let text = pos.map_or("", |p| self.history[p].as_str()).to_owned();
-                input.line.set(&text);
-            }
-            _ => {}
-        }
-        if kind == InputKind::Filter {
-            let text = self
-                .input
-                .as_ref()
-                .map(|i| i.line.text.clone())
-                .unwrap_or_default();
-            self.verdict = bars::check(&text);
-        }
-    }
-
-    fn submit(&mut self, kind: InputKind, text: String) {
-        match kind {
-            InputKind::Filter => {
-                if let Err(e) = self.apply_filter(&text) {
-                    self.message = Some(e);
-                }
-            }
-            InputKind::Goto => match text.trim().parse::<u64>() {
-                Ok(n) => {
-                    if !self.select_frame(n) {
-                        self.message = Some(format!("no frame {n} in the list"));
-                    }
-                }
-                Err(_) => self.message = Some(format!("not a frame number: {text:?}")),
-            },
-            InputKind::Search => {
-                if text.is_empty() {
-                    return;
-                }
-                let within = self.search.as_ref().map_or(SearchIn::Info, |s| s.within);
-                self.start_search(text, within, false);
-            }
-        }
-    }
-
-    fn search_again(&mut self, backwards: bool) {
-        let Some(s) = &self.search else {
-            self.message = Some("no search yet (Ctrl-F)".into());
-            return;
-        };
-        if s.text.is_empty() {
-            return;
-        }
-        let (text, within) = (s.text.clone(), s.within);
-        self.start_search(text, within, backwards);
-    }
-
     /// Keys of the focused pane: moving, paging, folding.
     fn pane_key(&mut self, k: KeyEvent) {
         let page = |h: usize| h.max(2) as isize - 1;
@@ -723,7 +486,8 @@ impl App {
                 }
             }
             Pane::Details => {
-                let Some(tree) = self.loaded.as_ref().map(|l| l.tree.clone()) else {
+                // The tree is read while the details change: no copy.
+                let Some(tree) = self.loaded.as_ref().map(|l| &l.tree) else {
                     return;
                 };
                 match k.code {
@@ -733,12 +497,12 @@ impl App {
                     KeyCode::PageUp => self.details.move_by(-page(self.details_height)),
                     KeyCode::Char('g') | KeyCode::Home => self.details.pos = 0,
                     KeyCode::Char('G') | KeyCode::End => self.details.move_by(isize::MAX / 2),
-                    KeyCode::Enter | KeyCode::Char(' ') => self.details.toggle(&tree),
+                    KeyCode::Enter | KeyCode::Char(' ') => self.details.toggle(tree),
                     KeyCode::Char('l') | KeyCode::Right => {
-                        self.details.set_selected(&tree, Some(true))
+                        self.details.set_selected(tree, Some(true))
                     }
                     KeyCode::Char('h') | KeyCode::Left => {
-                        self.details.set_selected(&tree, Some(false))
+                        self.details.set_selected(tree, Some(false))
                     }
                     _ => {}
                 }
@@ -772,218 +536,8 @@ impl App {
     /// Moves the hex cursor and selects the field of that byte.
     pub fn set_hex_cursor(&mut self, byte: usize) {
         self.hex_cursor = byte;
-        if let Some(tree) = self.loaded.as_ref().map(|l| l.tree.clone()) {
-            self.details.select_byte(&tree, byte);
+        if let Some(l) = &self.loaded {
+            self.details.select_byte(&l.tree, byte);
         }
-    }
-
-    fn mouse(&mut self, m: MouseEvent) {
-        let inside = |r: Rect| {
-            m.column >= r.x && m.column < r.x + r.width && m.row >= r.y && m.row < r.y + r.height
-        };
-        let a = self.areas;
-        match m.kind {
-            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
-                let code = if m.kind == MouseEventKind::ScrollDown {
-                    KeyCode::Down
-                } else {
-                    KeyCode::Up
-                };
-                if inside(a.list) {
-                    self.focus = Pane::List;
-                } else if inside(a.details) {
-                    self.focus = Pane::Details;
-                } else if inside(a.hex) {
-                    self.focus = Pane::Hex;
-                }
-                for _ in 0..3 {
-                    self.pane_key(KeyEvent::new(code, KeyModifiers::NONE));
-                }
-            }
-            MouseEventKind::Down(MouseButton::Left) => {
-                if inside(a.list) {
-                    self.focus = Pane::List;
-                    // One border line and the header row above the rows.
-                    let row = (m.row - a.list.y) as usize;
-                    if row >= 2 {
-                        self.select_row(self.top + row - 2);
-                    }
-                } else if inside(a.details) {
-                    self.focus = Pane::Details;
-                    let row = (m.row - a.details.y) as usize;
-                    if row >= 1 {
-                        let pos = self.details.top + row - 1;
-                        if pos < self.details.nodes.len() {
-                            self.details.pos = pos;
-                            if let Some((s, _)) = self.details.span() {
-                                self.hex_cursor = s;
-                            }
-                        }
-                    }
-                } else if inside(a.hex) {
-                    self.focus = Pane::Hex;
-                    let row = (m.row - a.hex.y) as usize;
-                    let col = (m.column - a.hex.x) as usize;
-                    if row >= 1 && col >= 1 {
-                        let line = self.hex_top + row - 1;
-                        // `0000  xx xx ...  ascii`: hex digits from column 6,
-                        // three columns a byte; ASCII from column 56.
-                        let c = col - 1;
-                        let within = if (6..54).contains(&c) {
-                            Some((c - 6) / 3)
-                        } else if (56..72).contains(&c) {
-                            Some(c - 56)
-                        } else {
-                            None
-                        };
-                        let len = self.loaded.as_ref().map_or(0, |l| l.bytes.len());
-                        if let Some(w) = within {
-                            let byte = line * 16 + w;
-                            if byte < len {
-                                self.set_hex_cursor(byte);
-                            }
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-
-    // ---- the views over the list ----
-
-    fn selected_stream(&self) -> Option<u32> {
-        let n = self.selected_frame()?;
-        let s = *self.index.lock().streams.get(n as usize - 1)?;
-        (s != super::index::NO_STREAM).then_some(s)
-    }
-
-    fn open_follow(&mut self) {
-        let Some(stream) = self.selected_stream() else {
-            self.message = Some("the selected frame is not TCP: nothing to follow".into());
-            return;
-        };
-        match self.loader.follow(stream) {
-            Ok(f) => self.overlay = Overlay::Follow(FollowView::new(f)),
-            Err(e) => self.message = Some(e.to_string()),
-        }
-    }
-
-    fn open_conversations(&mut self) {
-        if !self.index.lock().done {
-            self.message = Some(format!(
-                "conversations are ready when the index is ({}%)",
-                self.index_percent()
-            ));
-            return;
-        }
-        let rows = self.index.lock().conversations.clone();
-        self.overlay = Overlay::Conv(ConvView::new(rows));
-    }
-
-    fn open_transactions(&mut self) {
-        if !self.index.lock().done {
-            self.message = Some(format!(
-                "transactions are ready when the index is ({}%)",
-                self.index_percent()
-            ));
-            return;
-        }
-        self.overlay = Overlay::Http(TableView::default());
-    }
-
-    fn overlay_key(&mut self, k: KeyEvent) {
-        let code = k.code;
-        if matches!(code, KeyCode::Esc | KeyCode::Char('q')) {
-            self.overlay = Overlay::None;
-            return;
-        }
-        let overlay = std::mem::replace(&mut self.overlay, Overlay::None);
-        self.overlay = match overlay {
-            Overlay::Help(top) => {
-                let top = match code {
-                    KeyCode::Char('j') | KeyCode::Down => top + 1,
-                    KeyCode::Char('k') | KeyCode::Up => top.saturating_sub(1),
-                    _ => top,
-                };
-                Overlay::Help(top)
-            }
-            Overlay::Follow(mut f) => {
-                match code {
-                    KeyCode::Char('F') => {
-                        let text = format!("tcp.stream eq {}", f.stream.stream);
-                        let _ = self.apply_filter(&text);
-                        self.message = Some(format!(
-                            "filtered to stream {} (Backspace goes back)",
-                            f.stream.stream
-                        ));
-                        return;
-                    }
-                    KeyCode::Char('/') | KeyCode::Char('f')
-                        if k.modifiers.contains(KeyModifiers::CONTROL)
-                            || code == KeyCode::Char('/') =>
-                    {
-                        f.searching = Some(EditLine::default());
-                    }
-                    _ => {
-                        if let Some(msg) = f.key(k) {
-                            self.message = Some(msg);
-                        }
-                    }
-                }
-                Overlay::Follow(f)
-            }
-            Overlay::Conv(mut c) => {
-                if code == KeyCode::Enter {
-                    if let Some(stream) = c.selected_stream() {
-                        let _ = self.apply_filter(&format!("tcp.stream eq {stream}"));
-                        return;
-                    }
-                }
-                c.key(code);
-                Overlay::Conv(c)
-            }
-            Overlay::Http(mut t) => {
-                let rows = self.index.lock().transactions.len();
-                match code {
-                    KeyCode::Enter | KeyCode::Char('r') => {
-                        let row = self.index.lock().transactions.get(t.pos).cloned();
-                        let frame = row.and_then(|r| {
-                            if code == KeyCode::Enter {
-                                r.request_frame.or(r.response_frame)
-                            } else {
-                                r.response_frame
-                            }
-                        });
-                        if let Some(n) = frame {
-                            if self.select_frame(n) {
-                                return;
-                            }
-                            self.message = Some(format!("frame {n} is hidden by the filter"));
-                        }
-                    }
-                    _ => t.key(code, rows),
-                }
-                Overlay::Http(t)
-            }
-            Overlay::Expert(mut t) => {
-                if code == KeyCode::Enter {
-                    if let Some(cat) = EXPERT.get(t.pos) {
-                        if cat.filter.is_empty() {
-                            let first = self.index.lock().expert_first[t.pos];
-                            if first > 0 && self.select_frame(first) {
-                                return;
-                            }
-                        } else {
-                            let _ = self.apply_filter(cat.filter);
-                            return;
-                        }
-                    }
-                }
-                t.key(code, EXPERT.len());
-                Overlay::Expert(t)
-            }
-            Overlay::None => Overlay::None,
-        };
     }
 }

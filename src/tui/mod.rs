@@ -31,7 +31,7 @@ pub mod views;
 use crate::dissect::stream::DecodeAs;
 use crate::source::{CaptureReader, SourceError};
 use app::App;
-use colors::{Theme, ThemeKind};
+use colors::Theme;
 use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use crossterm::terminal::{
@@ -47,7 +47,6 @@ pub struct Options {
     pub path: PathBuf,
     pub filter: Option<String>,
     pub decode_as: Vec<DecodeAs>,
-    pub theme: ThemeKind,
 }
 
 /// Opens the capture and starts the index; a missing file or a

@@ -82,34 +82,19 @@ impl PacketLoader {
         (frames, d.first_ts)
     }
 
+    /// Frame `number`'s facts, its times from the first frame's and the
+    /// previous frame's timestamps as the pass's clock had them.
     fn frame_info(
         raw: &OwnedFrame,
         number: u64,
         first: Option<Timestamp>,
         prev: Option<Timestamp>,
     ) -> FrameInfo {
-        let rel = match (raw.has_ts, first) {
-            (true, Some(f)) => raw.ts.nanos_since(f),
+        let since = |t: Option<Timestamp>| match (raw.has_ts, t) {
+            (true, Some(t)) => raw.ts.nanos_since(t),
             _ => 0,
         };
-        let delta = match (raw.has_ts, prev) {
-            (true, Some(p)) => raw.ts.nanos_since(p),
-            _ => 0,
-        };
-        FrameInfo {
-            number,
-            ts: raw.ts,
-            has_ts: raw.has_ts,
-            precision: raw.precision,
-            rel_nanos: rel,
-            delta_nanos: delta,
-            orig_len: raw.orig_len,
-            cap_len: raw.data.len() as u32,
-            link_type: raw.link_type,
-            interface_id: raw.interface_id,
-            section: raw.section,
-            file_offset: raw.file_offset,
-        }
+        FrameInfo::of(&raw.raw(), number, since(first), since(prev))
     }
 
     /// The timestamp of the frame before `number` with one, as the pass's

@@ -7,7 +7,7 @@ use super::app::{App, Layout, Pane};
 use super::bars::InputKind;
 use super::colors::Rule;
 use super::index::EXPERT;
-use super::views::{ConvView, FollowView, Overlay, CONV_COLUMNS};
+use super::views::{scroll_into_view, ConvView, FollowView, Overlay, CONV_COLUMNS};
 use crate::view;
 use ratatui::layout::{Constraint, Direction, Layout as Split, Rect};
 use ratatui::style::{Modifier, Style};
@@ -79,16 +79,21 @@ pub fn draw(f: &mut Frame<'_>, app: &mut App) {
     draw_status(f, app, rows[2]);
 }
 
-fn pane_block<'a>(app: &App, title: &'a str, pane: Option<Pane>) -> Block<'a> {
-    let focused = pane.is_some_and(|p| p == app.focus) && matches!(app.overlay, Overlay::None);
+/// Draws a pane's frame and title (highlighted when focused); returns the
+/// area inside it.
+fn pane_frame(f: &mut Frame<'_>, app: &App, title: &str, pane: Pane, area: Rect) -> Rect {
+    let focused = pane == app.focus && matches!(app.overlay, Overlay::None);
     let title_style = if focused {
         app.theme.title()
     } else {
         Style::default().add_modifier(Modifier::BOLD)
     };
-    Block::default()
+    let block = Block::default()
         .borders(Borders::TOP)
-        .title(Span::styled(format!(" {title} "), title_style))
+        .title(Span::styled(format!(" {title} "), title_style));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    inner
 }
 
 fn draw_filter_bar(f: &mut Frame<'_>, app: &App, area: Rect) {
@@ -139,16 +144,11 @@ fn fit(s: &str, w: usize, right: bool) -> String {
 
 fn draw_list(f: &mut Frame<'_>, app: &mut App, area: Rect) {
     let rows_total = app.rows();
-    let title = "Packet List";
-    let block = pane_block(app, title, Some(Pane::List));
-    let inner = block.inner(area);
-    f.render_widget(block, area);
+    let inner = pane_frame(f, app, "Packet List", Pane::List, area);
     let height = inner.height.saturating_sub(1) as usize;
     app.list_height = height;
     // Keep the selection on screen after a resize.
-    if app.pos >= app.top + height.max(1) {
-        app.top = app.pos + 1 - height.max(1);
-    }
+    scroll_into_view(&mut app.top, app.pos, height);
     let visible: Vec<(u64, [String; 6], u8)> = (app.top..(app.top + height).min(rows_total))
         .filter_map(|pos| {
             let n = app.frame_at(pos)?;
@@ -241,17 +241,10 @@ fn draw_list(f: &mut Frame<'_>, app: &mut App, area: Rect) {
 }
 
 fn draw_details(f: &mut Frame<'_>, app: &mut App, area: Rect) {
-    let block = pane_block(app, "Packet Details", Some(Pane::Details));
-    let inner = block.inner(area);
-    f.render_widget(block, area);
+    let inner = pane_frame(f, app, "Packet Details", Pane::Details, area);
     let height = inner.height as usize;
     app.details_height = height;
-    let d = &mut app.details;
-    if d.pos < d.top {
-        d.top = d.pos;
-    } else if d.pos >= d.top + height.max(1) {
-        d.top = d.pos + 1 - height.max(1);
-    }
+    scroll_into_view(&mut app.details.top, app.details.pos, height);
     if let Some(e) = &app.load_error {
         f.render_widget(
             Paragraph::new(format!("cannot show this frame: {e}")),
@@ -286,18 +279,11 @@ fn draw_details(f: &mut Frame<'_>, app: &mut App, area: Rect) {
 }
 
 fn draw_hex(f: &mut Frame<'_>, app: &mut App, area: Rect) {
-    let block = pane_block(app, "Packet Bytes", Some(Pane::Hex));
-    let inner = block.inner(area);
-    f.render_widget(block, area);
+    let inner = pane_frame(f, app, "Packet Bytes", Pane::Hex, area);
     let height = inner.height as usize;
     app.hex_height = height;
     let Some(loaded) = &app.loaded else { return };
-    let cursor_line = app.hex_cursor / 16;
-    if cursor_line < app.hex_top {
-        app.hex_top = cursor_line;
-    } else if cursor_line >= app.hex_top + height.max(1) {
-        app.hex_top = cursor_line + 1 - height.max(1);
-    }
+    scroll_into_view(&mut app.hex_top, app.hex_cursor / 16, height);
     // The span of the selected field, which the list and details select.
     let span = app.details.span().filter(|s| s.1 > 0);
     let in_span = |b: usize| span.is_some_and(|(s, l)| b >= s && b < s + l);

@@ -41,12 +41,18 @@ impl TableView {
 
     /// Keeps the cursor on screen for a view `height` rows tall.
     pub fn scroll(&mut self, height: usize) {
-        let h = height.max(1);
-        if self.pos < self.top {
-            self.top = self.pos;
-        } else if self.pos >= self.top + h {
-            self.top = self.pos + 1 - h;
-        }
+        scroll_into_view(&mut self.top, self.pos, height);
+    }
+}
+
+/// Moves `top`, the first row shown of a view `height` rows tall, the least
+/// that puts row `pos` on screen (every pane and view scrolls so).
+pub fn scroll_into_view(top: &mut usize, pos: usize, height: usize) {
+    let h = height.max(1);
+    if pos < *top {
+        *top = pos;
+    } else if pos >= *top + h {
+        *top = pos + 1 - h;
     }
 }
 

@@ -1,0 +1,145 @@
+//! The views over the panes (follow, conversations, transactions, expert,
+//! help): opening them and their keys.
+
+use super::App;
+use crate::tui::bars::EditLine;
+use crate::tui::index::{EXPERT, NO_STREAM};
+use crate::tui::views::{ConvView, FollowView, Overlay, TableView};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+impl App {
+    pub(super) fn selected_stream(&self) -> Option<u32> {
+        let n = self.selected_frame()?;
+        let s = *self.index.lock().streams.get(n as usize - 1)?;
+        (s != NO_STREAM).then_some(s)
+    }
+
+    pub(super) fn open_follow(&mut self) {
+        let Some(stream) = self.selected_stream() else {
+            self.message = Some("the selected frame is not TCP: nothing to follow".into());
+            return;
+        };
+        match self.loader.follow(stream) {
+            Ok(f) => self.overlay = Overlay::Follow(FollowView::new(f)),
+            Err(e) => self.message = Some(e.to_string()),
+        }
+    }
+
+    pub(super) fn open_conversations(&mut self) {
+        if !self.index.lock().done {
+            self.message = Some(format!(
+                "conversations are ready when the index is ({}%)",
+                self.index_percent()
+            ));
+            return;
+        }
+        let rows = self.index.lock().conversations.clone();
+        self.overlay = Overlay::Conv(ConvView::new(rows));
+    }
+
+    pub(super) fn open_transactions(&mut self) {
+        if !self.index.lock().done {
+            self.message = Some(format!(
+                "transactions are ready when the index is ({}%)",
+                self.index_percent()
+            ));
+            return;
+        }
+        self.overlay = Overlay::Http(TableView::default());
+    }
+
+    pub(super) fn overlay_key(&mut self, k: KeyEvent) {
+        let code = k.code;
+        if matches!(code, KeyCode::Esc | KeyCode::Char('q')) {
+            self.overlay = Overlay::None;
+            return;
+        }
+        let overlay = std::mem::replace(&mut self.overlay, Overlay::None);
+        self.overlay = match overlay {
+            Overlay::Help(top) => {
+                let top = match code {
+                    KeyCode::Char('j') | KeyCode::Down => top + 1,
+                    KeyCode::Char('k') | KeyCode::Up => top.saturating_sub(1),
+                    _ => top,
+                };
+                Overlay::Help(top)
+            }
+            Overlay::Follow(mut f) => {
+                match code {
+                    KeyCode::Char('F') => {
+                        let text = format!("tcp.stream eq {}", f.stream.stream);
+                        let _ = self.apply_filter(&text);
+                        self.message = Some(format!(
+                            "filtered to stream {} (Backspace goes back)",
+                            f.stream.stream
+                        ));
+                        return;
+                    }
+                    KeyCode::Char('/') | KeyCode::Char('f')
+                        if k.modifiers.contains(KeyModifiers::CONTROL)
+                            || code == KeyCode::Char('/') =>
+                    {
+                        f.searching = Some(EditLine::default());
+                    }
+                    _ => {
+                        if let Some(msg) = f.key(k) {
+                            self.message = Some(msg);
+                        }
+                    }
+                }
+                Overlay::Follow(f)
+            }
+            Overlay::Conv(mut c) => {
+                if code == KeyCode::Enter {
+                    if let Some(stream) = c.selected_stream() {
+                        let _ = self.apply_filter(&format!("tcp.stream eq {stream}"));
+                        return;
+                    }
+                }
+                c.key(code);
+                Overlay::Conv(c)
+            }
+            Overlay::Http(mut t) => {
+                let rows = self.index.lock().transactions.len();
+                match code {
+                    KeyCode::Enter | KeyCode::Char('r') => {
+                        let row = self.index.lock().transactions.get(t.pos).cloned();
+                        let frame = row.and_then(|r| {
+                            if code == KeyCode::Enter {
+                                r.request_frame.or(r.response_frame)
+                            } else {
+                                r.response_frame
+                            }
+                        });
+                        if let Some(n) = frame {
+                            if self.select_frame(n) {
+                                return;
+                            }
+                            self.message = Some(format!("frame {n} is hidden by the filter"));
+                        }
+                    }
+                    _ => t.key(code, rows),
+                }
+                Overlay::Http(t)
+            }
+            Overlay::Expert(mut t) => {
+                if code == KeyCode::Enter {
+                    if let Some(cat) = EXPERT.get(t.pos) {
+                        if cat.filter.is_empty() {
+                            let first = self.index.lock().expert_first[t.pos];
+                            if first > 0 && self.select_frame(first) {
+                                return;
+                            }
+                        } else {
+                            let _ = self.apply_filter(cat.filter);
+                            return;
+                        }
+                    }
+                }
+                t.key(code, EXPERT.len());
+                Overlay::Expert(t)
+            }
+            Overlay::None => Overlay::None,
+        };
+    }
+}
