@@ -363,3 +363,28 @@ fn bad_command_lines() {
     assert_eq!(code, 2);
     assert!(err.contains("needs a terminal"), "{err}");
 }
+
+/// The follow view's search line takes every key while open: `q` and `F`
+/// are text there, Esc leaves the line, not the view.
+#[test]
+fn follow_search_line_takes_every_key() {
+    let path = sample("coffee_brew.pcapng");
+    let mut app = open(&path, None);
+    assert!(app.select_frame(9));
+    app.press(KeyCode::Char('f'));
+    app.press(KeyCode::Char('/'));
+    app.type_text("qF");
+    app.press(KeyCode::Esc);
+    assert!(matches!(app.overlay, Overlay::Follow(_)));
+    assert!(app.filter.is_none());
+    app.press(KeyCode::Char('/'));
+    app.type_text("ducky");
+    app.press(KeyCode::Enter);
+    assert!(
+        app.message.as_deref().unwrap().contains("on line"),
+        "{:?}",
+        app.message
+    );
+    app.press(KeyCode::Char('q'));
+    assert!(matches!(app.overlay, Overlay::None));
+}

@@ -6,7 +6,7 @@
 use super::bars::EditLine;
 use super::packet::{FollowPiece, FollowedStream};
 use crate::model::conversations::Conversation;
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 pub enum Overlay {
     None,
@@ -186,6 +186,7 @@ impl FollowView {
     pub fn key(&mut self, k: KeyEvent) -> Option<String> {
         if let Some(line) = &mut self.searching {
             match k.code {
+                KeyCode::Esc => self.searching = None,
                 KeyCode::Enter => {
                     let needle = line.text.clone();
                     self.searching = None;
@@ -195,6 +196,11 @@ impl FollowView {
                 KeyCode::Backspace => line.backspace(),
                 _ => {}
             }
+            return None;
+        }
+        let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+        if k.code == KeyCode::Char('/') || (ctrl && k.code == KeyCode::Char('f')) {
+            self.searching = Some(EditLine::default());
             return None;
         }
         match k.code {

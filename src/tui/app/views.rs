@@ -2,10 +2,9 @@
 //! help): opening them and their keys.
 
 use super::App;
-use crate::tui::bars::EditLine;
 use crate::tui::index::{EXPERT, NO_STREAM};
 use crate::tui::views::{ConvView, FollowView, Overlay, TableView};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 
 impl App {
     pub(super) fn selected_stream(&self) -> Option<u32> {
@@ -50,7 +49,9 @@ impl App {
 
     pub(super) fn overlay_key(&mut self, k: KeyEvent) {
         let code = k.code;
-        if matches!(code, KeyCode::Esc | KeyCode::Char('q')) {
+        // While the follow view's search line takes text, every key is its.
+        let typing = matches!(&self.overlay, Overlay::Follow(f) if f.searching.is_some());
+        if !typing && matches!(code, KeyCode::Esc | KeyCode::Char('q')) {
             self.overlay = Overlay::None;
             return;
         }
@@ -65,27 +66,15 @@ impl App {
                 Overlay::Help(top)
             }
             Overlay::Follow(mut f) => {
-                match code {
-                    KeyCode::Char('F') => {
-                        let text = format!("tcp.stream eq {}", f.stream.stream);
-                        let _ = self.apply_filter(&text);
-                        self.message = Some(format!(
-                            "filtered to stream {} (Backspace goes back)",
-                            f.stream.stream
-                        ));
-                        return;
-                    }
-                    KeyCode::Char('/') | KeyCode::Char('f')
-                        if k.modifiers.contains(KeyModifiers::CONTROL)
-                            || code == KeyCode::Char('/') =>
-                    {
-                        f.searching = Some(EditLine::default());
-                    }
-                    _ => {
-                        if let Some(msg) = f.key(k) {
-                            self.message = Some(msg);
-                        }
-                    }
+                if !typing && code == KeyCode::Char('F') {
+                    let stream = f.stream.stream;
+                    let _ = self.apply_filter(&format!("tcp.stream eq {stream}"));
+                    self.message =
+                        Some(format!("filtered to stream {stream} (Backspace goes back)"));
+                    return;
+                }
+                if let Some(msg) = f.key(k) {
+                    self.message = Some(msg);
                 }
                 Overlay::Follow(f)
             }
