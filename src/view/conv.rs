@@ -5,8 +5,8 @@
 //! own columns per stream: handshake class and frames, teardown, Zeek-style
 //! `conn_state` and history, and (when asked for) requests. `json` and
 //! `csv` carry everything, one record per stream in stream order; the JSON
-//! form is a stable interface for scripts and graders (documented in the
-//! README). Every function renders one row into a `String` the caller
+//! form is a stable interface for scripts and graders (documented in
+//! `docs/USAGE.md`). Every function renders one row into a `String` the caller
 //! flushes: the output streams.
 
 use crate::model::conversations::{Conversation, FrameRef};
