@@ -1,6 +1,8 @@
 //! Peak memory of the terminal UI's index on a capture, without a terminal:
 //! opens the file as `coffeeshark tui` does, waits for the index, selects
-//! the last frame, prints frames, peak RSS and bytes per frame.
+//! the last frame, prints frames, peak RSS and bytes per frame; then the
+//! time of a cursor move (`j`) and of a jump to a frame anywhere (details
+//! and bytes read back), median and maximum over 500 of each.
 //!
 //!     cargo run --release --example tui_index_mem -- FILE
 
@@ -39,6 +41,28 @@ fn main() {
         (d.lines.heap_bytes(), d.lines.raw_bytes())
     };
     let peak = vm("VmHWM:");
+    let mut step = Vec::new();
+    let mut jump = Vec::new();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for _ in 0..500 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let t = Instant::now();
+        app.select_frame(x % frames.max(1) as u64 + 1);
+        jump.push(t.elapsed());
+        let t = Instant::now();
+        app.press(crossterm::event::KeyCode::Char('j'));
+        step.push(t.elapsed());
+    }
+    let stats = |v: &mut Vec<Duration>| {
+        v.sort();
+        format!(
+            "median {:.2} ms, max {:.2} ms",
+            v[v.len() / 2].as_secs_f64() * 1e3,
+            v[v.len() - 1].as_secs_f64() * 1e3
+        )
+    };
     println!(
         "frames {frames}  index {:.2} s  peak RSS {} KB (start {} KB)  list text {} KB -> {} KB compressed  {:.1} B/frame above start",
         indexed.as_secs_f64(),
@@ -47,5 +71,10 @@ fn main() {
         lines_raw / 1024,
         lines_heap / 1024,
         (peak.saturating_sub(before) * 1024) as f64 / frames.max(1) as f64
+    );
+    println!(
+        "jump to a random frame: {}; j: {}",
+        stats(&mut jump),
+        stats(&mut step)
     );
 }
