@@ -169,6 +169,7 @@ fn golden_screens() {
     let sel = app.selected_frame().unwrap();
     assert!(app.cells(sel).unwrap().0.contains("418"), "{sel}");
     app.press(KeyCode::Char('c'));
+    settle(&mut app);
     assert_golden("tui/conversations.txt", &screen(&mut app, 200, 30));
     app.press(KeyCode::Esc);
     app.press(KeyCode::Char('t'));
@@ -299,6 +300,7 @@ fn filter_bar_validates_completes_and_remembers() {
     app.press(KeyCode::Esc);
     // Conversations: Enter filters to the stream.
     app.press(KeyCode::Char('c'));
+    settle(&mut app);
     app.press(KeyCode::Down);
     app.press(KeyCode::Enter);
     settle(&mut app);

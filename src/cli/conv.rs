@@ -10,13 +10,13 @@
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
-use coffeeshark::decode;
 use coffeeshark::filter::values::PacketFields;
 use coffeeshark::filter::{fields, Filter};
-use coffeeshark::flow::{tcp_flags_u16, TcpTracker, MAX_CLOSED};
-use coffeeshark::model::conversations::{Conversation, ConversationTable, Rows, Segment};
+use coffeeshark::flow::MAX_CLOSED;
+use coffeeshark::model::conversations::pass::count_capture;
+use coffeeshark::model::conversations::{ConversationTable, Rows};
 use coffeeshark::pipeline::Analyzer;
-use coffeeshark::source::{CaptureReader, SourceError, Timestamp};
+use coffeeshark::source::{CaptureReader, SourceError};
 use coffeeshark::view::conv;
 use std::io::Write;
 use std::path::PathBuf;
@@ -107,7 +107,7 @@ pub fn run(args: ConvArgs) -> Result<ExitCode> {
     let mut reader = CaptureReader::open(&args.file)?;
     let mut table = ConversationTable::new();
     let outcome = if filter.is_none() && !show_requests {
-        count_only(&mut reader, &mut table)
+        count_capture(&mut reader, &mut table)
     } else {
         let analyzer = if needs.analysis {
             Analyzer::new()
@@ -156,60 +156,6 @@ fn count_packets(
             .drain_forgotten(|stream, ()| table.finish_stream(stream));
     }
     Ok(())
-}
-
-/// The counting pass with nothing to filter or dissect: no [`Packet`],
-/// only the TCP segments ([`decode::tcp_segment`]) and the flow table.
-/// Frame numbers and times are `Analyzer::process`'s.
-///
-/// [`Packet`]: coffeeshark::model::Packet
-fn count_only(
-    reader: &mut CaptureReader,
-    table: &mut ConversationTable,
-) -> Result<(), SourceError> {
-    // Each connection's row lives in the flow table, next to its state.
-    let mut tcp: TcpTracker<Conversation> = TcpTracker::without_analysis();
-    tcp.limit_closed(MAX_CLOSED);
-    tcp.report_forgotten(true);
-    let mut number = 0u64;
-    let mut first_ts: Option<Timestamp> = None;
-    let outcome = loop {
-        let raw = match reader.next_frame() {
-            Ok(Some(raw)) => raw,
-            Ok(None) => break Ok(()),
-            // Damage: the rows so far are still printed.
-            Err(e) => break Err(e),
-        };
-        number += 1;
-        // The first frame with a timestamp (any frame, TCP or not) is time
-        // 0; a frame without one (pcapng SPB) shows 0.
-        let rel_nanos = if raw.has_ts {
-            raw.ts.nanos_since(*first_ts.get_or_insert(raw.ts)) as i64
-        } else {
-            0
-        };
-        let Some(seg) = decode::tcp_segment(raw.link_type, raw.data) else {
-            continue;
-        };
-        let (src, dst) = seg.endpoints();
-        let (meta, row) = tcp.track_with(number, raw.ts, src, dst, &seg.tcp);
-        row.add(&Segment {
-            frame: number,
-            rel_nanos,
-            orig_len: raw.orig_len,
-            v6: seg.v6,
-            src,
-            dst,
-            flags: tcp_flags_u16(&seg.tcp),
-            payload_len: seg.tcp.payload().len(),
-            stream: meta.stream,
-            completeness: meta.completeness_after,
-            requests: 0,
-        });
-        tcp.drain_forgotten(|_, row| table.push_finished(&row));
-    };
-    tcp.drain_all(|_, row| table.push_finished(&row));
-    outcome
 }
 
 /// Renders the rows, flushing every [`FLUSH_AT`] bytes.

@@ -21,6 +21,8 @@
 //! (application dissectors may refine this later with the side that sent
 //! the first request).
 
+pub mod pass;
+
 use crate::dissect::stream::{Pdu, PduBody};
 use crate::flow::{endpoints, Endpoint};
 use crate::model::Packet;

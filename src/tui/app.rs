@@ -198,6 +198,7 @@ impl App {
                 .as_ref()
                 .and_then(|s| s.pass.as_ref())
                 .is_some_and(|p| !p.done())
+            || matches!(&self.overlay, Overlay::Conv(c) if c.pending.is_some())
     }
 
     /// Progress of the index pass, 0 to 100.
@@ -232,6 +233,9 @@ impl App {
             self.load_selected();
         }
         self.poll_search();
+        if let Overlay::Conv(c) = &mut self.overlay {
+            c.poll();
+        }
     }
 
     // ---- selection ----

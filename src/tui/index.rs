@@ -9,9 +9,10 @@
 //! | colouring rule | 1 |
 //! | list cells, DEFLATE-compressed in blocks ([`LineStore`]) | ~10–20 |
 //!
-//! plus, per capture, the expert counters, the conversations table and the
-//! HTTP/HTCPCP transactions (the `conv` and `http` views, computed by the
-//! same model types as the CLI's). Frames are published in batches, so the
+//! plus, per capture, the expert counters and the HTTP/HTCPCP transactions
+//! (the `http` view, computed by the same model type as the CLI's). The
+//! conversations are not kept here: `conv`'s counting pass gives them when
+//! the view is opened (`scan::conversations`), packed as it forgets them. Frames are published in batches, so the
 //! list grows while the pass runs; the UI thread only locks to copy a few
 //! numbers or the rows on screen.
 
@@ -19,7 +20,6 @@ use super::colors::Rule;
 use super::lines::LineStore;
 use crate::dissect::stream::{DecodeAs, PduBody};
 use crate::flow::analysis::flag;
-use crate::model::conversations::{Conversation, ConversationTable};
 use crate::model::summary::{self, Columns};
 use crate::model::transactions::{Transaction, TransactionTable};
 use crate::model::Packet;
@@ -100,14 +100,9 @@ fn expert_hits(pkt: &Packet<'_>, info: &str, mut hit: impl FnMut(usize)) {
     }
 }
 
-/// One row of the transactions view: the `http` table's text and the
-/// frames Enter jumps to.
-#[derive(Debug, Clone)]
-pub struct TransactionRow {
-    pub text: String,
-    pub request_frame: Option<u64>,
-    pub response_frame: Option<u64>,
-}
+/// The frames a transaction row's Enter and `r` jump to: request and
+/// response, 0 for none.
+pub type TransactionFrames = [u64; 2];
 
 /// What the pass has found so far.
 #[derive(Default)]
@@ -121,9 +116,10 @@ pub struct IndexData {
     pub expert: [u64; EXPERT.len()],
     /// The first frame of each expert row (for the summary).
     pub expert_first: [u64; EXPERT.len()],
-    /// Filled at the end of the pass.
-    pub conversations: Vec<Conversation>,
-    pub transactions: Vec<TransactionRow>,
+    /// The transactions view's rows: the `http` table's text, compressed as
+    /// the list's, and the frames each row jumps to. Complete at the end.
+    pub transactions: LineStore,
+    pub transaction_frames: Vec<TransactionFrames>,
     pub transactions_header: String,
     /// Offset reached in the (decompressed) file.
     pub bytes_read: u64,
@@ -207,18 +203,19 @@ impl Index {
         let mut cols = Columns::default();
         let mut cells = String::new();
         let mut batch = Batch::default();
-        let mut conversations = ConversationTable::new();
         let mut transactions = TransactionTable::new();
         let mut renderer = view::http::Renderer::new(view::http::Format::Table);
-        let mut tx_rows: Vec<TransactionRow> = Vec::new();
+        let mut tx_text = LineStore::default();
+        let mut tx_frames: Vec<TransactionFrames> = Vec::new();
+        let mut row = String::new();
         let mut add_tx = |renderer: &mut view::http::Renderer, t: Transaction| {
-            let mut text = String::new();
-            renderer.row(&mut text, &t);
-            tx_rows.push(TransactionRow {
-                text: text.trim_end_matches('\n').to_owned(),
-                request_frame: t.request.as_ref().map(|r| r.frame),
-                response_frame: t.response.as_ref().map(|r| r.frame),
-            });
+            row.clear();
+            renderer.row(&mut row, &t);
+            tx_text.push(row.trim_end_matches('\n'));
+            tx_frames.push([
+                t.request.as_ref().map_or(0, |r| r.frame),
+                t.response.as_ref().map_or(0, |r| r.frame),
+            ]);
         };
         let outcome = threads::run(reader, options, |pkt| -> Result<(), ()> {
             if self.cancel.load(Ordering::Relaxed) {
@@ -240,9 +237,6 @@ impl Index {
                     batch.expert_first[i] = pkt.frame.number;
                 }
             });
-            if pkt.tcp.is_some() {
-                conversations.add(pkt);
-            }
             if TransactionTable::wants(pkt) {
                 transactions.add_packet(pkt, true, |t| add_tx(&mut renderer, t));
             }
@@ -259,11 +253,9 @@ impl Index {
         transactions.finish(unfinished, |t| add_tx(&mut renderer, t));
         let mut header = String::new();
         renderer.begin(&mut header);
-        let mut rows = Vec::new();
-        conversations.finish().for_each(|c| rows.push(c.clone()));
         let mut d = self.lock();
-        d.conversations = rows;
-        d.transactions = tx_rows;
+        d.transactions = tx_text;
+        d.transaction_frames = tx_frames;
         d.transactions_header = header.trim_end_matches('\n').to_owned();
         d.error = error;
         d.bytes_read = self.file_len;

@@ -110,6 +110,21 @@ impl LineStore {
         text.split('\n').map(str::to_owned).collect()
     }
 
+    /// Lines `first..first + count` (fewer at the end).
+    pub fn lines(&self, first: usize, count: usize) -> Vec<String> {
+        let end = (first + count).min(self.len());
+        let mut out = Vec::with_capacity(end.saturating_sub(first));
+        let mut at = first;
+        while at < end {
+            let block = self.block(at / BLOCK);
+            let from = at % BLOCK;
+            let take = (end - at).min(BLOCK - from);
+            out.extend(block.into_iter().skip(from).take(take));
+            at += take;
+        }
+        out
+    }
+
     /// Memory held: compressed blocks plus the open one.
     pub fn heap_bytes(&self) -> usize {
         self.blocks.iter().map(|b| b.len() + 16).sum::<usize>() + self.open.capacity()
@@ -138,6 +153,8 @@ mod tests {
         }
         assert_eq!(back, lines);
         assert!(s.block(3).is_empty());
+        assert_eq!(s.lines(BLOCK - 2, 5), lines[BLOCK - 2..BLOCK + 3]);
+        assert_eq!(s.lines(lines.len() - 1, 9), lines[lines.len() - 1..]);
         assert!(s.heap_bytes() < s.raw_bytes() as usize);
     }
 }

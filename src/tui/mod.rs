@@ -3,11 +3,12 @@
 //!
 //! - [`index`]: one background pass (the threaded pass of `read`) keeps a
 //!   compact per-frame index — offset, stream, colour rule, the list's
-//!   cells compressed ([`lines`]) — and the conversations, transactions and
-//!   expert counts; the list shows frames as they are indexed.
+//!   cells compressed ([`lines`]) — and the transactions and expert
+//!   counts; the list shows frames as they are indexed.
 //! - [`packet`]: a frame's details and bytes on demand, from its stream
 //!   read back by offset (`source::random`) through an analyser of its own.
-//! - [`scan`]: display filters and searches as background passes.
+//! - [`scan`]: display filters, searches and the conversations as
+//!   background passes.
 //! - [`app`] (state and actions, no terminal), [`details`], [`bars`],
 //!   [`views`]: what the user does; [`ui`]: drawing it; [`colors`]:
 //!   Wireshark's colouring rules and the themes.

@@ -7,6 +7,8 @@
 use crate::dissect::stream::DecodeAs;
 use crate::filter::values::PacketFields;
 use crate::filter::Filter;
+use crate::model::conversations::pass::count_capture;
+use crate::model::conversations::{Conversation, ConversationTable};
 use crate::model::Packet;
 use crate::pipeline::threads;
 use crate::source::CaptureReader;
@@ -184,4 +186,30 @@ pub fn search(
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && memchr::memmem::find(hay, needle).is_some()
+}
+
+/// Conversations being counted: `None` until the pass ends.
+pub type Counted = Arc<Mutex<Option<Vec<Conversation>>>>;
+
+/// The capture's conversations, by `coffeeshark conv`'s counting pass
+/// (`model::conversations::pass`), in the background. A damaged capture
+/// gives the conversations before the damage (the status line already
+/// says what is wrong).
+pub fn conversations(path: &Path) -> Counted {
+    let slot = Counted::default();
+    let out = slot.clone();
+    let path = path.to_owned();
+    std::thread::Builder::new()
+        .name("coffeeshark-conv".into())
+        .spawn(move || {
+            let mut table = ConversationTable::new();
+            if let Ok(mut reader) = CaptureReader::open(&path) {
+                let _ = count_capture(&mut reader, &mut table);
+            }
+            let mut rows = Vec::new();
+            table.finish().for_each(|c| rows.push(c.clone()));
+            *out.lock().unwrap_or_else(|e| e.into_inner()) = Some(rows);
+        })
+        .expect("spawning the conversations thread");
+    slot
 }

@@ -498,19 +498,14 @@ fn draw_overlay(f: &mut Frame<'_>, app: &mut App, area: Rect) {
             let d = app.index.lock();
             t.scroll(height.saturating_sub(1));
             let mut lines = vec![Line::styled(d.transactions_header.clone(), theme.title())];
-            for (i, r) in d
-                .transactions
-                .iter()
-                .enumerate()
-                .skip(t.top)
-                .take(height.saturating_sub(1))
-            {
-                let style = if i == t.pos {
+            let shown = d.transactions.lines(t.top, height.saturating_sub(1));
+            for (i, text) in shown.into_iter().enumerate() {
+                let style = if t.top + i == t.pos {
                     theme.selected(true)
                 } else {
                     Style::default()
                 };
-                lines.push(Line::styled(r.text.clone(), style));
+                lines.push(Line::styled(text, style));
             }
             if d.transactions.is_empty() {
                 lines.push(Line::from("no HTTP or HTCPCP request in the capture"));
@@ -652,6 +647,9 @@ fn draw_conv(
             Style::default()
         };
         lines.push(Line::styled(text, style));
+    }
+    if c.pending.is_some() {
+        lines.push(Line::from("counting the conversations…"));
     }
     let title = format!(
         " TCP conversations: {} (< > column, s sort/reverse, Enter filters, Esc closes) ",

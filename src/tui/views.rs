@@ -263,6 +263,8 @@ impl FollowView {
 /// The conversations table, sortable by column.
 pub struct ConvView {
     pub rows: Vec<Conversation>,
+    /// The counting pass, until its rows are in.
+    pub pending: Option<super::scan::Counted>,
     pub table: TableView,
     pub sort: usize,
     pub descending: bool,
@@ -286,12 +288,28 @@ pub const CONV_COLUMNS: &[(&str, usize)] = &[
 ];
 
 impl ConvView {
-    pub fn new(rows: Vec<Conversation>) -> Self {
+    /// The view of the conversations `pending` is counting.
+    pub fn counting(pending: super::scan::Counted) -> Self {
         ConvView {
-            rows,
+            rows: Vec::new(),
+            pending: Some(pending),
             table: TableView::default(),
             sort: 0,
             descending: false,
+        }
+    }
+
+    /// Takes the rows once counted; true while still counting.
+    pub fn poll(&mut self) -> bool {
+        let Some(p) = &self.pending else { return false };
+        let done = p.lock().unwrap_or_else(|e| e.into_inner()).take();
+        match done {
+            Some(rows) => {
+                self.rows = rows;
+                self.pending = None;
+                false
+            }
+            None => true,
         }
     }
 

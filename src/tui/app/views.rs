@@ -25,15 +25,8 @@ impl App {
     }
 
     pub(super) fn open_conversations(&mut self) {
-        if !self.index.lock().done {
-            self.message = Some(format!(
-                "conversations are ready when the index is ({}%)",
-                self.index_percent()
-            ));
-            return;
-        }
-        let rows = self.index.lock().conversations.clone();
-        self.overlay = Overlay::Conv(ConvView::new(rows));
+        let counting = super::super::scan::conversations(&self.index.path);
+        self.overlay = Overlay::Conv(ConvView::counting(counting));
     }
 
     pub(super) fn open_transactions(&mut self) {
@@ -92,14 +85,13 @@ impl App {
                 let rows = self.index.lock().transactions.len();
                 match code {
                     KeyCode::Enter | KeyCode::Char('r') => {
-                        let row = self.index.lock().transactions.get(t.pos).cloned();
-                        let frame = row.and_then(|r| {
-                            if code == KeyCode::Enter {
-                                r.request_frame.or(r.response_frame)
-                            } else {
-                                r.response_frame
-                            }
-                        });
+                        let row = self.index.lock().transaction_frames.get(t.pos).copied();
+                        let frame = row
+                            .map(|[request, response]| match code {
+                                KeyCode::Enter if request > 0 => request,
+                                _ => response,
+                            })
+                            .filter(|n| *n > 0);
                         if let Some(n) = frame {
                             if self.select_frame(n) {
                                 return;
