@@ -176,14 +176,25 @@ impl CaptureReader {
         let chained = std::io::Cursor::new(head.to_vec()).chain(input);
         if head.starts_with(&GZIP_MAGIC) {
             let decoder = flate2::read::MultiGzDecoder::new(chained);
-            let mut reader = Self::from_plain(GzipErrors(decoder))?;
+            let mut reader = Self::from_plain(GzipErrors(decoder), READ_BUFFER)?;
             reader.compressed = true;
             return Ok(reader);
         }
-        Self::from_plain(chained)
+        Self::from_plain(chained, READ_BUFFER)
     }
 
-    fn from_plain<R: Read + Send + 'static>(mut input: R) -> Result<Self, SourceError> {
+    /// A reader over a few blocks held in memory (`random`'s header blocks
+    /// and one packet block): its buffer is their size, not [`READ_BUFFER`],
+    /// so reading one frame back does not clear a megabyte.
+    fn from_blocks(bytes: Vec<u8>) -> Result<Self, SourceError> {
+        let capacity = bytes.len().next_power_of_two().max(4096);
+        Self::from_plain(std::io::Cursor::new(bytes), capacity)
+    }
+
+    fn from_plain<R: Read + Send + 'static>(
+        mut input: R,
+        capacity: usize,
+    ) -> Result<Self, SourceError> {
         let mut head = [0u8; 24];
         let got = read_up_to(&mut input, &mut head)?;
         let head_vec = head[..got].to_vec();
@@ -191,11 +202,11 @@ impl CaptureReader {
         let input: Input = Box::new(Filling(std::io::Cursor::new(head_vec).chain(input)));
         let inner = match format {
             FileFormat::PcapNg => Inner::PcapNg(
-                pcap_parser::PcapNGReader::new(READ_BUFFER, input)
+                pcap_parser::PcapNGReader::new(capacity, input)
                     .map_err(|e| header_error(e, "pcapng section header"))?,
             ),
             FileFormat::Pcap { .. } => Inner::Pcap(
-                pcap_parser::LegacyPcapReader::new(READ_BUFFER, input)
+                pcap_parser::LegacyPcapReader::new(capacity, input)
                     .map_err(|e| header_error(e, "pcap file header"))?,
             ),
         };
@@ -210,7 +221,7 @@ impl CaptureReader {
             pending: 0,
             done: false,
             big_endian: false,
-            capacity: READ_BUFFER,
+            capacity,
             header_log: None,
         })
     }

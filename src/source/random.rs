@@ -216,7 +216,7 @@ impl FrameSource {
             .read_exact(&mut bytes[start..])
             .map_err(read_err)?;
         let prefix_len = s.prefix.len() as u64;
-        let mut reader = CaptureReader::from_reader(std::io::Cursor::new(bytes))?;
+        let mut reader = CaptureReader::from_blocks(bytes)?;
         match reader.next_frame()? {
             Some(raw) => {
                 debug_assert_eq!(raw.file_offset, prefix_len);

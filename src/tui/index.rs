@@ -7,14 +7,15 @@
 //! | file offset (random access, `source::random`) | 8 |
 //! | `tcp.stream` (details and follow re-read the stream) | 4 |
 //! | colouring rule | 1 |
-//! | list cells, DEFLATE-compressed in blocks ([`LineStore`]) | ~10–20 |
+//! | list cells, LZ4-compressed in blocks ([`LineStore`]) | ~30 |
 //!
-//! plus, per capture, the expert counters and the HTTP/HTCPCP transactions
-//! (the `http` view, computed by the same model type as the CLI's). The
-//! conversations are not kept here: `conv`'s counting pass gives them when
-//! the view is opened (`scan::conversations`), packed as it forgets them. Frames are published in batches, so the
-//! list grows while the pass runs; the UI thread only locks to copy a few
-//! numbers or the rows on screen.
+//! plus each stream's first frame (4 bytes a stream), and, per capture, the
+//! expert counters and the HTTP/HTCPCP transactions (the `http` view,
+//! computed by the same model type as the CLI's). The conversations are not
+//! kept here: `conv`'s counting pass gives them when the view is opened
+//! (`scan::conversations`), packed as it forgets them. Frames are published
+//! in batches, so the list grows while the pass runs; the UI thread only
+//! locks to copy a few numbers or the rows on screen.
 
 use super::colors::Rule;
 use super::lines::LineStore;
@@ -110,6 +111,10 @@ pub struct IndexData {
     pub lines: LineStore,
     pub offsets: Vec<u64>,
     pub streams: Vec<u32>,
+    /// Each stream's first frame (0-based index): streams are numbered in
+    /// the order of their first frame, so this is where a stream's frames
+    /// start to be looked for.
+    pub stream_starts: Vec<u32>,
     pub rules: Vec<u8>,
     /// The first frame's timestamp (`frame.time_relative`'s zero).
     pub first_ts: Option<Timestamp>,
@@ -271,6 +276,12 @@ impl Index {
             d.bytes_read = last;
         }
         d.offsets.append(&mut batch.offsets);
+        let base = d.streams.len();
+        for (i, &s) in batch.streams.iter().enumerate() {
+            if s != NO_STREAM && s as usize == d.stream_starts.len() {
+                d.stream_starts.push((base + i) as u32);
+            }
+        }
         d.streams.append(&mut batch.streams);
         d.rules.append(&mut batch.rules);
         if d.first_ts.is_none() {

@@ -73,11 +73,16 @@ impl PacketLoader {
     fn stream_frames(&self, stream: u32, upto: u64) -> (Vec<(u64, u64)>, Option<Timestamp>) {
         let d = self.index.lock();
         let end = (upto as usize).min(d.streams.len());
-        let frames = d.streams[..end]
+        let start = d
+            .stream_starts
+            .get(stream as usize)
+            .map_or(end, |&s| (s as usize).min(end));
+        let frames = d.streams[start..end]
             .iter()
             .enumerate()
             .filter(|(_, s)| **s == stream)
-            .map(|(i, _)| (i as u64 + 1, d.offsets[i]))
+            .map(|(i, _)| (start + i) as u64 + 1)
+            .map(|n| (n, d.offsets[n as usize - 1]))
             .collect();
         (frames, d.first_ts)
     }
