@@ -109,11 +109,7 @@ fn parse_stops(args: &CaptureArgs, start: Instant) -> Result<Stops> {
 
 pub fn run(args: CaptureArgs) -> Result<ExitCode> {
     if args.list {
-        let mut out = std::io::stdout().lock();
-        for (i, iface) in list_interfaces()?.iter().enumerate() {
-            writeln!(out, "{}. {}", i + 1, iface.label())?;
-        }
-        return Ok(ExitCode::SUCCESS);
+        return list();
     }
     let interface = match &args.interface {
         Some(i) => i.clone(),
@@ -263,6 +259,15 @@ pub fn run(args: CaptureArgs) -> Result<ExitCode> {
         Some(e) => Err(e),
         None => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// `-D`: the interfaces as `tshark -D` lists them.
+pub fn list() -> Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    for (i, iface) in list_interfaces()?.iter().enumerate() {
+        writeln!(out, "{}. {}", i + 1, iface.label())?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `12 packets captured, 0 dropped by kernel` (tshark prints the first half;

@@ -173,9 +173,25 @@ impl Batch {
 /// Runs the pass over `reader`, calling `job` with every packet in capture
 /// order on the caller's thread. Stops early when `job` fails, and returns
 /// its error.
-pub fn run<E, F>(reader: CaptureReader, options: Options, mut job: F) -> Result<Outcome, E>
+pub fn run<E, F>(reader: CaptureReader, options: Options, job: F) -> Result<Outcome, E>
 where
     F: FnMut(&Packet<'_>) -> Result<(), E>,
+{
+    run_batches(reader, options, job, || Ok(()))
+}
+
+/// [`run`], calling `batch_end` after each batch of packets: where a job
+/// following a live capture ([`CaptureReader::from_tail`], whose batches end
+/// when the reader would wait) publishes what it has.
+pub fn run_batches<E, F, G>(
+    reader: CaptureReader,
+    options: Options,
+    mut job: F,
+    mut batch_end: G,
+) -> Result<Outcome, E>
+where
+    F: FnMut(&Packet<'_>) -> Result<(), E>,
+    G: FnMut() -> Result<(), E>,
 {
     let tcp = if options.tcp_analysis {
         TcpTracker::default()
@@ -201,7 +217,13 @@ where
             .expect("spawning the application-layer thread");
         // `job_in` and `used` are dropped when this returns, which stops the
         // other threads if the job stopped early.
-        consume(job_in, used, options.app_frames_only, &mut job)
+        consume(
+            job_in,
+            used,
+            options.app_frames_only,
+            &mut job,
+            &mut batch_end,
+        )
     })
 }
 
@@ -224,6 +246,11 @@ fn front(
         let mut error = None;
         let mut done = false;
         while batch.items.len() < BATCH_FRAMES {
+            // A file still being written: what we hold goes on before we
+            // wait for more, so the job sees each frame as it is captured.
+            if !batch.items.is_empty() && reader.would_wait() {
+                break;
+            }
             if count.is_some_and(|c| clock.frames() >= c) {
                 done = true;
                 break;
@@ -337,14 +364,16 @@ fn application(
 }
 
 /// The caller's thread: decodes each frame and hands it to the job.
-fn consume<E, F>(
+fn consume<E, F, G>(
     input: Receiver<Batch>,
     recycle: Sender<Batch>,
     app_frames_only: bool,
     job: &mut F,
+    batch_end: &mut G,
 ) -> Result<Outcome, E>
 where
     F: FnMut(&Packet<'_>) -> Result<(), E>,
+    G: FnMut() -> Result<(), E>,
 {
     for mut batch in input {
         {
@@ -374,6 +403,7 @@ where
                 done?;
             }
         }
+        batch_end()?;
         if let Some(end) = batch.end.take() {
             return Ok(Outcome {
                 unfinished: end.unfinished,

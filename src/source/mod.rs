@@ -19,6 +19,8 @@ mod error;
 #[cfg(feature = "live")]
 pub mod live;
 pub mod random;
+pub mod recorder;
+pub mod tail;
 pub mod time;
 
 pub use error::SourceError;
@@ -103,6 +105,8 @@ pub struct CaptureReader {
     capacity: usize,
     /// Where header blocks are logged for random access ([`random`]).
     header_log: Option<random::SharedHeaderLog>,
+    /// The input is a file still being written ([`tail`]).
+    tail: Option<tail::TailProbe>,
 }
 
 /// The byte stream under pcap-parser's reader: only its refills go through
@@ -183,6 +187,37 @@ impl CaptureReader {
         Self::from_plain(chained, READ_BUFFER)
     }
 
+    /// A reader that follows a capture file while it is written (a live
+    /// capture): [`Self::next_frame`] waits for more instead of ending, and
+    /// [`Self::would_wait`] says when it is about to.
+    pub fn from_tail(input: tail::TailReader) -> Result<Self, SourceError> {
+        // The format is read from a look at the file, so that the tail's
+        // reader (which fills pcap-parser's buffer as far as the file is
+        // written) is its only input.
+        let mut head = [0u8; 24];
+        let got = read_up_to(
+            &mut input.tail().snapshot().map_err(|e| SourceError::Read {
+                offset: 0,
+                detail: e.to_string(),
+            })?,
+            &mut head,
+        )?;
+        let format = detect_format(&head[..got])?;
+        let (input, probe) = tail::ProbedTail::new(input);
+        let mut reader = Self::from_plain_input_detected(Box::new(input), READ_BUFFER, format)?;
+        reader.tail = Some(probe);
+        Ok(reader)
+    }
+
+    /// The next [`Self::next_frame`] would wait for the writer: everything
+    /// published was read and handed out. Always false for a plain file.
+    pub fn would_wait(&self) -> bool {
+        match &self.tail {
+            Some(probe) => probe.caught_up() && self.inner.data().len() <= self.pending,
+            None => false,
+        }
+    }
+
     /// A reader over a few blocks held in memory (`random`'s header blocks
     /// and one packet block): its buffer is their size, not [`READ_BUFFER`],
     /// so reading one frame back does not clear a megabyte.
@@ -200,6 +235,14 @@ impl CaptureReader {
         let head_vec = head[..got].to_vec();
         let format = detect_format(&head_vec)?;
         let input: Input = Box::new(Filling(std::io::Cursor::new(head_vec).chain(input)));
+        Self::from_plain_input_detected(input, capacity, format)
+    }
+
+    fn from_plain_input_detected(
+        input: Input,
+        capacity: usize,
+        format: FileFormat,
+    ) -> Result<Self, SourceError> {
         let inner = match format {
             FileFormat::PcapNg => Inner::PcapNg(
                 pcap_parser::PcapNGReader::new(capacity, input)
@@ -223,6 +266,7 @@ impl CaptureReader {
             big_endian: false,
             capacity,
             header_log: None,
+            tail: None,
         })
     }
 

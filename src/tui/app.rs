@@ -13,11 +13,13 @@ use super::scan::{self, Pass, SearchIn};
 use super::views::{scroll_into_view, Overlay, TableView};
 
 mod input;
+mod live;
 mod mouse;
 mod search;
 mod views;
 use crate::filter::Filter;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+pub use live::Live;
 use ratatui::layout::Rect;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -105,6 +107,8 @@ pub struct App {
     pub quit: bool,
     pub areas: Areas,
     cache: RefCell<HashMap<usize, Vec<String>>>,
+    /// A live capture feeding the index.
+    pub live: Option<Live>,
 }
 
 const CACHE_BLOCKS: usize = 64;
@@ -143,6 +147,7 @@ impl App {
             quit: false,
             areas: Areas::default(),
             cache: RefCell::new(HashMap::new()),
+            live: None,
         })
     }
 
@@ -150,14 +155,18 @@ impl App {
 
     /// Rows in the list: every frame indexed, or the filter's matches.
     pub fn rows(&self) -> usize {
-        match &self.filter {
+        let rows = match &self.filter {
             Some(f) => f.pass.lock().frames.len(),
             None => self.index.lock().frames(),
-        }
+        };
+        self.visible_rows(rows)
     }
 
     /// The frame number shown at row `pos`.
     pub fn frame_at(&self, pos: usize) -> Option<u64> {
+        if pos >= self.rows() {
+            return None;
+        }
         match &self.filter {
             Some(f) => f.pass.lock().frames.get(pos).copied(),
             None => (pos < self.index.lock().frames()).then_some(pos as u64 + 1),
@@ -191,7 +200,8 @@ impl App {
     /// Some work runs in the background (index, filter, search): the UI
     /// redraws on a timer until it ends, and not otherwise.
     pub fn busy(&self) -> bool {
-        !self.index.lock().done
+        self.live.as_ref().is_some_and(Live::running)
+            || !self.index.lock().done
             || self.filter.as_ref().is_some_and(|f| !f.pass.done())
             || self
                 .search
@@ -236,6 +246,11 @@ impl App {
         if let Overlay::Conv(c) = &mut self.overlay {
             c.poll();
         }
+        self.live_tick();
+    }
+
+    pub(super) fn overlay_open(&self) -> bool {
+        !matches!(self.overlay, Overlay::None)
     }
 
     // ---- selection ----
@@ -262,6 +277,7 @@ impl App {
         };
         match pos {
             Some(p) => {
+                self.stop_following();
                 self.select_row(p);
                 // Jumps put the frame in the middle, as termshark does.
                 let h = self.list_height.max(1);
@@ -272,7 +288,7 @@ impl App {
         }
     }
 
-    fn load_selected(&mut self) {
+    pub(super) fn load_selected(&mut self) {
         let Some(n) = self.selected_frame() else {
             return;
         };
@@ -311,7 +327,7 @@ impl App {
             if let Some(f) = self.filter.take() {
                 f.pass.cancel();
             }
-            let pass = scan::filter(&self.index.path, self.index.decode_as.clone(), compiled);
+            let pass = scan::filter(&self.index, compiled);
             self.filter = Some(ActiveFilter {
                 text: text.to_owned(),
                 pass,
@@ -417,7 +433,8 @@ impl App {
         self.message = None;
         match (k.code, ctrl) {
             (KeyCode::Char('q'), false) => {
-                if self.busy() {
+                // Live, quitting is how the capture is stopped.
+                if self.busy() && !self.is_live() {
                     self.confirm_quit = true;
                 } else {
                     self.quit = true;
@@ -477,14 +494,24 @@ impl App {
                     KeyCode::PageDown => page(self.list_height),
                     KeyCode::PageUp => -page(self.list_height),
                     KeyCode::Char('g') | KeyCode::Home => -(self.pos as isize),
-                    KeyCode::Char('G') | KeyCode::End => self.rows() as isize,
+                    KeyCode::Char('G') | KeyCode::End => {
+                        self.follow_newest();
+                        self.rows() as isize
+                    }
                     KeyCode::Enter => {
                         self.focus = Pane::Details;
+                        0
+                    }
+                    KeyCode::Char(' ') => {
+                        self.toggle_pause();
                         0
                     }
                     _ => 0,
                 };
                 if delta != 0 {
+                    if !matches!(k.code, KeyCode::Char('G') | KeyCode::End) {
+                        self.stop_following();
+                    }
                     let to = (self.pos as isize + delta).max(0) as usize;
                     self.select_row(to);
                 }

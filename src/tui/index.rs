@@ -26,8 +26,11 @@ use crate::model::transactions::{Transaction, TransactionTable};
 use crate::model::Packet;
 use crate::pipeline::threads;
 use crate::source::random::SharedHeaderLog;
+use crate::source::tail::Tail;
+use crate::source::SourceError;
 use crate::source::{CaptureReader, Timestamp};
 use crate::view;
+use std::cell::RefCell;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -142,13 +145,15 @@ impl IndexData {
 /// The index, shared by the pass that fills it and the UI that reads it.
 pub struct Index {
     data: Mutex<IndexData>,
-    cancel: AtomicBool,
+    cancel: Arc<AtomicBool>,
     pub path: PathBuf,
     pub file_len: u64,
     pub header_log: SharedHeaderLog,
     pub decode_as: Vec<DecodeAs>,
     /// `path` is our uncompressed copy of a gzip capture: removed at the end.
     temporary: bool,
+    /// `path` is being written by a live capture.
+    tail: Option<Arc<Tail>>,
 }
 
 impl Drop for Index {
@@ -167,22 +172,54 @@ impl Index {
     /// in a background thread.
     pub fn start(
         path: PathBuf,
-        mut reader: CaptureReader,
+        reader: CaptureReader,
         decode_as: Vec<DecodeAs>,
         temporary: bool,
     ) -> Arc<Index> {
         let file_len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        let header_log = SharedHeaderLog::default();
-        reader.log_headers(header_log.clone());
-        let index = Arc::new(Index {
+        Self::spawn(
+            Index {
+                data: Mutex::new(IndexData::default()),
+                cancel: Arc::default(),
+                path,
+                file_len,
+                header_log: SharedHeaderLog::default(),
+                decode_as,
+                temporary,
+                tail: None,
+            },
+            reader,
+        )
+    }
+
+    /// Starts the pass over a capture file that a live capture is writing:
+    /// it follows the file and ends when the capture does.
+    pub fn start_live(
+        tail: Arc<Tail>,
+        decode_as: Vec<DecodeAs>,
+    ) -> Result<Arc<Index>, SourceError> {
+        let index = Index {
             data: Mutex::new(IndexData::default()),
-            cancel: AtomicBool::new(false),
-            path,
-            file_len,
-            header_log,
+            cancel: Arc::default(),
+            path: tail.path().to_owned(),
+            file_len: 0,
+            header_log: SharedHeaderLog::default(),
             decode_as,
-            temporary,
-        });
+            temporary: false,
+            tail: Some(tail),
+        };
+        let reader = index.reader(index.cancel.clone())?;
+        Ok(Self::spawn(index, reader))
+    }
+
+    fn spawn(index: Index, mut reader: CaptureReader) -> Arc<Index> {
+        reader.log_headers(index.header_log.clone());
+        {
+            let mut header = String::new();
+            view::http::Renderer::new(view::http::Format::Table).begin(&mut header);
+            index.lock().transactions_header = header.trim_end_matches('\n').to_owned();
+        }
+        let index = Arc::new(index);
         let worker = index.clone();
         std::thread::Builder::new()
             .name("coffeeshark-index".into())
@@ -207,64 +244,110 @@ impl Index {
         };
         let mut cols = Columns::default();
         let mut cells = String::new();
-        let mut batch = Batch::default();
+        // Filled by the job, emptied by `publish` (after each batch of the
+        // pass, and by the job when it holds many frames).
+        let batch = RefCell::new(Batch::default());
         let mut transactions = TransactionTable::new();
         let mut renderer = view::http::Renderer::new(view::http::Format::Table);
-        let mut tx_text = LineStore::default();
-        let mut tx_frames: Vec<TransactionFrames> = Vec::new();
-        let mut row = String::new();
-        let mut add_tx = |renderer: &mut view::http::Renderer, t: Transaction| {
-            row.clear();
+        let add_tx = |renderer: &mut view::http::Renderer, batch: &mut Batch, t: Transaction| {
+            let mut row = String::new();
             renderer.row(&mut row, &t);
-            tx_text.push(row.trim_end_matches('\n'));
-            tx_frames.push([
+            row.truncate(row.trim_end_matches('\n').len());
+            batch.tx_rows.push(row);
+            batch.tx_frames.push([
                 t.request.as_ref().map_or(0, |r| r.frame),
                 t.response.as_ref().map_or(0, |r| r.frame),
             ]);
         };
-        let outcome = threads::run(reader, options, |pkt| -> Result<(), ()> {
-            if self.cancel.load(Ordering::Relaxed) {
-                return Err(());
-            }
-            summary::fill(pkt, &mut cols);
-            cells.clear();
-            view::list::write_cells(&mut cells, &pkt.frame, &cols);
-            batch.lines.push(std::mem::take(&mut cells));
-            batch.offsets.push(pkt.frame.file_offset);
-            batch.streams.push(pkt.tcp.map_or(NO_STREAM, |m| m.stream));
-            batch.rules.push(Rule::of(pkt, &cols.protocol) as u8);
-            if batch.first_ts.is_none() && pkt.frame.has_ts {
-                batch.first_ts = Some(pkt.frame.ts);
-            }
-            expert_hits(pkt, &cols.info, |i| {
-                batch.expert[i] += 1;
-                if batch.expert_first[i] == 0 {
-                    batch.expert_first[i] = pkt.frame.number;
+        let outcome = threads::run_batches(
+            reader,
+            options,
+            |pkt| -> Result<(), ()> {
+                if self.cancel.load(Ordering::Relaxed) {
+                    return Err(());
                 }
-            });
-            if TransactionTable::wants(pkt) {
-                transactions.add_packet(pkt, true, |t| add_tx(&mut renderer, t));
-            }
-            if batch.offsets.len() >= PUBLISH_EVERY {
-                self.publish(&mut batch);
-            }
-            Ok(())
-        });
-        self.publish(&mut batch);
+                let mut b = batch.borrow_mut();
+                summary::fill(pkt, &mut cols);
+                cells.clear();
+                view::list::write_cells(&mut cells, &pkt.frame, &cols);
+                b.lines.push(std::mem::take(&mut cells));
+                b.offsets.push(pkt.frame.file_offset);
+                b.streams.push(pkt.tcp.map_or(NO_STREAM, |m| m.stream));
+                b.rules.push(Rule::of(pkt, &cols.protocol) as u8);
+                if b.first_ts.is_none() && pkt.frame.has_ts {
+                    b.first_ts = Some(pkt.frame.ts);
+                }
+                expert_hits(pkt, &cols.info, |i| {
+                    b.expert[i] += 1;
+                    if b.expert_first[i] == 0 {
+                        b.expert_first[i] = pkt.frame.number;
+                    }
+                });
+                if TransactionTable::wants(pkt) {
+                    transactions.add_packet(pkt, true, |t| add_tx(&mut renderer, &mut b, t));
+                }
+                if b.offsets.len() >= PUBLISH_EVERY {
+                    self.publish(&mut b);
+                }
+                Ok(())
+            },
+            || {
+                self.publish(&mut batch.borrow_mut());
+                Ok(())
+            },
+        );
+        let mut b = batch.into_inner();
         let (unfinished, error) = match outcome {
             Ok(o) => (o.unfinished, o.error.map(|e| e.to_string())),
             Err(()) => return,
         };
-        transactions.finish(unfinished, |t| add_tx(&mut renderer, t));
-        let mut header = String::new();
-        renderer.begin(&mut header);
+        transactions.finish(unfinished, |t| add_tx(&mut renderer, &mut b, t));
+        self.publish(&mut b);
         let mut d = self.lock();
-        d.transactions = tx_text;
-        d.transaction_frames = tx_frames;
-        d.transactions_header = header.trim_end_matches('\n').to_owned();
         d.error = error;
-        d.bytes_read = self.file_len;
+        d.bytes_read = self.bytes();
         d.done = true;
+    }
+
+    /// Bytes of capture there are to index: the file's length, or what a
+    /// live capture has written so far.
+    pub fn bytes(&self) -> u64 {
+        match &self.tail {
+            Some(t) => t.available(),
+            None => self.file_len,
+        }
+    }
+
+    /// A capture being written (live).
+    pub fn is_live(&self) -> bool {
+        self.tail.is_some()
+    }
+
+    /// A reader from the first frame for a background pass: one that
+    /// follows a live capture as it grows (ending when the capture does or
+    /// `cancel` is set), else the file.
+    pub fn reader(&self, cancel: Arc<AtomicBool>) -> Result<CaptureReader, SourceError> {
+        match &self.tail {
+            Some(t) => {
+                let r = t
+                    .reader(Some(cancel))
+                    .map_err(|e| open_error(&self.path, e))?;
+                CaptureReader::from_tail(r)
+            }
+            None => CaptureReader::open(&self.path),
+        }
+    }
+
+    /// A reader of what is captured now (passes that must end: the
+    /// conversations, the report).
+    pub fn snapshot(&self) -> Result<CaptureReader, SourceError> {
+        match &self.tail {
+            Some(t) => {
+                let r = t.snapshot().map_err(|e| open_error(&self.path, e))?;
+                CaptureReader::from_reader(r)
+            }
+            None => CaptureReader::open(&self.path),
+        }
     }
 
     fn publish(&self, batch: &mut Batch) {
@@ -293,6 +376,17 @@ impl Index {
                 d.expert_first[i] = batch.expert_first[i];
             }
         }
+        for row in batch.tx_rows.drain(..) {
+            d.transactions.push(&row);
+        }
+        d.transaction_frames.append(&mut batch.tx_frames);
+    }
+}
+
+fn open_error(path: &std::path::Path, error: std::io::Error) -> SourceError {
+    SourceError::Open {
+        path: path.display().to_string(),
+        error,
     }
 }
 
@@ -306,4 +400,6 @@ struct Batch {
     first_ts: Option<Timestamp>,
     expert: [u64; EXPERT.len()],
     expert_first: [u64; EXPERT.len()],
+    tx_rows: Vec<String>,
+    tx_frames: Vec<TransactionFrames>,
 }

@@ -75,6 +75,73 @@ pub fn open(opts: &Options, theme: Theme) -> Result<App, SourceError> {
     Ok(app)
 }
 
+/// What `coffeeshark tui -i IFACE` was asked for besides the interface.
+#[cfg(feature = "live")]
+pub struct LiveOptions {
+    /// `-w FILE`: where the packets go (kept); else a temporary pcapng.
+    pub write: Option<PathBuf>,
+    pub autostop: crate::source::recorder::Autostop,
+    pub filter: Option<String>,
+    pub decode_as: Vec<DecodeAs>,
+}
+
+/// Starts writing `capture` (opened by the caller, so that permission and
+/// interface errors are printed before the terminal is taken) into a pcapng
+/// file and opens the UI on that file as it grows.
+#[cfg(feature = "live")]
+pub fn open_live(
+    capture: crate::source::live::LiveCapture,
+    opts: LiveOptions,
+    theme: Theme,
+) -> Result<App, String> {
+    use crate::source::recorder::Recorder;
+    let named = opts.write.is_some();
+    let path = opts
+        .write
+        .unwrap_or_else(|| temporary_capture(capture.interface()));
+    let mut recorder = Recorder::start(capture, &path, opts.autostop)?;
+    let status = recorder.status.clone();
+    let index =
+        Index::start_live(recorder.tail.clone(), opts.decode_as).map_err(|e| e.to_string())?;
+    let mut app = App::new(index, theme).map_err(|e| e.to_string())?;
+    app.live = Some(app::Live::new(
+        status,
+        path,
+        named,
+        Box::new(move || recorder.stop()),
+    ));
+    if let Some(f) = &opts.filter {
+        let _ = app.apply_filter(f);
+        app.previous_filters.clear();
+    }
+    Ok(app)
+}
+
+/// `$TMPDIR/coffeeshark_lo_20261206142637_4242.pcapng`, as dumpcap names
+/// termshark's (interface, time, process).
+#[cfg(feature = "live")]
+fn temporary_capture(interface: &str) -> PathBuf {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let day = secs.rem_euclid(86_400);
+    let stamp = format!(
+        "{}{:02}{:02}{:02}",
+        crate::view::json::utc_date(secs).replace('-', ""),
+        day / 3600,
+        day / 60 % 60,
+        day % 60
+    );
+    let iface: String = interface
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    std::env::temp_dir().join(format!(
+        "coffeeshark_{iface}_{stamp}_{}.pcapng",
+        std::process::id()
+    ))
+}
+
 fn decompress(path: &Path) -> Result<PathBuf, SourceError> {
     let io_err = |e: io::Error| SourceError::Read {
         offset: 0,
@@ -115,14 +182,42 @@ fn restore() {
     );
 }
 
-/// Takes the terminal, runs the UI until the user quits, gives the
-/// terminal back (also on a panic, before the panic message is printed).
-pub fn run(mut app: App) -> io::Result<()> {
+/// Set by SIGTERM, SIGHUP (the terminal closed) and SIGINT: the UI quits
+/// as if the user had, so a live capture's file is finished.
+static SIGNALLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+#[cfg(feature = "live")]
+fn watch_signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    for sig in [SIGTERM, SIGHUP, SIGINT] {
+        // SAFETY: the handler only stores to an atomic.
+        let _ = unsafe {
+            signal_hook::low_level::register(sig, || {
+                SIGNALLED.store(true, std::sync::atomic::Ordering::Relaxed)
+            })
+        };
+    }
+}
+
+#[cfg(not(feature = "live"))]
+fn watch_signals() {}
+
+/// Takes the terminal, runs the UI until the user quits (or a signal asks
+/// to), gives the terminal back (also on a panic, before the panic message
+/// is printed). A live capture is stopped and its file finished before
+/// this returns.
+pub fn run(app: App) -> io::Result<()> {
+    run_app(app).map(drop)
+}
+
+/// [`run`], giving the app back (a live capture's summary).
+pub fn run_app(mut app: App) -> io::Result<App> {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore();
         default_hook(info);
     }));
+    watch_signals();
     enable_raw_mode()?;
     let mut stdout = io::stdout();
     if let Err(e) = execute!(stdout, EnterAlternateScreen, EnableMouseCapture) {
@@ -135,24 +230,53 @@ pub fn run(mut app: App) -> io::Result<()> {
     if let Some(f) = &app.filter {
         f.pass.cancel();
     }
-    result
+    if let Some(live) = &mut app.live {
+        live.stop();
+    }
+    result.map(|()| app)
+}
+
+/// Live, the screen is redrawn at most this often (the capture and the
+/// index never wait for it).
+const LIVE_FRAME: Duration = Duration::from_millis(33);
+
+/// What the screen shows that background work changes: a timer tick
+/// redraws only when this moved.
+fn fingerprint(app: &App) -> [u64; 6] {
+    let (frames, done) = {
+        let d = app.index.lock();
+        (d.frames() as u64, d.done as u64)
+    };
+    let (captured, _, dropped) = app.live.as_ref().map_or((0, 0, 0), |l| l.counts());
+    let seen = app.filter.as_ref().map_or(0, |f| {
+        f.pass.seen.load(std::sync::atomic::Ordering::Relaxed)
+    });
+    [frames, done, app.rows() as u64, captured, dropped, seen]
 }
 
 fn event_loop(app: &mut App) -> io::Result<()> {
     let backend = ratatui::backend::CrosstermBackend::new(io::stdout());
     let mut terminal = ratatui::Terminal::new(backend)?;
     terminal.clear()?;
+    let mut shown = None;
+    let mut redraw = true;
     loop {
-        terminal.draw(|f| ui::draw(f, app))?;
-        if app.quit {
+        if redraw {
+            terminal.draw(|f| ui::draw(f, app))?;
+            shown = Some(fingerprint(app));
+        }
+        if app.quit || SIGNALLED.load(std::sync::atomic::Ordering::Relaxed) {
             return Ok(());
         }
         // Redraw on a timer only while background work runs: an idle UI
-        // sleeps in `poll` and uses no CPU.
-        let wait = if app.busy() {
+        // sleeps in `poll` (waking once a second for signals) and uses no
+        // CPU.
+        let wait = if app.is_live() {
+            LIVE_FRAME
+        } else if app.busy() {
             Duration::from_millis(100)
         } else {
-            Duration::from_secs(3600)
+            Duration::from_secs(1)
         };
         if event::poll(wait)? {
             let ev = event::read()?;
@@ -165,8 +289,10 @@ fn event_loop(app: &mut App) -> io::Result<()> {
                     break;
                 }
             }
+            redraw = true;
         } else {
             app.tick();
+            redraw = shown != Some(fingerprint(app)) || (app.busy() && !app.is_live());
         }
     }
 }

@@ -4,15 +4,14 @@
 //! can match, `Filter::needs_messages`), its matches published as they are
 //! found so the list fills while the pass runs. Esc cancels a pass.
 
-use crate::dissect::stream::DecodeAs;
+use super::index::Index;
 use crate::filter::values::PacketFields;
 use crate::filter::Filter;
 use crate::model::conversations::pass::count_capture;
 use crate::model::conversations::{Conversation, ConversationTable};
 use crate::model::Packet;
 use crate::pipeline::threads;
-use crate::source::CaptureReader;
-use std::path::Path;
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -28,7 +27,8 @@ pub struct Found {
 /// A pass running (or finished) in the background.
 pub struct Pass {
     found: Mutex<Found>,
-    cancel: AtomicBool,
+    /// Shared with a live reader, which stops waiting when it is set.
+    cancel: Arc<AtomicBool>,
     /// Frames seen so far (progress).
     pub seen: AtomicU64,
 }
@@ -82,27 +82,21 @@ impl SearchIn {
 
 /// Frames a packet-level predicate selects, found in the background; `stop_at_first`
 /// ends the pass at the first match.
-fn spawn<P>(
-    path: &Path,
-    decode_as: Vec<DecodeAs>,
-    app_only: bool,
-    stop_at_first: bool,
-    predicate: P,
-) -> Arc<Pass>
+fn spawn<P>(index: &Arc<Index>, app_only: bool, stop_at_first: bool, predicate: P) -> Arc<Pass>
 where
     P: Fn(&Packet<'_>) -> bool + Send + 'static,
 {
     let pass = Arc::new(Pass {
         found: Mutex::new(Found::default()),
-        cancel: AtomicBool::new(false),
+        cancel: Arc::default(),
         seen: AtomicU64::new(0),
     });
     let worker = pass.clone();
-    let path = path.to_owned();
+    let index = index.clone();
     std::thread::Builder::new()
         .name("coffeeshark-scan".into())
         .spawn(move || {
-            let reader = match CaptureReader::open(&path) {
+            let reader = match index.reader(worker.cancel.clone()) {
                 Ok(r) => r,
                 Err(e) => {
                     let mut f = worker.lock();
@@ -112,29 +106,39 @@ where
                 }
             };
             let options = threads::Options {
-                decode_as,
+                decode_as: index.decode_as.clone(),
                 app_frames_only: app_only,
                 ..threads::Options::default()
             };
-            let mut local: Vec<u64> = Vec::new();
-            let result = threads::run(reader, options, |pkt| -> Result<(), ()> {
-                if worker.cancelled() {
-                    return Err(());
-                }
-                worker.seen.store(pkt.frame.number, Ordering::Relaxed);
-                if predicate(pkt) {
-                    local.push(pkt.frame.number);
-                    if stop_at_first {
+            let local: RefCell<Vec<u64>> = RefCell::default();
+            let result = threads::run_batches(
+                reader,
+                options,
+                |pkt| -> Result<(), ()> {
+                    if worker.cancelled() {
                         return Err(());
                     }
-                }
-                if local.len() >= 256 {
-                    worker.lock().frames.append(&mut local);
-                }
-                Ok(())
-            });
+                    worker.seen.store(pkt.frame.number, Ordering::Relaxed);
+                    if predicate(pkt) {
+                        let mut local = local.borrow_mut();
+                        local.push(pkt.frame.number);
+                        if stop_at_first {
+                            return Err(());
+                        }
+                        if local.len() >= 256 {
+                            worker.lock().frames.append(&mut local);
+                        }
+                    }
+                    Ok(())
+                },
+                // The end of a batch: a live capture may pause here.
+                || {
+                    worker.lock().frames.append(&mut local.borrow_mut());
+                    Ok(())
+                },
+            );
             let mut f = worker.lock();
-            f.frames.append(&mut local);
+            f.frames.append(&mut local.borrow_mut());
             if let Ok(o) = result {
                 f.error = o.error.map(|e| e.to_string());
             }
@@ -145,25 +149,19 @@ where
 }
 
 /// The frames matching a display filter.
-pub fn filter(path: &Path, decode_as: Vec<DecodeAs>, filter: Filter) -> Arc<Pass> {
+pub fn filter(index: &Arc<Index>, filter: Filter) -> Arc<Pass> {
     let app_only = filter.needs_messages();
-    spawn(path, decode_as, app_only, false, move |pkt| {
+    spawn(index, app_only, false, move |pkt| {
         filter.matches_fields(&PacketFields::new(pkt))
     })
 }
 
 /// The first frame after `after` whose fields or bytes contain `needle`
 /// (case-insensitive for fields).
-pub fn search(
-    path: &Path,
-    decode_as: Vec<DecodeAs>,
-    within: SearchIn,
-    needle: &str,
-    after: u64,
-) -> Arc<Pass> {
+pub fn search(index: &Arc<Index>, within: SearchIn, needle: &str, after: u64) -> Arc<Pass> {
     let lower = needle.to_lowercase();
     let bytes = needle.as_bytes().to_vec();
-    spawn(path, decode_as, false, true, move |pkt| {
+    spawn(index, false, true, move |pkt| {
         if pkt.frame.number <= after {
             return false;
         }
@@ -195,15 +193,15 @@ pub type Counted = Arc<Mutex<Option<Vec<Conversation>>>>;
 /// (`model::conversations::pass`), in the background. A damaged capture
 /// gives the conversations before the damage (the status line already
 /// says what is wrong).
-pub fn conversations(path: &Path) -> Counted {
+pub fn conversations(index: &Index) -> Counted {
     let slot = Counted::default();
     let out = slot.clone();
-    let path = path.to_owned();
+    let reader = index.snapshot();
     std::thread::Builder::new()
         .name("coffeeshark-conv".into())
         .spawn(move || {
             let mut table = ConversationTable::new();
-            if let Ok(mut reader) = CaptureReader::open(&path) {
+            if let Ok(mut reader) = reader {
                 let _ = count_capture(&mut reader, &mut table);
             }
             let mut rows = Vec::new();

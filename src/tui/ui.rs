@@ -379,10 +379,25 @@ fn draw_status(f: &mut Frame<'_>, app: &App, area: Rect) {
     };
     let shown = app.rows();
     parts.push(format!("{shown}/{total} frames"));
+    if let Some(l) = &app.live {
+        let (captured, _, dropped) = l.counts();
+        let state = if !l.running() {
+            "capture stopped"
+        } else if l.paused.is_some() {
+            "capturing, display paused"
+        } else if l.follow {
+            "capturing, following"
+        } else {
+            "capturing"
+        };
+        parts[0] = format!("● {} → {}", state, l.path.display());
+        parts.push(format!("captured {captured}, dropped by kernel {dropped}"));
+    }
     if let Some(fl) = &app.filter {
         let pass_done = fl.pass.done();
         let seen = fl.pass.seen.load(std::sync::atomic::Ordering::Relaxed);
-        if pass_done || fl.pass.cancelled() {
+        // Live, the pass follows the capture: there is no percentage.
+        if pass_done || fl.pass.cancelled() || app.is_live() {
             parts.push(format!("Filter: {}", fl.text));
         } else {
             let pct = if total > 0 {
@@ -393,7 +408,7 @@ fn draw_status(f: &mut Frame<'_>, app: &App, area: Rect) {
             parts.push(format!("Filter: {} (filtering {}%)", fl.text, pct.min(99)));
         }
     }
-    if !done {
+    if !done && !app.is_live() {
         parts.push(format!("indexing {}%", app.index_percent()));
     }
     if let Some(e) = error {
@@ -426,7 +441,14 @@ pub const HELP: &[(&str, &str)] = &[
     ("Tab / Shift-Tab", "next / previous pane"),
     ("j k ↓ ↑", "move (list, details, hex)"),
     ("PgDn PgUp", "page"),
-    ("g G Home End", "first / last"),
+    (
+        "g G Home End",
+        "first / last (live: G follows the newest packet again)",
+    ),
+    (
+        "Space",
+        "live: pause / resume the display (the capture goes on)",
+    ),
     ("Enter", "list: to details; details: fold/unfold"),
     (
         "h l ← →",

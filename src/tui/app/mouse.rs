@@ -35,6 +35,7 @@ impl App {
                     // One border line and the header row above the rows.
                     let row = (m.row - a.list.y) as usize;
                     if row >= 2 {
+                        self.stop_following();
                         self.select_row(self.top + row - 2);
                     }
                 } else if inside(a.details) {

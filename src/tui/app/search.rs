@@ -25,15 +25,7 @@ impl App {
                 self.search_info(&text, backwards);
             }
             _ => {
-                let pass = (!backwards).then(|| {
-                    scan::search(
-                        &self.index.path,
-                        self.index.decode_as.clone(),
-                        within,
-                        &text,
-                        after,
-                    )
-                });
+                let pass = (!backwards).then(|| scan::search(&self.index, within, &text, after));
                 if backwards {
                     self.message = Some("backward search is for Info only".into());
                 }
@@ -97,13 +89,7 @@ impl App {
                 self.message = Some(format!("\"{}\" not found in {}", s.text, s.within.name()));
             } else {
                 s.wrapped = true;
-                s.pass = Some(scan::search(
-                    &self.index.path,
-                    self.index.decode_as.clone(),
-                    s.within,
-                    &s.text,
-                    0,
-                ));
+                s.pass = Some(scan::search(&self.index, s.within, &s.text, 0));
             }
         }
     }

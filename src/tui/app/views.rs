@@ -25,18 +25,13 @@ impl App {
     }
 
     pub(super) fn open_conversations(&mut self) {
-        let counting = super::super::scan::conversations(&self.index.path);
+        let counting = super::super::scan::conversations(&self.index);
         self.overlay = Overlay::Conv(ConvView::counting(counting));
     }
 
+    /// The transactions found so far (requests still unanswered are added
+    /// at the end of the capture).
     pub(super) fn open_transactions(&mut self) {
-        if !self.index.lock().done {
-            self.message = Some(format!(
-                "transactions are ready when the index is ({}%)",
-                self.index_percent()
-            ));
-            return;
-        }
         self.overlay = Overlay::Http(TableView::default());
     }
 
