@@ -13,13 +13,14 @@
 //! Unlike tshark, lines are printed while writing a file (`-q` silences
 //! them): the lab wants to see and keep the same packets.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::Args;
 use coffeeshark::model::summary::{self, Columns};
 use coffeeshark::pipeline::Analyzer;
 use coffeeshark::source::live::{
     list_interfaces, LiveCapture, LiveConfig, LiveStats, PcapNgSink, DEFAULT_SNAPLEN,
 };
+use coffeeshark::source::recorder::Autostop;
 use coffeeshark::source::{RawFrame, Timestamp};
 use coffeeshark::view;
 use std::fs::File;
@@ -79,32 +80,11 @@ struct Stops {
 }
 
 fn parse_stops(args: &CaptureArgs, start: Instant) -> Result<Stops> {
-    let mut stops = Stops {
-        count: args.count,
-        deadline: None,
-    };
-    for cond in &args.autostop {
-        let (key, value) = cond.split_once(':').unwrap_or((cond.as_str(), ""));
-        match key {
-            "duration" => {
-                let secs: f64 = value
-                    .parse()
-                    .ok()
-                    .filter(|s: &f64| s.is_finite() && *s >= 0.0)
-                    .with_context(|| format!("-a {cond}: give seconds, e.g. duration:10"))?;
-                let at = start + Duration::from_secs_f64(secs.min(1e9));
-                stops.deadline = Some(stops.deadline.map_or(at, |d| d.min(at)));
-            }
-            "packets" => {
-                let n: u64 = value
-                    .parse()
-                    .with_context(|| format!("-a {cond}: give a number, e.g. packets:100"))?;
-                stops.count = Some(stops.count.map_or(n, |c| c.min(n)));
-            }
-            _ => bail!("-a {cond}: the conditions are duration:SECONDS and packets:N"),
-        }
-    }
-    Ok(stops)
+    let a = Autostop::parse(args.count, &args.autostop).map_err(anyhow::Error::msg)?;
+    Ok(Stops {
+        count: a.packets,
+        deadline: a.duration.map(|d| start + d),
+    })
 }
 
 pub fn run(args: CaptureArgs) -> Result<ExitCode> {

@@ -2,9 +2,8 @@
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use coffeeshark::filter::values::PacketFields;
 use coffeeshark::report::diagram::{self, Options};
-use coffeeshark::report::{Collector, Facts, Limits, Roles, Selection};
+use coffeeshark::report::{Facts, Limits, Roles, Selection};
 use coffeeshark::view::diagram as draw;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -49,10 +48,7 @@ pub enum DiagramFormat {
     Msc,
 }
 
-/// Reads a capture once into [`Facts`]; `selection` says which segments
-/// become arrows (`None`: no diagram), `filter` which packets may. Returns
-/// the facts and the read error, if the file is damaged (what came before
-/// it is kept).
+/// Reads a capture file once into [`Facts`] (`report::pass::collect`).
 pub(crate) fn collect(
     file: &Path,
     filter: Option<&coffeeshark::filter::Filter>,
@@ -60,25 +56,12 @@ pub(crate) fn collect(
     selection: Option<Selection>,
 ) -> Result<(Facts, Option<String>)> {
     let mut reader = coffeeshark::source::CaptureReader::open(file)?;
-    // TCP sequence analysis only labels arrows (`[Retransmission]`).
-    let mut analyzer = if selection.is_some() {
-        coffeeshark::pipeline::Analyzer::new()
-    } else {
-        coffeeshark::pipeline::Analyzer::messages_without_tcp_analysis(Vec::new())
-    };
-    let mut collector = Collector::new(limits, selection);
-    let err = loop {
-        match reader.next_frame() {
-            Ok(Some(raw)) => {
-                let pkt = analyzer.process(&raw);
-                let shown = filter.map_or(true, |f| f.matches_fields(&PacketFields::new(&pkt)));
-                collector.add(&pkt, shown);
-            }
-            Ok(None) => break None,
-            Err(e) => break Some(e.to_string()),
-        }
-    };
-    Ok((collector.finish(), err))
+    Ok(coffeeshark::report::pass::collect(
+        &mut reader,
+        filter,
+        limits,
+        selection,
+    ))
 }
 
 pub(crate) fn file_name(p: &Path) -> String {

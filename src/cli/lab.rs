@@ -50,9 +50,19 @@ pub struct LabArgs {
     #[cfg(feature = "live")]
     #[arg(long, value_name = "FILE.pcapng")]
     pub capture: Option<PathBuf>,
+    /// Watch it all live in the terminal UI: the lab's traffic captured on
+    /// loopback (into --capture FILE, or a temporary file), with the answers
+    /// pane; quitting stops the servers.
+    #[cfg(feature = "live")]
+    #[arg(long, conflicts_with = "script")]
+    pub tui: bool,
 }
 
 pub fn run(args: LabArgs) -> Result<ExitCode> {
+    #[cfg(feature = "live")]
+    if args.tui {
+        return super::lab_tui::run(args);
+    }
     let dir = data_dir(args.data_dir.clone())?;
     let ip = bind_ip(args.local);
     let mut pot_cfg = PotConfig::new(dir.clone());
@@ -141,79 +151,39 @@ pub fn run(args: LabArgs) -> Result<ExitCode> {
 }
 
 /// `lab --capture`: a libpcap capture of the lab's two ports on the loopback
-/// interface, written to pcapng by a thread until the lab stops.
+/// interface, written to pcapng by `source::recorder` until the lab stops.
 #[cfg(feature = "live")]
-struct Recorder {
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    thread: std::thread::JoinHandle<Result<u64>>,
-    path: PathBuf,
-}
+struct Recorder(coffeeshark::source::recorder::Recorder);
 
 #[cfg(feature = "live")]
 impl Recorder {
     fn start(path: &std::path::Path, pot_port: u16, web_port: u16) -> Result<Self> {
-        use coffeeshark::source::live::{LiveCapture, LiveConfig, PcapNgSink};
-        use std::sync::atomic::{AtomicBool, Ordering};
-        use std::sync::Arc;
-        let mut config = LiveConfig::new(LOOPBACK_INTERFACE);
-        config.filter = Some(format!("tcp port {pot_port} or tcp port {web_port}"));
-        let mut capture = LiveCapture::open(&config)
-            .with_context(|| format!("cannot capture the lab's traffic on {LOOPBACK_INTERFACE}"))?;
-        let file = std::fs::File::create(path)
-            .with_context(|| format!("cannot create {}", path.display()))?;
-        let mut sink = PcapNgSink::new(
-            std::io::BufWriter::new(file),
-            capture.link_type(),
-            capture.snaplen(),
-            capture.interface(),
-            capture.description(),
-        )
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopping = Arc::clone(&stop);
-        let thread = std::thread::spawn(move || -> Result<u64> {
-            let mut packets = 0u64;
-            let mut last = coffeeshark::source::Timestamp::default();
-            let mut idle_after_stop = 0;
-            loop {
-                match capture.next_packet().map_err(|e| anyhow::anyhow!("{e}"))? {
-                    Some(p) => {
-                        last = p.ts;
-                        sink.write(&p).map_err(|e| anyhow::anyhow!("{e}"))?;
-                        packets += 1;
-                        idle_after_stop = 0;
-                    }
-                    // After the lab stopped, drain what the kernel still holds:
-                    // a few empty polls in a row end the capture.
-                    None if stopping.load(Ordering::Relaxed) => {
-                        idle_after_stop += 1;
-                        if idle_after_stop >= 3 {
-                            break;
-                        }
-                    }
-                    None => {}
-                }
-            }
-            let stats = capture.stats().ok();
-            sink.finish(last, stats, packets)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            Ok(packets)
-        });
-        Ok(Recorder {
-            stop,
-            thread,
-            path: path.to_path_buf(),
-        })
+        let capture = open_lab_capture(pot_port, web_port)?;
+        coffeeshark::source::recorder::Recorder::start(capture, path, Default::default())
+            .map(Recorder)
+            .map_err(anyhow::Error::msg)
     }
 
-    fn stop(self) -> Result<(PathBuf, u64)> {
-        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        let packets = self
-            .thread
-            .join()
-            .map_err(|_| anyhow::anyhow!("the capture thread panicked"))??;
-        Ok((self.path, packets))
+    fn stop(mut self) -> Result<(PathBuf, u64)> {
+        self.0.stop();
+        if let Some(e) = self.0.status.error() {
+            anyhow::bail!("the capture failed: {e}");
+        }
+        Ok((self.0.path.clone(), self.0.captured()))
     }
+}
+
+/// The lab's two ports on the loopback interface.
+#[cfg(feature = "live")]
+pub(crate) fn open_lab_capture(
+    pot_port: u16,
+    web_port: u16,
+) -> Result<coffeeshark::source::live::LiveCapture> {
+    use coffeeshark::source::live::{LiveCapture, LiveConfig};
+    let mut config = LiveConfig::new(LOOPBACK_INTERFACE);
+    config.filter = Some(format!("tcp port {pot_port} or tcp port {web_port}"));
+    LiveCapture::open(&config)
+        .with_context(|| format!("cannot capture the lab's traffic on {LOOPBACK_INTERFACE}"))
 }
 
 /// The loopback interface's name (Linux; macOS calls it lo0).

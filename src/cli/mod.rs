@@ -14,6 +14,8 @@ mod follow;
 mod http;
 #[cfg(feature = "lab")]
 mod lab;
+#[cfg(all(feature = "lab", feature = "live"))]
+mod lab_tui;
 #[cfg(feature = "lab")]
 mod pot;
 mod read;

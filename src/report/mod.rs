@@ -6,8 +6,8 @@
 //! to [`Selection::max_arrows`]. [`diagram::build`] turns the kept segments
 //! into a space-time [`diagram::Diagram`], [`answers::answer`] the tally
 //! into the lab's questions answered with evidence ([`answers::Report`]).
-//! Renderers live in `view::diagram` and `view::report`; nothing here reads
-//! a file or prints.
+//! Renderers live in `view::diagram` and `view::report`; nothing here
+//! prints, and only [`pass`] reads a capture.
 //!
 //! Memory does not grow with the file: connections are forgotten once
 //! closed (both FINs or a RST) or idle for [`IDLE_NANOS`] of capture time,
@@ -18,6 +18,7 @@
 
 pub mod answers;
 pub mod diagram;
+pub mod pass;
 
 use crate::dissect::stream::PduBody;
 use crate::dissect::tls;

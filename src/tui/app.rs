@@ -7,12 +7,14 @@ use super::bars::{Input, InputKind};
 use super::colors::{Theme, Verdict};
 use super::details::Details;
 use super::index::Index;
+use super::lab::{LabKind, LabPane};
 use super::lines::BLOCK;
 use super::packet::{Loaded, PacketLoader};
 use super::scan::{self, Pass, SearchIn};
 use super::views::{scroll_into_view, Overlay, TableView};
 
 mod input;
+mod lab;
 mod live;
 mod mouse;
 mod search;
@@ -30,6 +32,8 @@ pub enum Pane {
     List,
     Details,
     Hex,
+    /// The lab pane (diagram or answers), in place of details and hex.
+    Lab,
 }
 
 /// termshark's two layouts: panes stacked (the default) or the list on top
@@ -109,6 +113,8 @@ pub struct App {
     cache: RefCell<HashMap<usize, Vec<String>>>,
     /// A live capture feeding the index.
     pub live: Option<Live>,
+    /// The diagram or answers pane, when shown.
+    pub lab: Option<LabPane>,
 }
 
 const CACHE_BLOCKS: usize = 64;
@@ -148,6 +154,7 @@ impl App {
             areas: Areas::default(),
             cache: RefCell::new(HashMap::new()),
             live: None,
+            lab: None,
         })
     }
 
@@ -209,6 +216,7 @@ impl App {
                 .and_then(|s| s.pass.as_ref())
                 .is_some_and(|p| !p.done())
             || matches!(&self.overlay, Overlay::Conv(c) if c.pending.is_some())
+            || self.lab.as_ref().is_some_and(LabPane::busy)
     }
 
     /// Progress of the index pass, 0 to 100.
@@ -247,6 +255,7 @@ impl App {
             c.poll();
         }
         self.live_tick();
+        self.lab_tick();
     }
 
     pub(super) fn overlay_open(&self) -> bool {
@@ -458,6 +467,8 @@ impl App {
             (KeyCode::Char('c'), false) => self.open_conversations(),
             (KeyCode::Char('t'), false) => self.open_transactions(),
             (KeyCode::Char('e'), false) => self.overlay = Overlay::Expert(TableView::default()),
+            (KeyCode::Char('d'), false) => self.toggle_lab(LabKind::Diagram),
+            (KeyCode::Char('a'), false) => self.toggle_lab(LabKind::Answers),
             (KeyCode::Backspace, _) => self.filter_back(),
             (KeyCode::Esc, _) => {
                 if let Some(f) = &self.filter {
@@ -478,15 +489,21 @@ impl App {
     }
 
     fn cycle_focus(&mut self, forward: bool) {
-        let order = [Pane::List, Pane::Details, Pane::Hex];
+        let order: &[Pane] = if self.lab.is_some() {
+            &[Pane::List, Pane::Lab]
+        } else {
+            &[Pane::List, Pane::Details, Pane::Hex]
+        };
         let i = order.iter().position(|p| *p == self.focus).unwrap_or(0);
-        self.focus = order[(i + if forward { 1 } else { 2 }) % 3];
+        let n = order.len();
+        self.focus = order[(i + if forward { 1 } else { n - 1 }) % n];
     }
 
     /// Keys of the focused pane: moving, paging, folding.
     fn pane_key(&mut self, k: KeyEvent) {
         let page = |h: usize| h.max(2) as isize - 1;
         match self.focus {
+            Pane::Lab => self.lab_key(k),
             Pane::List => {
                 let delta: isize = match k.code {
                     KeyCode::Char('j') | KeyCode::Down => 1,

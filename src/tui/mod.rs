@@ -23,6 +23,7 @@ pub mod bars;
 pub mod colors;
 pub mod details;
 pub mod index;
+pub mod lab;
 pub mod lines;
 pub mod packet;
 pub mod scan;
@@ -242,7 +243,7 @@ const LIVE_FRAME: Duration = Duration::from_millis(33);
 
 /// What the screen shows that background work changes: a timer tick
 /// redraws only when this moved.
-fn fingerprint(app: &App) -> [u64; 6] {
+fn fingerprint(app: &App) -> [u64; 8] {
     let (frames, done) = {
         let d = app.index.lock();
         (d.frames() as u64, d.done as u64)
@@ -251,7 +252,20 @@ fn fingerprint(app: &App) -> [u64; 6] {
     let seen = app.filter.as_ref().map_or(0, |f| {
         f.pass.seen.load(std::sync::atomic::Ordering::Relaxed)
     });
-    [frames, done, app.rows() as u64, captured, dropped, seen]
+    let lab = app.lab.as_ref().map_or(0, |l| {
+        l.busy() as u64 + 2 * l.text.as_ref().map_or(0, |t| t.lines.len() as u64)
+    });
+    let views = matches!(&app.overlay, views::Overlay::Conv(c) if c.pending.is_some()) as u64;
+    [
+        frames,
+        done,
+        app.rows() as u64,
+        captured,
+        dropped,
+        seen,
+        lab,
+        views,
+    ]
 }
 
 fn event_loop(app: &mut App) -> io::Result<()> {
@@ -291,8 +305,9 @@ fn event_loop(app: &mut App) -> io::Result<()> {
             }
             redraw = true;
         } else {
+            let was_busy = app.busy();
             app.tick();
-            redraw = shown != Some(fingerprint(app)) || (app.busy() && !app.is_live());
+            redraw = shown != Some(fingerprint(app)) || (was_busy && !app.is_live());
         }
     }
 }

@@ -181,6 +181,46 @@ impl PacketLoader {
         })
     }
 
+    /// The frames of `streams` in capture order, each through its stream's
+    /// own analyser (the diagram pane's arrows).
+    pub fn replay(
+        &mut self,
+        streams: &[u32],
+        mut job: impl FnMut(&crate::model::Packet<'_>),
+    ) -> Result<(), SourceError> {
+        let total = self.index.lock().frames() as u64;
+        let mut frames = Vec::new();
+        let mut first = None;
+        for (i, &s) in streams.iter().enumerate() {
+            let (f, ts) = self.stream_frames(s, total);
+            first = first.or(ts);
+            frames.extend(f.into_iter().map(|(n, off)| (n, off, i)));
+        }
+        frames.sort_unstable();
+        let mut analyzers: Vec<Analyzer> = streams
+            .iter()
+            .map(|&s| Analyzer::for_stream(s, self.index.decode_as.clone()))
+            .collect();
+        for (n, off, i) in frames {
+            let raw = self.source.read(off)?;
+            let info = Self::frame_info(&raw, n, first, None);
+            job(&analyzers[i].process_as(&raw.raw(), info));
+        }
+        Ok(())
+    }
+
+    /// TCP ports of frame `number` (source, destination).
+    pub fn ports(&mut self, number: u64) -> Option<(u16, u16)> {
+        let off = *self
+            .index
+            .lock()
+            .offsets
+            .get(number.checked_sub(1)? as usize)?;
+        let raw = self.source.read(off).ok()?;
+        let seg = crate::decode::tcp_segment(raw.link_type, &raw.data)?;
+        Some((seg.tcp.source_port(), seg.tcp.destination_port()))
+    }
+
     /// The whole of TCP stream `stream`, as `coffeeshark follow` gives it
     /// (`model::follow`).
     pub fn follow(&mut self, stream: u32) -> Result<FollowedStream, SourceError> {

@@ -15,6 +15,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
+mod lab;
+
 /// The smallest screen the panes fit in.
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 12;
@@ -68,11 +70,24 @@ pub fn draw(f: &mut Frame<'_>, app: &mut App) {
         }
     };
     app.areas.list = list;
-    app.areas.details = details;
-    app.areas.hex = hex;
-    draw_list(f, app, list);
-    draw_details(f, app, details);
-    draw_hex(f, app, hex);
+    if app.lab.is_some() {
+        // The lab pane takes the place of details and hex.
+        let lab = Rect {
+            y: list.y + list.height,
+            height: main.y + main.height - (list.y + list.height),
+            ..main
+        };
+        app.areas.details = Rect::default();
+        app.areas.hex = Rect::default();
+        draw_list(f, app, list);
+        lab::draw_lab(f, app, lab);
+    } else {
+        app.areas.details = details;
+        app.areas.hex = hex;
+        draw_list(f, app, list);
+        draw_details(f, app, details);
+        draw_hex(f, app, hex);
+    }
     if !matches!(app.overlay, Overlay::None) {
         draw_overlay(f, app, main);
     }
@@ -392,6 +407,9 @@ fn draw_status(f: &mut Frame<'_>, app: &App, area: Rect) {
         };
         parts[0] = format!("● {} → {}", state, l.path.display());
         parts.push(format!("captured {captured}, dropped by kernel {dropped}"));
+        if let Some(note) = &l.note {
+            parts.insert(1, note.clone());
+        }
     }
     if let Some(fl) = &app.filter {
         let pass_done = fl.pass.done();

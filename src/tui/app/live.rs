@@ -29,6 +29,8 @@ pub struct Live {
     pub follow: bool,
     /// Space: the number of rows shown when the display was paused.
     pub paused: Option<usize>,
+    /// Shown in the status line (`lab --tui`: the URL to open).
+    pub note: Option<String>,
     last_details: Option<Instant>,
 }
 
@@ -46,6 +48,7 @@ impl Live {
             named,
             follow: true,
             paused: None,
+            note: None,
             last_details: None,
         }
     }

@@ -1,0 +1,41 @@
+//! The report's one pass over a capture: every frame through the
+//! [`Analyzer`] into a [`Collector`]. Shared by `coffeeshark report` /
+//! `diagram` and the TUI's answers pane (which reads a live capture's
+//! snapshot).
+
+use super::{Collector, Facts, Limits, Selection};
+use crate::filter::values::PacketFields;
+use crate::filter::Filter;
+use crate::pipeline::Analyzer;
+use crate::source::CaptureReader;
+
+/// Reads `reader` to its end into [`Facts`]; `selection` says which
+/// segments become arrows (`None`: no diagram), `filter` which packets may.
+/// Returns the facts and the reader's error, if the capture is damaged
+/// (what came before it is kept).
+pub fn collect(
+    reader: &mut CaptureReader,
+    filter: Option<&Filter>,
+    limits: Limits,
+    selection: Option<Selection>,
+) -> (Facts, Option<String>) {
+    // TCP sequence analysis only labels arrows (`[Retransmission]`).
+    let mut analyzer = if selection.is_some() {
+        Analyzer::new()
+    } else {
+        Analyzer::messages_without_tcp_analysis(Vec::new())
+    };
+    let mut collector = Collector::new(limits, selection);
+    let err = loop {
+        match reader.next_frame() {
+            Ok(Some(raw)) => {
+                let pkt = analyzer.process(&raw);
+                let shown = filter.map_or(true, |f| f.matches_fields(&PacketFields::new(&pkt)));
+                collector.add(&pkt, shown);
+            }
+            Ok(None) => break None,
+            Err(e) => break Some(e.to_string()),
+        }
+    };
+    (collector.finish(), err)
+}
