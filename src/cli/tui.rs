@@ -120,12 +120,12 @@ fn run_live(args: TuiArgs) -> Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let autostop = Autostop::parse(args.count, &args.autostop).map_err(anyhow::Error::msg)?;
-    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        bail!("the terminal UI needs a terminal (use coffeeshark capture to print packets)");
-    }
     let mut config = LiveConfig::new(args.interface.as_deref().unwrap_or_default());
     config.filter = args.capture_filter.clone();
     let capture = LiveCapture::open(&config)?;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        bail!("the terminal UI needs a terminal (use coffeeshark capture to print packets)");
+    }
     let options = tui::LiveOptions {
         write: args.write,
         autostop,
