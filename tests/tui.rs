@@ -390,3 +390,68 @@ fn follow_search_line_takes_every_key() {
     app.press(KeyCode::Char('q'));
     assert!(matches!(app.overlay, Overlay::None));
 }
+
+/// The lab panes are the CLI's views: the diagram pane's ladder is
+/// `coffeeshark diagram --format txt` of the same streams, the answers pane
+/// `coffeeshark report`'s text; Enter on a line goes to the frame it cites.
+#[test]
+fn lab_panes_are_the_clis_diagram_and_report() {
+    use coffeeshark::tui::lab::LabKind;
+    let path = sample("coffee_418_406.pcapng");
+    let file = path.to_str().unwrap();
+    let mut app = open(&path, None);
+    // The browser's request that got the 418 (stream 5), and the pot's
+    // connection it caused (stream 6).
+    assert!(app.select_frame(54));
+    app.press(KeyCode::Char('d'));
+    settle(&mut app);
+    let lab = app.lab.as_ref().expect("the diagram pane");
+    assert_eq!(lab.kind, LabKind::Diagram);
+    let text = lab.text.as_ref().expect("drawn");
+    assert!(text.title.contains("streams 5, 6"), "{}", text.title);
+    let (cli, _, code) = coffeeshark(&["diagram", "--format", "txt", "--streams", "5,6", file]);
+    assert_eq!(code, 0);
+    // The CLI's first line is its title.
+    let cli_lines: Vec<&str> = cli.lines().skip(1).collect();
+    assert_eq!(text.lines, cli_lines);
+    // The cursor is on the selected frame's arrow.
+    assert_eq!(text.refs[lab.cursor].first(), Some(&54));
+    assert_golden("tui/diagram.txt", &screen(&mut app, 140, 40));
+    // In the pane, down to the pot's 418 and Enter: the list goes there.
+    app.press(KeyCode::Tab);
+    let line_61 = app.lab.as_ref().unwrap().line_of(61).unwrap();
+    while app.lab.as_ref().unwrap().cursor < line_61 {
+        app.press(KeyCode::Char('j'));
+    }
+    app.press(KeyCode::Enter);
+    assert_eq!(app.selected_frame(), Some(61));
+
+    // The answers.
+    app.press(KeyCode::Char('a'));
+    settle(&mut app);
+    let lab = app.lab.as_ref().expect("the answers pane");
+    assert_eq!(lab.kind, LabKind::Answers);
+    let (cli, _, code) = coffeeshark(&["report", "--max-arrows", "0", file]);
+    assert_eq!(code, 0);
+    let text = lab.text.as_ref().unwrap();
+    assert_eq!(text.lines, cli.lines().collect::<Vec<_>>());
+    // The line of the 418's evidence cites the pot's 418, frame 61.
+    let teapot = text
+        .lines
+        .iter()
+        .position(|l| l.contains("pot: #61 HTCPCP/1.1 418"))
+        .expect("Task 7 cites the 418");
+    while app.lab.as_ref().unwrap().cursor < teapot {
+        app.press(KeyCode::Char('j'));
+    }
+    assert_golden("tui/answers.txt", &screen(&mut app, 140, 40));
+    // Enter goes to each cited frame in turn: #59, then #61.
+    app.press(KeyCode::Enter);
+    assert_eq!(app.selected_frame(), Some(59));
+    app.press(KeyCode::Enter);
+    assert_eq!(app.selected_frame(), Some(61));
+    // `a` again closes the pane: details and hex are back.
+    app.press(KeyCode::Char('a'));
+    assert!(app.lab.is_none());
+    assert_eq!(app.focus, Pane::List);
+}
