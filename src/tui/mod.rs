@@ -237,6 +237,34 @@ pub fn run_app(mut app: App) -> io::Result<App> {
     result.map(|()| app)
 }
 
+/// Waits at most `timeout` for input on the terminal (standard input);
+/// an error when the terminal is gone (closed window, killed tmux).
+fn wait_input(timeout: Duration) -> io::Result<bool> {
+    let mut fd = libc::pollfd {
+        fd: libc::STDIN_FILENO,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
+    // SAFETY: one valid pollfd for the duration of the call.
+    let ready = unsafe { libc::poll(&mut fd, 1, ms) };
+    if ready < 0 {
+        let e = io::Error::last_os_error();
+        return if e.kind() == io::ErrorKind::Interrupted {
+            Ok(false)
+        } else {
+            Err(e)
+        };
+    }
+    if fd.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::BrokenPipe,
+            "the terminal was closed",
+        ));
+    }
+    Ok(ready > 0)
+}
+
 /// Live, the screen is redrawn at most this often (the capture and the
 /// index never wait for it).
 const LIVE_FRAME: Duration = Duration::from_millis(33);
@@ -283,16 +311,19 @@ fn event_loop(app: &mut App) -> io::Result<()> {
             return Ok(());
         }
         // Redraw on a timer only while background work runs: an idle UI
-        // sleeps in `poll` (waking once a second for signals) and uses no
-        // CPU.
+        // sleeps in `poll` (waking four times a second, for signals and a
+        // resized window) and uses no CPU.
         let wait = if app.is_live() {
             LIVE_FRAME
         } else if app.busy() {
             Duration::from_millis(100)
         } else {
-            Duration::from_secs(1)
+            Duration::from_millis(250)
         };
-        if event::poll(wait)? {
+        // crossterm's reader loops forever on a terminal that hung up
+        // (its read returns 0 or EIO): the terminal is watched here, and
+        // crossterm asked only when there is input.
+        if wait_input(wait)? && event::poll(Duration::ZERO)? {
             let ev = event::read()?;
             app.event(ev);
             // Take every event already queued before drawing again (key

@@ -32,10 +32,25 @@ pub(super) fn draw_lab(f: &mut Frame<'_>, app: &mut App, area: Rect) {
     let Some(lab) = &mut app.lab else { return };
     let Some(text) = &lab.text else { return };
     let width = inner.width.max(1) as usize;
+    // The diagram's lane names and column heads stay on top while its
+    // arrows scroll.
+    let sticky = match lab.kind {
+        LabKind::Diagram => text
+            .lines
+            .iter()
+            .position(|l| l.trim_start().starts_with("time (s)"))
+            .map_or(0, |i| i + 1)
+            .min(inner.height.saturating_sub(1) as usize),
+        LabKind::Answers => 0,
+    };
+    let mut head: Vec<Line> = text.lines[..sticky]
+        .iter()
+        .map(|l| Line::raw(l.chars().take(width).collect::<String>()))
+        .collect();
     // (line, row text) for every row of the pane's content.
     let mut rows: Vec<(usize, String)> = Vec::new();
     let mut cursor_row = 0;
-    for (i, line) in text.lines.iter().enumerate() {
+    for (i, line) in text.lines.iter().enumerate().skip(sticky) {
         if i == lab.cursor {
             cursor_row = rows.len();
         }
@@ -48,7 +63,7 @@ pub(super) fn draw_lab(f: &mut Frame<'_>, app: &mut App, area: Rect) {
             }
         }
     }
-    let height = inner.height as usize;
+    let height = (inner.height as usize).saturating_sub(sticky);
     scroll_into_view(&mut lab.top, cursor_row, height);
     let shown: Vec<Line> = rows
         .iter()
@@ -62,7 +77,8 @@ pub(super) fn draw_lab(f: &mut Frame<'_>, app: &mut App, area: Rect) {
             }
         })
         .collect();
-    f.render_widget(Paragraph::new(shown).style(theme.text()), inner);
+    head.extend(shown);
+    f.render_widget(Paragraph::new(head).style(theme.text()), inner);
 }
 
 /// Greedy word wrap at `width` characters (a word longer than the line is
