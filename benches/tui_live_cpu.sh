@@ -107,13 +107,19 @@ run_tool() {
     packets=$(eval "$packets")
     printf '%-12s %8s %8s %10s %10s %10s\n' "$name" "$idle%" "$load%" "$sent" "$packets" \
         "$(echo "$packets / $took" | bc)"
-    # Quit (termshark asks to confirm), then end the window.
+    # Quit (termshark asks to confirm), then end the window; whatever the
+    # tool started and left running (termshark's capture helper and
+    # dumpcap outlive its window) is stopped by PID.
+    local tree
+    tree=$(pstree -p -T "$pid" 2>/dev/null | grep -o '([0-9]\+)' | tr -d '()' | grep -vx "$pid" || true)
     tmux send-keys -t csload q
     sleep 1
     tmux send-keys -t csload Enter
     sleep 2
     tmux kill-session -t csload 2>/dev/null || true
     sleep 1
+    local p
+    for p in $tree; do kill "$p" 2>/dev/null || true; done
 }
 
 echo "== $RATE requests/s for ${SECS}s on 127.0.0.1:$PORT; $(nproc) cores"
