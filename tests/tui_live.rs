@@ -238,3 +238,42 @@ fn transactions_and_expert_counts_grow_while_capturing() {
     drop((live, done));
     let _ = std::fs::remove_file(&dest);
 }
+
+#[test]
+fn follow_and_conversations_keep_up_with_the_capture() {
+    use coffeeshark::tui::views::Overlay;
+    let name = "coffee_418_406.pcapng";
+    let dest = temp("views.pcapng");
+    let (mut w, tail) = Writer::start(name, &dest);
+    let mut app = live_app(&w, tail);
+    // Stream 0 up to the browser's request (frame 4), before the response.
+    w.push(10);
+    until(&mut app, "10 frames", |a| a.rows() == 10);
+    assert!(app.select_frame(4));
+    app.press(KeyCode::Char('f'));
+    let pieces = |a: &App| match &a.overlay {
+        Overlay::Follow(f) => f.stream.pieces.len(),
+        _ => 0,
+    };
+    let before = pieces(&app);
+    assert!(before > 0, "the request is followed");
+    w.push(20);
+    until(&mut app, "the response in the follow view", |a| {
+        pieces(a) > before
+    });
+    app.press(KeyCode::Esc);
+
+    // Conversations: counted so far, then counted again as more come.
+    app.press(KeyCode::Char('c'));
+    let convs = |a: &App| match &a.overlay {
+        Overlay::Conv(c) if c.pending.is_none() => c.rows.len(),
+        _ => 0,
+    };
+    until(&mut app, "the first conversations", |a| convs(a) > 0);
+    let first = convs(&app);
+    w.push(100);
+    until(&mut app, "more conversations", |a| convs(a) > first);
+    w.push(usize::MAX);
+    tail_finish(&mut app);
+    let _ = std::fs::remove_file(&dest);
+}

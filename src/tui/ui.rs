@@ -688,7 +688,7 @@ fn draw_conv(
         };
         lines.push(Line::styled(text, style));
     }
-    if c.pending.is_some() {
+    if c.pending.is_some() && c.rows.is_empty() {
         lines.push(Line::from("counting the conversations…"));
     }
     let title = format!(

@@ -307,6 +307,10 @@ impl ConvView {
             Some(rows) => {
                 self.rows = rows;
                 self.pending = None;
+                // A recount (live) keeps the user's order.
+                if self.sort != 0 || self.descending {
+                    self.sort_rows();
+                }
                 false
             }
             None => true,

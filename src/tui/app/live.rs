@@ -5,6 +5,8 @@
 
 use super::App;
 use crate::source::recorder::RecordStatus;
+use crate::tui::scan;
+use crate::tui::views::Overlay;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -14,6 +16,9 @@ use std::time::{Duration, Instant};
 /// often: each load replays the frame's stream, and at thousands of packets
 /// a second the list must not wait for the details.
 const DETAILS_EVERY: Duration = Duration::from_millis(250);
+/// An open follow or conversations view is read again at most this often
+/// while packets arrive.
+const VIEWS_EVERY: Duration = Duration::from_secs(1);
 
 /// A live capture feeding the UI: its counters, its file, and how to stop
 /// it (`source::recorder::Recorder`, or a test's writer).
@@ -31,6 +36,9 @@ pub struct Live {
     pub paused: Option<usize>,
     /// Shown in the status line (`lab --tui`: the URL to open).
     pub note: Option<String>,
+    /// When the open view (follow, conversations) was last brought up to
+    /// date, and at how many frames.
+    views_at: (Instant, usize),
     last_details: Option<Instant>,
 }
 
@@ -50,6 +58,7 @@ impl Live {
             paused: None,
             note: None,
             last_details: None,
+            views_at: (Instant::now(), 0),
         }
     }
 
@@ -123,8 +132,34 @@ impl App {
         }
     }
 
+    /// Live, the follow and conversations views keep up with the capture:
+    /// read again (at most every [`VIEWS_EVERY`]) when more frames came.
+    fn live_views_tick(&mut self) {
+        let frames = self.index.lock().frames();
+        let Some(l) = &mut self.live else { return };
+        if frames == l.views_at.1 || l.views_at.0.elapsed() < VIEWS_EVERY {
+            return;
+        }
+        l.views_at = (Instant::now(), frames);
+        match &mut self.overlay {
+            Overlay::Follow(f) => {
+                if let Ok(stream) = self.loader.follow(f.stream.stream) {
+                    if stream.pieces.len() != f.stream.pieces.len() {
+                        f.stream = stream;
+                        f.relayout();
+                    }
+                }
+            }
+            Overlay::Conv(c) if c.pending.is_none() => {
+                c.pending = Some(scan::conversations(&self.index));
+            }
+            _ => {}
+        }
+    }
+
     /// On each tick: keep the newest row selected while following.
     pub(super) fn live_tick(&mut self) {
+        self.live_views_tick();
         let Some(l) = &self.live else { return };
         if !l.follow || l.paused.is_some() || self.overlay_open() {
             return;
