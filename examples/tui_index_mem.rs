@@ -38,7 +38,10 @@ fn main() {
     app.select_row(frames.saturating_sub(1));
     let (lines_heap, lines_raw) = {
         let d = app.index.lock();
-        (d.lines.heap_bytes(), d.lines.raw_bytes())
+        (
+            d.lines.heap_bytes() as u64 + d.lines.spilled_bytes(),
+            d.lines.raw_bytes(),
+        )
     };
     let peak = vm("VmHWM:");
     let mut step = Vec::new();

@@ -188,7 +188,7 @@ impl App {
     pub fn cells(&self, n: u64) -> Option<(String, u8)> {
         let i = (n as usize).checked_sub(1)?;
         let block = i / BLOCK;
-        let rule = *self.index.lock().rules.get(i)?;
+        let rule = self.index.lock().rules.get(i)?;
         let mut cache = self.cache.borrow_mut();
         if let Some(lines) = cache.get(&block) {
             return lines.get(i % BLOCK).map(|l| (l.clone(), rule));

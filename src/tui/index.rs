@@ -18,6 +18,7 @@
 //! locks to copy a few numbers or the rows on screen.
 
 use super::colors::Rule;
+use super::compact::{Column, Offsets};
 use super::lines::LineStore;
 use crate::dissect::stream::{DecodeAs, PduBody};
 use crate::flow::analysis::flag;
@@ -112,13 +113,13 @@ pub type TransactionFrames = [u64; 2];
 #[derive(Default)]
 pub struct IndexData {
     pub lines: LineStore,
-    pub offsets: Vec<u64>,
-    pub streams: Vec<u32>,
+    pub offsets: Offsets,
+    pub streams: Column<u32>,
     /// Each stream's first frame (0-based index): streams are numbered in
     /// the order of their first frame, so this is where a stream's frames
     /// start to be looked for.
     pub stream_starts: Vec<u32>,
-    pub rules: Vec<u8>,
+    pub rules: Column<u8>,
     /// The first frame's timestamp (`frame.time_relative`'s zero).
     pub first_ts: Option<Timestamp>,
     pub expert: [u64; EXPERT.len()],
@@ -358,15 +359,17 @@ impl Index {
         if let Some(&last) = batch.offsets.last() {
             d.bytes_read = last;
         }
-        d.offsets.append(&mut batch.offsets);
+        for o in batch.offsets.drain(..) {
+            d.offsets.push(o);
+        }
         let base = d.streams.len();
         for (i, &s) in batch.streams.iter().enumerate() {
             if s != NO_STREAM && s as usize == d.stream_starts.len() {
                 d.stream_starts.push((base + i) as u32);
             }
         }
-        d.streams.append(&mut batch.streams);
-        d.rules.append(&mut batch.rules);
+        d.streams.extend(batch.streams.drain(..));
+        d.rules.extend(batch.rules.drain(..));
         if d.first_ts.is_none() {
             d.first_ts = batch.first_ts;
         }

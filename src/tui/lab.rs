@@ -239,8 +239,7 @@ fn related_streams(index: &Index, loader: &mut PacketLoader, stream: u32) -> Vec
         };
         let last = d
             .streams
-            .iter()
-            .rposition(|&s| s == stream)
+            .rposition(|s| s == stream)
             .map_or(first, |i| i as u32);
         let lo = d.stream_starts.partition_point(|&s| s <= first);
         let hi = d.stream_starts.partition_point(|&s| s <= last);

@@ -21,6 +21,7 @@
 pub mod app;
 pub mod bars;
 pub mod colors;
+pub mod compact;
 pub mod details;
 pub mod index;
 pub mod lab;

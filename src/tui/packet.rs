@@ -77,12 +77,11 @@ impl PacketLoader {
             .stream_starts
             .get(stream as usize)
             .map_or(end, |&s| (s as usize).min(end));
-        let frames = d.streams[start..end]
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| **s == stream)
-            .map(|(i, _)| (start + i) as u64 + 1)
-            .map(|n| (n, d.offsets[n as usize - 1]))
+        let frames = d
+            .streams
+            .range(start, end)
+            .filter(|&(_, s)| s == stream)
+            .filter_map(|(i, _)| Some((i as u64 + 1, d.offsets.get(i)?)))
             .collect();
         (frames, d.first_ts)
     }
@@ -108,7 +107,9 @@ impl PacketLoader {
         let offsets: Vec<u64> = {
             let d = self.index.lock();
             let end = (number as usize).saturating_sub(1).min(d.offsets.len());
-            d.offsets[end.saturating_sub(8)..end].to_vec()
+            (end.saturating_sub(8)..end)
+                .filter_map(|i| d.offsets.get(i))
+                .collect()
         };
         for off in offsets.iter().rev() {
             if let Ok(f) = self.source.read(*off) {
@@ -125,7 +126,7 @@ impl PacketLoader {
         let (stream, offset) = {
             let d = self.index.lock();
             let i = number.checked_sub(1).map(|i| i as usize);
-            match i.and_then(|i| Some((*d.streams.get(i)?, d.offsets[i]))) {
+            match i.and_then(|i| Some((d.streams.get(i)?, d.offsets.get(i)?))) {
                 Some(x) => x,
                 None => {
                     return Err(SourceError::Malformed {
@@ -211,7 +212,7 @@ impl PacketLoader {
 
     /// TCP ports of frame `number` (source, destination).
     pub fn ports(&mut self, number: u64) -> Option<(u16, u16)> {
-        let off = *self
+        let off = self
             .index
             .lock()
             .offsets

@@ -9,7 +9,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 impl App {
     pub(super) fn selected_stream(&self) -> Option<u32> {
         let n = self.selected_frame()?;
-        let s = *self.index.lock().streams.get(n as usize - 1)?;
+        let s = self.index.lock().streams.get(n as usize - 1)?;
         (s != NO_STREAM).then_some(s)
     }
 
