@@ -105,17 +105,24 @@ impl Tmux {
         self.wait_until(&format!("{what:?}"), secs, |s| s.contains(what))
     }
 
-    /// The PID of the shell's child (the command it runs).
+    /// The PID of the shell's child (the command it runs), from /proc.
     fn child_pid(&self) -> u32 {
-        let shell = self.run(&["display", "-p", "-t", &self.session, "#{pane_pid}"]);
-        let out = Command::new("pgrep")
-            .args(["-P", shell.trim()])
-            .output()
-            .expect("pgrep");
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .next()
-            .and_then(|l| l.trim().parse().ok())
+        let shell: u32 = self
+            .run(&["display", "-p", "-t", &self.session, "#{pane_pid}"])
+            .trim()
+            .parse()
+            .expect("the pane's PID");
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+            .find(|pid| {
+                // The parent is the second field after the ")" of the name.
+                std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                    .ok()
+                    .and_then(|s| s.rsplit_once(')').map(|(_, r)| r.to_owned()))
+                    .and_then(|r| r.split_whitespace().nth(1)?.parse::<u32>().ok())
+                    == Some(shell)
+            })
             .expect("the command's process")
     }
 }
@@ -308,11 +315,8 @@ fn killed_mid_capture_the_file_holds_every_packet_shown() {
     let shown = frames_shown(&t.screen())
         .map_or(0, |(_, n)| n)
         .max(frames_shown(&s).unwrap().1);
-    let killed = Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    // SAFETY: a signal to the process this test started.
+    assert_eq!(unsafe { libc::kill(pid as i32, libc::SIGTERM) }, 0);
     let s = t.wait_until("the exit status", 30, |s| {
         s.lines().any(|l| l.starts_with("EXIT="))
     });
