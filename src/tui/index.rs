@@ -18,7 +18,7 @@
 //! locks to copy a few numbers or the rows on screen.
 
 use super::colors::Rule;
-use super::compact::{Column, Offsets};
+use super::compact::{Column, Offsets, Streams};
 use super::lines::LineStore;
 use crate::dissect::stream::{DecodeAs, PduBody};
 use crate::flow::analysis::flag;
@@ -36,8 +36,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// `tcp.stream` of a frame that is not TCP.
-pub const NO_STREAM: u32 = u32::MAX;
+pub use super::compact::NO_STREAM;
 
 /// An expert category: its label, the display filter that lists its frames,
 /// and the analysis flags that count a frame in it.
@@ -107,18 +106,18 @@ fn expert_hits(pkt: &Packet<'_>, info: &str, mut hit: impl FnMut(usize)) {
 
 /// The frames a transaction row's Enter and `r` jump to: request and
 /// response, 0 for none.
-pub type TransactionFrames = [u64; 2];
+pub type TransactionFrames = [u32; 2];
 
 /// What the pass has found so far.
 #[derive(Default)]
 pub struct IndexData {
     pub lines: LineStore,
     pub offsets: Offsets,
-    pub streams: Column<u32>,
+    pub streams: Streams,
     /// Each stream's first frame (0-based index): streams are numbered in
     /// the order of their first frame, so this is where a stream's frames
     /// start to be looked for.
-    pub stream_starts: Vec<u32>,
+    pub stream_starts: Column<u32>,
     pub rules: Column<u8>,
     /// The first frame's timestamp (`frame.time_relative`'s zero).
     pub first_ts: Option<Timestamp>,
@@ -128,7 +127,7 @@ pub struct IndexData {
     /// The transactions view's rows: the `http` table's text, compressed as
     /// the list's, and the frames each row jumps to. Complete at the end.
     pub transactions: LineStore,
-    pub transaction_frames: Vec<TransactionFrames>,
+    pub transaction_frames: Column<TransactionFrames>,
     pub transactions_header: String,
     /// Offset reached in the (decompressed) file.
     pub bytes_read: u64,
@@ -256,8 +255,8 @@ impl Index {
             row.truncate(row.trim_end_matches('\n').len());
             batch.tx_rows.push(row);
             batch.tx_frames.push([
-                t.request.as_ref().map_or(0, |r| r.frame),
-                t.response.as_ref().map_or(0, |r| r.frame),
+                t.request.as_ref().map_or(0, |r| frame_u32(r.frame)),
+                t.response.as_ref().map_or(0, |r| frame_u32(r.frame)),
             ]);
         };
         let outcome = threads::run_batches(
@@ -382,8 +381,14 @@ impl Index {
         for row in batch.tx_rows.drain(..) {
             d.transactions.push(&row);
         }
-        d.transaction_frames.append(&mut batch.tx_frames);
+        d.transaction_frames.extend(batch.tx_frames.drain(..));
     }
+}
+
+/// A frame number as the index keeps it (a capture of more than 4 G frames
+/// cannot be indexed in memory anyway).
+fn frame_u32(frame: u64) -> u32 {
+    frame.min(u32::MAX as u64) as u32
 }
 
 fn open_error(path: &std::path::Path, error: std::io::Error) -> SourceError {

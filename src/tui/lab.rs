@@ -234,17 +234,18 @@ fn diagram_text(index: &Arc<Index>, stream: Option<u32>) -> LabText {
 fn related_streams(index: &Index, loader: &mut PacketLoader, stream: u32) -> Vec<u32> {
     let (first, candidates) = {
         let d = index.lock();
-        let Some(&first) = d.stream_starts.get(stream as usize) else {
+        let Some(first) = d.stream_starts.get(stream as usize) else {
             return vec![stream];
         };
         let last = d
             .streams
             .rposition(|s| s == stream)
             .map_or(first, |i| i as u32);
-        let lo = d.stream_starts.partition_point(|&s| s <= first);
-        let hi = d.stream_starts.partition_point(|&s| s <= last);
-        let candidates: Vec<(u32, u32)> =
-            (lo..hi).map(|t| (t as u32, d.stream_starts[t])).collect();
+        let lo = d.stream_starts.partition_point(|s| s <= first);
+        let hi = d.stream_starts.partition_point(|s| s <= last);
+        let candidates: Vec<(u32, u32)> = (lo..hi)
+            .filter_map(|t| Some((t as u32, d.stream_starts.get(t)?)))
+            .collect();
         (first, candidates)
     };
     let mut out = vec![stream];

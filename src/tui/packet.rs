@@ -76,7 +76,7 @@ impl PacketLoader {
         let start = d
             .stream_starts
             .get(stream as usize)
-            .map_or(end, |&s| (s as usize).min(end));
+            .map_or(end, |s| (s as usize).min(end));
         let frames = d
             .streams
             .range(start, end)

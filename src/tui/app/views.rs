@@ -80,11 +80,11 @@ impl App {
                 let rows = self.index.lock().transactions.len();
                 match code {
                     KeyCode::Enter | KeyCode::Char('r') => {
-                        let row = self.index.lock().transaction_frames.get(t.pos).copied();
+                        let row = self.index.lock().transaction_frames.get(t.pos);
                         let frame = row
                             .map(|[request, response]| match code {
-                                KeyCode::Enter if request > 0 => request,
-                                _ => response,
+                                KeyCode::Enter if request > 0 => request as u64,
+                                _ => response as u64,
                             })
                             .filter(|n| *n > 0);
                         if let Some(n) = frame {
