@@ -8,6 +8,7 @@
 mod capture;
 mod conv;
 mod diagram;
+mod dissector;
 mod fields;
 mod filter;
 mod follow;
@@ -72,6 +73,8 @@ enum Command {
     Filter(filter::FilterArgs),
     /// List the fields and protocols filters and -T fields know (tshark -G fields).
     Fields(fields::FieldsArgs),
+    /// The Wireshark plugin (dissector/htcpcp.lua): install, path, print.
+    Dissector(dissector::DissectorArgs),
     /// Capture live with libpcap: print packets as they arrive, write pcapng (-w), list interfaces (-D).
     #[cfg(feature = "live")]
     Capture(capture::CaptureArgs),
@@ -105,6 +108,7 @@ pub fn run() -> ExitCode {
         Some(Command::Tui(args)) => tui::run(args),
         Some(Command::Filter(args)) => filter::run(args),
         Some(Command::Fields(args)) => fields::run(args),
+        Some(Command::Dissector(args)) => dissector::run(args),
         #[cfg(feature = "live")]
         Some(Command::Capture(args)) => capture::run(args),
         #[cfg(feature = "lab")]
