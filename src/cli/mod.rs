@@ -40,8 +40,8 @@ use std::process::ExitCode;
 )]
 pub struct Cli {
     /// Print the version (tshark's -v; -V means details, as in tshark).
-    #[arg(short = 'v', long = "version", action = clap::ArgAction::Version)]
-    version: Option<bool>,
+    #[arg(short = 'v', long = "version")]
+    version: bool,
     #[command(subcommand)]
     command: Option<Command>,
     /// tshark style: `coffeeshark -r FILE [options]` is `coffeeshark read FILE [options]`.
@@ -92,9 +92,28 @@ enum Command {
     Visit(visit::VisitArgs),
 }
 
+/// `-v`: coffeeshark's version, in the shape of tshark's first line, which
+/// tools built on tshark parse: pyshark takes the last `x.y.z` after a space
+/// on the first line (here the tshark release whose output we follow, so
+/// that it picks `-Y`, JSON and the options of that release).
+fn version_text() -> String {
+    format!(
+        "coffeeshark {}, compatible with TShark (Wireshark) {TSHARK_VERSION}\n\n\
+         A packet analyser for HTCPCP, HTTP/1.x and TLS that prints what tshark prints.\n",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// The tshark release coffeeshark's output is compared with.
+const TSHARK_VERSION: &str = "4.0.17";
+
 /// Runs the command line; the exit code follows tshark (2 for a bad file).
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    if cli.version {
+        print!("{}", version_text());
+        return ExitCode::SUCCESS;
+    }
     if let Some(expr) = &cli.check_filter {
         return filter::check(expr);
     }

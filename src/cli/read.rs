@@ -26,7 +26,8 @@ pub struct ReadArgs {
     #[arg(short = 'c', value_name = "N")]
     count: Option<u64>,
     /// Output format: text (packet list), json (one array), jsonl (one object
-    /// per line) or fields (the values of the -e fields, one line per packet).
+    /// per line), fields (the values of the -e fields, one line per packet)
+    /// or pdml (tshark's XML details, as pyshark reads them).
     #[arg(short = 'T', value_name = "FORMAT", value_enum, default_value = "text")]
     format: OutputFormat,
     /// Display filter (Wireshark syntax): only matching packets are shown.
@@ -39,6 +40,12 @@ pub struct ReadArgs {
     /// quote=d|s|n, occurrence=f|l|a.
     #[arg(short = 'E', value_name = "OPTION=VALUE")]
     fields_options: Vec<String>,
+    /// Flush the output after each packet (tshark's -l, for pipes).
+    #[arg(short = 'l')]
+    line_buffered: bool,
+    /// No name resolution (tshark's -n): coffeeshark never resolves names.
+    #[arg(short = 'n')]
+    no_resolve: bool,
     /// Print packet details, one block per layer.
     #[arg(short = 'V')]
     verbose: bool,
@@ -62,6 +69,7 @@ enum OutputFormat {
     Json,
     Jsonl,
     Fields,
+    Pdml,
 }
 
 impl ReadArgs {
@@ -114,6 +122,8 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
         Ok(rules) => rules,
         Err(code) => return Ok(code),
     };
+    // -n is tshark's default for us: no name is ever resolved.
+    let _ = args.no_resolve;
     let reader = CaptureReader::open(&path)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -124,6 +134,13 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
     let json = matches!(args.format, OutputFormat::Json | OutputFormat::Jsonl);
     if args.format == OutputFormat::Json {
         buf.push('[');
+    }
+    if args.format == OutputFormat::Pdml {
+        view::pdml::begin(
+            &mut buf,
+            &path.display().to_string(),
+            concat!("coffeeshark/", env!("CARGO_PKG_VERSION")),
+        );
     }
     if let Some(ff) = fields_format.as_ref().filter(|ff| ff.header) {
         ff.write_header(&mut buf);
@@ -148,6 +165,8 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
         written += 1;
         if let Some(ff) = &fields_format {
             ff.write_row(&mut buf, &pf);
+        } else if args.format == OutputFormat::Pdml {
+            view::pdml::packet(&mut buf, &pkt.frame, pf.tree(), pkt.decoded.data);
         } else if json {
             let t = pf.tree();
             let obj = view::json::packet_object(&pkt.frame, t);
@@ -183,14 +202,20 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
                 buf.push('\n');
             }
         }
-        if buf.len() >= FLUSH_AT {
+        if buf.len() >= FLUSH_AT || args.line_buffered {
             out.write_all(buf.as_bytes())?;
             buf.clear();
+            if args.line_buffered {
+                out.flush()?;
+            }
         }
         Ok(())
     })?;
     if args.format == OutputFormat::Json {
         buf.push_str(if written == 0 { "]\n" } else { "\n]\n" });
+    }
+    if args.format == OutputFormat::Pdml {
+        view::pdml::end(&mut buf);
     }
     out.write_all(buf.as_bytes())?;
     out.flush()?;

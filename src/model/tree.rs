@@ -221,8 +221,26 @@ pub fn build(pkt: &Packet<'_>) -> Tree {
                     &mut protocols,
                 );
             } else {
+                // Wireshark does not hand a retransmission's bytes to a
+                // dissector (in-order protocols would be confused): they
+                // stay in the TCP layer, and there is no `data` layer.
+                let retransmitted = pkt.tcp.is_some_and(|m| {
+                    m.analysis.flags
+                        & (crate::flow::analysis::flag::RETRANSMISSION
+                            | crate::flow::analysis::flag::FAST_RETRANSMISSION)
+                        != 0
+                });
+                if retransmitted && !payload.is_empty() {
+                    tcp_l.fields.push(Field::new(
+                        "tcp.segment_data",
+                        Value::Bytes(payload.to_vec()),
+                        format!("Retransmitted TCP segment data ({} bytes)", payload.len()),
+                        start,
+                        payload.len(),
+                    ));
+                }
                 layers.push(tcp_l);
-                if !payload.is_empty() {
+                if !payload.is_empty() && !retransmitted {
                     layers.push(data_layer(start, payload));
                     protocols.push("data");
                 }
@@ -1006,46 +1024,62 @@ fn tcp_layer(pkt: &Packet<'_>, tcp: &etherparse::TcpSlice<'_>) -> Layer {
     ));
     if hlen > 20 {
         let mut opts = Vec::new();
+        let mut names = String::new();
         let mut at = start + 20;
         for o in tcp.options_iterator() {
-            let (label, len, field) = match o {
+            // Each option's kind (and length, but for NOP), as Wireshark
+            // shows them, then its own fields.
+            let kind = |k: u64, name: &str| {
+                Field::new(
+                    "tcp.option_kind",
+                    Value::UInt(k),
+                    format!("Kind: {name} ({k})"),
+                    at,
+                    1,
+                )
+            };
+            let length = |n: usize| uint("tcp.option_len", "Length", n as u64, at + 1, 1);
+            let (label, len, children) = match o {
                 Ok(TcpOptionElement::Noop) => (
                     "No-Operation (NOP)".to_string(),
                     1,
-                    Field::new(
-                        "tcp.option_kind",
-                        Value::UInt(1),
-                        "Kind: No-Operation (1)".into(),
-                        at,
-                        1,
-                    ),
+                    vec![kind(1, "No-Operation")],
                 ),
                 Ok(TcpOptionElement::MaximumSegmentSize(m)) => (
                     format!("Maximum segment size: {m} bytes"),
                     4,
-                    uint("tcp.options.mss_val", "MSS Value", m as u64, at + 2, 2),
+                    vec![
+                        kind(2, "Maximum Segment Size"),
+                        length(4),
+                        uint("tcp.options.mss_val", "MSS Value", m as u64, at + 2, 2),
+                    ],
                 ),
                 Ok(TcpOptionElement::WindowScale(s)) => (
                     format!("Window scale: {s} (multiply by {})", 1u32 << s.min(14)),
                     3,
-                    uint(
-                        "tcp.options.wscale.shift",
-                        "Shift count",
-                        s as u64,
-                        at + 2,
-                        1,
-                    ),
+                    vec![
+                        kind(3, "Window Scale"),
+                        length(3),
+                        uint(
+                            "tcp.options.wscale.shift",
+                            "Shift count",
+                            s as u64,
+                            at + 2,
+                            1,
+                        ),
+                        Field::new(
+                            "tcp.options.wscale.multiplier",
+                            Value::UInt(1u64 << s.min(14)),
+                            format!("[Multiplier: {}]", 1u64 << s.min(14)),
+                            at + 2,
+                            1,
+                        ),
+                    ],
                 ),
                 Ok(TcpOptionElement::SelectiveAcknowledgementPermitted) => (
                     "SACK permitted".to_string(),
                     2,
-                    Field::new(
-                        "tcp.options.sack_perm",
-                        Value::None,
-                        "Kind: SACK Permitted (4)".into(),
-                        at,
-                        2,
-                    ),
+                    vec![kind(4, "SACK Permitted"), length(2)],
                 ),
                 Ok(TcpOptionElement::SelectiveAcknowledgement(first, rest)) => {
                     let blocks: Vec<(u32, u32)> = std::iter::once(first)
@@ -1066,36 +1100,40 @@ fn tcp_layer(pkt: &Packet<'_>, tcp: &etherparse::TcpSlice<'_>) -> Layer {
                     (
                         format!("SACK {text}"),
                         len,
-                        uint(
-                            "tcp.options.sack.count",
-                            "[TCP SACK Count]",
-                            blocks.len() as u64,
-                            at,
-                            len,
-                        ),
+                        vec![
+                            kind(5, "SACK"),
+                            length(len),
+                            uint(
+                                "tcp.options.sack.count",
+                                "[TCP SACK Count]",
+                                blocks.len() as u64,
+                                at,
+                                len,
+                            ),
+                        ],
                     )
                 }
                 Ok(TcpOptionElement::Timestamp(v, e)) => (
                     format!("Timestamps: TSval {v}, TSecr {e}"),
                     10,
-                    Field::text(format!("Timestamp value: {v}, echo reply: {e}"), at + 2, 8).with(
-                        vec![
-                            uint(
-                                "tcp.options.timestamp.tsval",
-                                "Timestamp value",
-                                v as u64,
-                                at + 2,
-                                4,
-                            ),
-                            uint(
-                                "tcp.options.timestamp.tsecr",
-                                "Timestamp echo reply",
-                                e as u64,
-                                at + 6,
-                                4,
-                            ),
-                        ],
-                    ),
+                    vec![
+                        kind(8, "Time Stamp Option"),
+                        length(10),
+                        uint(
+                            "tcp.options.timestamp.tsval",
+                            "Timestamp value",
+                            v as u64,
+                            at + 2,
+                            4,
+                        ),
+                        uint(
+                            "tcp.options.timestamp.tsecr",
+                            "Timestamp echo reply",
+                            e as u64,
+                            at + 6,
+                            4,
+                        ),
+                    ],
                 ),
                 Err(_) => {
                     opts.push(Field::text(
@@ -1106,12 +1144,24 @@ fn tcp_layer(pkt: &Packet<'_>, tcp: &etherparse::TcpSlice<'_>) -> Layer {
                     break;
                 }
             };
-            opts.push(Field::text(format!("TCP Option - {label}"), at, len).with(vec![field]));
+            // The headline names each option (Wireshark's summary).
+            let short = label.split(':').next().unwrap_or(&label);
+            names.push_str(", ");
+            names.push_str(if short.starts_with("SACK ") && short != "SACK permitted" {
+                "SACK"
+            } else {
+                short
+            });
+            let mut option = Field::text(format!("TCP Option - {label}"), at, len).with(children);
+            if label == "SACK permitted" {
+                option.name = "tcp.options.sack_perm";
+            }
+            opts.push(option);
             at += len;
         }
         fields.push(
             Field::text(
-                format!("Options: ({} bytes)", hlen - 20),
+                format!("Options: ({} bytes){names}", hlen - 20),
                 start + 20,
                 hlen - 20,
             )

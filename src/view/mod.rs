@@ -9,4 +9,5 @@ pub mod hex;
 pub mod http;
 pub mod json;
 pub mod list;
+pub mod pdml;
 pub mod report;

@@ -1,0 +1,26 @@
+"""Reads a capture with pyshark (as a notebook would) and prints, per packet,
+one JSON line of what scripts read: number, length, relative time, layers,
+highest layer, tcp.stream, the HTTP method and code, and the HTCPCP layer.
+
+    python pyshark_probe.py TSHARK_DIR CAPTURE
+
+pyshark runs TSHARK_DIR/tshark (`tshark -l -n -T pdml -r CAPTURE`); the
+test (tests/pyshark.rs) runs it once with tshark and once with a `tshark`
+symlink to coffeeshark.
+"""
+import sys, json, pyshark
+tshark_dir, capture = sys.argv[1], sys.argv[2]
+cap = pyshark.FileCapture(capture, tshark_path=tshark_dir + "/tshark")
+for pkt in cap:
+    row = {"n": pkt.number, "len": pkt.length, "hl": pkt.highest_layer,
+           "rel": pkt.frame_info.time_relative,
+           "layers": [l.layer_name for l in pkt.layers]}
+    if hasattr(pkt, "tcp"):
+        row["stream"] = pkt.tcp.stream
+    if hasattr(pkt, "http"):
+        row["method"] = pkt.http.get_field_value("request_method")
+        row["code"] = pkt.http.get_field_value("response_code")
+    if hasattr(pkt, "htcpcp"):
+        row["htcpcp"] = {f: pkt.htcpcp.get_field_value(f) for f in pkt.htcpcp.field_names}
+    print(json.dumps(row))
+cap.close()
