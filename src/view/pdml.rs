@@ -164,15 +164,27 @@ fn bit_value(f: &Field) -> Option<u64> {
 }
 
 fn hex(out: &mut String, bytes: &[u8]) {
+    // Most of a PDML document is hex (every field's bytes): a digit pair
+    // per byte from a table, written in one go.
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut buf = Vec::with_capacity(bytes.len() * 2);
     for &b in bytes {
-        out.push(DIGITS[(b >> 4) as usize] as char);
-        out.push(DIGITS[(b & 15) as usize] as char);
+        buf.push(DIGITS[(b >> 4) as usize]);
+        buf.push(DIGITS[(b & 15) as usize]);
     }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
 }
 
 /// XML attribute text, escaped as Wireshark's `xml_escape` does.
 fn escape(out: &mut String, s: &str) {
+    if !s
+        .bytes()
+        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'') || (b < 0x20 && b != b'\t'))
+    {
+        out.push_str(s);
+        return;
+    }
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
