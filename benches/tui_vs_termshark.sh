@@ -85,6 +85,7 @@ pane_pid() { tmux display-message -p -t csbench '#{pane_pid}'; }
 
 run_tool() {
     local name=$1 cmd=$2 first_re=$3 full_cond=$4 filter=$5 filtered_cond=$6
+    local started_cond=${7:-true}
     PEAK=0
     tmux kill-session -t csbench 2>/dev/null || true
     local t0
@@ -105,6 +106,9 @@ run_tool() {
     t1=$(now)
     tmux send-keys -t csbench Enter
     sleep 0.2
+    # A pass that must be seen starting (termshark's new tshark) before its
+    # end can be told from its not having started yet.
+    wait_until "$pid" "$started_cond"
     wait_until "$pid" "$filtered_cond"
     local filt
     filt=$(elapsed "$t1")
@@ -132,4 +136,5 @@ psml_running() { pgrep -f 'tshark.*-T psml' >/dev/null; }
 run_tool termshark "termshark -r $BIG" '^ *1 +0\.' \
     "sleep 0.5; ! psml_running" \
     "$TS_FILTER" \
-    "sleep 0.5; ! psml_running"
+    "! psml_running" \
+    "psml_running"
