@@ -2,7 +2,11 @@
 one JSON line of what scripts read: number, length, relative time, layers,
 highest layer, tcp.stream, the HTTP method and code, and the HTCPCP layer.
 
-    python pyshark_probe.py TSHARK_DIR CAPTURE
+    python pyshark_probe.py TSHARK_DIR CAPTURE [pdml|json|summaries]
+
+pdml (the default, `FileCapture(path)`), json (`use_json=True`: tshark
+`-T json --no-duplicate-keys`) or summaries (`only_summaries=True`: `-T
+psml`, the packet list's columns).
 
 pyshark runs TSHARK_DIR/tshark (`tshark -l -n -T pdml -r CAPTURE`); the
 test (tests/pyshark.rs) runs it once with tshark and once with a `tshark`
@@ -10,8 +14,23 @@ symlink to coffeeshark.
 """
 import sys, json, pyshark
 tshark_dir, capture = sys.argv[1], sys.argv[2]
-cap = pyshark.FileCapture(capture, tshark_path=tshark_dir + "/tshark")
+mode = sys.argv[3] if len(sys.argv) > 3 else "pdml"
+options = {"json": {"use_json": True}, "summaries": {"only_summaries": True}}.get(mode, {})
+cap = pyshark.FileCapture(capture, tshark_path=tshark_dir + "/tshark", **options)
 for pkt in cap:
+    if mode == "summaries":
+        print(json.dumps({k: str(getattr(pkt, k, None)) for k in
+                          ("no", "time", "source", "destination", "protocol", "length", "info")}))
+        continue
+    if mode == "json":
+        row = {"n": str(pkt.number), "hl": pkt.highest_layer, "rel": pkt.frame_info.time_relative,
+               "len": str(pkt.length)}
+        if hasattr(pkt, "tcp"):
+            row["stream"] = pkt.tcp.stream
+        if hasattr(pkt, "htcpcp"):
+            row["htcpcp"] = 1
+        print(json.dumps(row))
+        continue
     row = {"n": pkt.number, "len": pkt.length, "hl": pkt.highest_layer,
            "rel": pkt.frame_info.time_relative,
            "layers": [l.layer_name for l in pkt.layers]}

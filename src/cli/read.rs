@@ -27,7 +27,8 @@ pub struct ReadArgs {
     count: Option<u64>,
     /// Output format: text (packet list), json (one array), jsonl (one object
     /// per line), fields (the values of the -e fields, one line per packet)
-    /// or pdml (tshark's XML details, as pyshark reads them).
+    /// pdml (tshark's XML details, as pyshark reads them) or psml (the
+    /// packet list as XML).
     #[arg(short = 'T', value_name = "FORMAT", value_enum, default_value = "text")]
     format: OutputFormat,
     /// Display filter (Wireshark syntax): only matching packets are shown.
@@ -43,6 +44,10 @@ pub struct ReadArgs {
     /// Flush the output after each packet (tshark's -l, for pipes).
     #[arg(short = 'l')]
     line_buffered: bool,
+    /// -T json: repeated keys become arrays (tshark's --no-duplicate-keys);
+    /// coffeeshark's JSON is always written so, the flag is accepted.
+    #[arg(long = "no-duplicate-keys")]
+    no_duplicate_keys: bool,
     /// No name resolution (tshark's -n): coffeeshark never resolves names.
     #[arg(short = 'n')]
     no_resolve: bool,
@@ -70,6 +75,7 @@ enum OutputFormat {
     Jsonl,
     Fields,
     Pdml,
+    Psml,
 }
 
 impl ReadArgs {
@@ -123,7 +129,7 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     // -n is tshark's default for us: no name is ever resolved.
-    let _ = args.no_resolve;
+    let _ = (args.no_resolve, args.no_duplicate_keys);
     let reader = CaptureReader::open(&path)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -141,6 +147,9 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
             &path.display().to_string(),
             concat!("coffeeshark/", env!("CARGO_PKG_VERSION")),
         );
+    }
+    if args.format == OutputFormat::Psml {
+        view::psml::begin(&mut buf, concat!("coffeeshark/", env!("CARGO_PKG_VERSION")));
     }
     if let Some(ff) = fields_format.as_ref().filter(|ff| ff.header) {
         ff.write_header(&mut buf);
@@ -165,6 +174,11 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
         written += 1;
         if let Some(ff) = &fields_format {
             ff.write_row(&mut buf, &pf);
+        } else if args.format == OutputFormat::Psml {
+            summary::fill(pkt, &mut cols);
+            scratch.clear();
+            view::list::write_cells(&mut scratch, &pkt.frame, &cols);
+            view::psml::packet(&mut buf, pkt.frame.number, &scratch);
         } else if args.format == OutputFormat::Pdml {
             view::pdml::packet(&mut buf, &pkt.frame, pf.tree(), pkt.decoded.data);
         } else if json {
@@ -216,6 +230,9 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
     }
     if args.format == OutputFormat::Pdml {
         view::pdml::end(&mut buf);
+    }
+    if args.format == OutputFormat::Psml {
+        view::psml::end(&mut buf);
     }
     out.write_all(buf.as_bytes())?;
     out.flush()?;

@@ -10,4 +10,5 @@ pub mod http;
 pub mod json;
 pub mod list;
 pub mod pdml;
+pub mod psml;
 pub mod report;

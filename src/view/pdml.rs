@@ -177,7 +177,7 @@ fn hex(out: &mut String, bytes: &[u8]) {
 }
 
 /// XML attribute text, escaped as Wireshark's `xml_escape` does.
-fn escape(out: &mut String, s: &str) {
+pub(crate) fn escape(out: &mut String, s: &str) {
     if !s
         .bytes()
         .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'') || (b < 0x20 && b != b'\t'))
