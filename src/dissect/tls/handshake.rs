@@ -35,6 +35,8 @@ pub enum HandshakeBody {
 pub struct ClientHello {
     /// `legacy_version` (0x0303 for TLS 1.2 and 1.3).
     pub legacy_version: u16,
+    /// `random` (32 bytes): the key log's index of the session.
+    pub random: [u8; 32],
     /// Cipher suites offered, in order (GREASE values included).
     pub cipher_suites: Vec<u16>,
     /// `server_name` host names (RFC 6066 §3), lossily decoded as UTF-8.
@@ -50,6 +52,9 @@ pub struct ClientHello {
 pub struct ServerHello {
     /// `legacy_version` (0x0303 for TLS 1.2 and 1.3).
     pub legacy_version: u16,
+    /// `random` (32 bytes; TLS 1.2 key derivation; a HelloRetryRequest
+    /// carries a fixed value, RFC 8446 §4.1.3).
+    pub random: [u8; 32],
     /// The `supported_versions` extension (RFC 8446 §4.2.1), if present.
     pub supported_version: Option<u16>,
     /// The version chosen: `supported_version` when present, else
@@ -134,6 +139,14 @@ fn extensions<'a>(
     out
 }
 
+/// The `random` of a hello body: the 32 bytes after the legacy version
+/// (the body parsed, so they are there).
+fn random_of(body: &[u8]) -> [u8; 32] {
+    body.get(2..34)
+        .and_then(|r| r.try_into().ok())
+        .unwrap_or([0; 32])
+}
+
 fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -143,6 +156,7 @@ fn client_hello(body: &[u8]) -> Option<ClientHello> {
     let (_, ch) = tls_parser::parse_tls_handshake_client_hello(body).ok()?;
     let mut out = ClientHello {
         legacy_version: ch.version.0,
+        random: random_of(body),
         cipher_suites: ch.ciphers.iter().map(|c| c.0).collect(),
         ..ClientHello::default()
     };
@@ -170,6 +184,7 @@ fn server_hello(body: &[u8]) -> Option<ServerHello> {
     let (_, sh) = tls_parser::parse_tls_handshake_server_hello(body).ok()?;
     let mut out = ServerHello {
         legacy_version: sh.version.0,
+        random: random_of(body),
         supported_version: None,
         selected_version: sh.version.0,
         cipher_suite: sh.cipher.0,

@@ -165,10 +165,16 @@ pub fn cipher_suite_name(id: u16) -> Option<&'static str> {
     }
 }
 
+pub mod decrypt;
 mod handshake;
+pub mod keylog;
 mod records;
+pub mod session;
 #[cfg(test)]
 mod tests;
 
+pub use decrypt::Plaintext;
 pub use handshake::{CertificateNames, ClientHello, Handshake, HandshakeBody, ServerHello};
-pub use records::{Record, RecordParser};
+pub use keylog::KeyLog;
+pub use records::{Decryption, Record, RecordParser};
+pub use session::Session;

@@ -32,17 +32,59 @@ pub struct Record {
     /// Payload bytes never captured (a hole inside the record): `payload`
     /// is shorter than `length` by that much, plus any truncation.
     pub missing: u64,
+    /// What a key log made of a protected record (`None`: not protected,
+    /// or no key log given): its plaintext, or why it stays opaque.
+    pub decryption: Option<Box<Decryption>>,
+}
+
+/// A protected record with a key log given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decryption {
+    /// Decrypted: the real content type and content (for TLS 1.3 the inner
+    /// type, padding removed). Its handshake messages are in
+    /// [`Record::handshakes`].
+    Plain(Plaintext),
+    /// Not decrypted; the expert note saying why ("no key for this
+    /// session", "decryption failed", ...).
+    Opaque(&'static str),
 }
 
 impl Record {
+    /// The content type and content as the user sees them: the decrypted
+    /// ones when there are, else the record's own; `true` when the content
+    /// is still protected.
+    pub fn content(&self) -> (u8, &[u8], bool) {
+        match self.decryption.as_deref() {
+            Some(Decryption::Plain(p)) => (p.content_type, &p.data, false),
+            _ => (self.content_type, &self.payload, self.encrypted),
+        }
+    }
+
+    /// The decrypted content, if the record was decrypted.
+    pub fn plaintext(&self) -> Option<&Plaintext> {
+        match self.decryption.as_deref() {
+            Some(Decryption::Plain(p)) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The expert note of a protected record left opaque with a key log.
+    pub fn decryption_note(&self) -> Option<&'static str> {
+        match self.decryption.as_deref() {
+            Some(Decryption::Opaque(why)) => Some(why),
+            _ => None,
+        }
+    }
+
     /// Info column text: `Client Hello`, `Application Data`,
     /// `Encrypted Handshake Message`, `Change Cipher Spec`, ...
     pub fn info(&self) -> String {
         if self.invalid {
             return "Continuation Data".to_string();
         }
-        match self.content_type {
-            HANDSHAKE if self.encrypted || self.handshake_types.is_empty() => {
+        let (content_type, _, encrypted) = self.content();
+        match content_type {
+            HANDSHAKE if encrypted || self.handshake_types.is_empty() => {
                 "Encrypted Handshake Message".to_string()
             }
             HANDSHAKE => self
@@ -53,7 +95,7 @@ impl Record {
                 })
                 .collect::<Vec<_>>()
                 .join(", "),
-            ALERT if self.encrypted => "Encrypted Alert".to_string(),
+            ALERT if encrypted => "Encrypted Alert".to_string(),
             ALERT => match self.alert() {
                 Some((level, description)) => format!(
                     "Alert (Level: {}, Description: {})",
@@ -72,10 +114,12 @@ impl Record {
     /// record), `None` for other records, encrypted alerts, and alerts with
     /// bytes missing.
     pub fn alert(&self) -> Option<(u8, u8)> {
-        if self.content_type != ALERT || self.encrypted || self.invalid || self.missing > 0 {
+        let (content_type, content, encrypted) = self.content();
+        let plain = self.plaintext().is_some();
+        if content_type != ALERT || encrypted || self.invalid || (self.missing > 0 && !plain) {
             return None;
         }
-        match self.payload[..] {
+        match content[..] {
             [level, description, ..] => Some((level, description)),
             _ => None,
         }
@@ -165,6 +209,7 @@ impl RecordParser {
                     invalid: true,
                     truncated: false,
                     missing: 0,
+                    decryption: None,
                 });
                 continue;
             }
@@ -249,6 +294,7 @@ impl RecordParser {
             invalid: false,
             truncated,
             missing,
+            decryption: None,
         }
     }
 }

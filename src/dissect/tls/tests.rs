@@ -139,6 +139,7 @@ fn rustls_server_hello() {
         sh,
         &ServerHello {
             legacy_version: 0x0303,
+            random: sh.random,
             supported_version: Some(0x0304),
             selected_version: 0x0304,
             cipher_suite: 0x1302,
