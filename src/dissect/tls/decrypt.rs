@@ -87,7 +87,7 @@ pub fn suite(id: u16) -> Option<Suite> {
         0x009c | 0x009e | 0xc02b | 0xc02f => (Aes128Gcm, Sha256, false),
         0x009d | 0x009f | 0xc02c | 0xc030 => (Aes256Gcm, Sha384, false),
         // TLS 1.2 ChaCha20-Poly1305 (RFC 7905): ECDHE_RSA, ECDHE_ECDSA, DHE_RSA.
-        0xcca8 | 0xcca9 | 0xccaa => (ChaCha20Poly1305, Sha256, false),
+        0xcca8..=0xccaa => (ChaCha20Poly1305, Sha256, false),
         _ => return None,
     };
     Some(Suite {
