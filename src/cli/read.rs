@@ -53,6 +53,8 @@ pub struct ReadArgs {
     /// tls (ssl), data (plain TCP). Repeat for several ports.
     #[arg(short = 'd', long = "decode-as", value_name = "tcp.port==N,PROTO")]
     decode_as: Vec<String>,
+    #[command(flatten)]
+    keylog: super::KeyLogArgs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -114,6 +116,10 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
         Ok(rules) => rules,
         Err(code) => return Ok(code),
     };
+    let keylog = match args.keylog.load() {
+        Ok(k) => k,
+        Err(code) => return Ok(code),
+    };
     let reader = CaptureReader::open(&path)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -130,6 +136,7 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
     }
     let options = threads::Options {
         decode_as,
+        keylog,
         // -c counts packets read, filtered or not, as tshark's does.
         count: args.count,
         // A filter that only HTTP/HTCPCP/TLS messages can satisfy: the

@@ -153,7 +153,9 @@ pub struct RequestRef {
 }
 
 use super::http::{MessageParser, Role, StartLine, Wait};
-use super::tls::RecordParser;
+use super::decrypted::Decrypted;
+use super::tls::{KeyLog, RecordParser};
+use std::sync::Arc;
 use super::{detect, htcpcp, tls};
 use crate::flow::reassembly::{Event, Reassembler, Segment};
 use crate::flow::Endpoint;
@@ -249,6 +251,8 @@ pub struct StreamDissector {
     /// The reassembly events of one segment that are not fed straight to
     /// its parser (a FIN, mostly): kept for the same reason.
     events: Vec<OwnedEvent>,
+    /// The key log (`-o tls.keylog_file:`): TLS streams are decrypted.
+    keylog: Option<Arc<KeyLog>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -341,6 +345,9 @@ struct StreamState {
     /// Frames of the stream's latest request and response.
     last_request: Option<u64>,
     last_response: Option<u64>,
+    keylog: Option<Arc<KeyLog>>,
+    /// A TLS stream with a key log: the session and the HTTP inside.
+    decrypted: Option<Box<Decrypted>>,
 }
 
 /// A message parsed during the current frame, before it becomes a [`Pdu`].
@@ -387,6 +394,11 @@ impl StreamDissector {
         self.no_columns = !on;
     }
 
+    /// Decrypt TLS streams with the secrets of `keylog` ([`Decrypted`]).
+    pub fn set_keylog(&mut self, keylog: Option<Arc<KeyLog>>) {
+        self.keylog = keylog;
+    }
+
     /// Streams whose state is held now.
     pub fn open_streams(&self) -> usize {
         self.streams.len()
@@ -416,6 +428,7 @@ impl StreamDissector {
                 let mut st = match spare {
                     Some(mut st) => {
                         st.reuse(first_src, pot_port);
+                        st.keylog.clone_from(&self.keylog);
                         st
                     }
                     None => Box::new(StreamState {
@@ -427,6 +440,8 @@ impl StreamDissector {
                         tls_version: None,
                         last_request: None,
                         last_response: None,
+                        keylog: self.keylog.clone(),
+                        decrypted: None,
                     }),
                 };
                 if decision != Decision::Undecided {
@@ -463,6 +478,7 @@ impl StreamDissector {
                 }
                 st.end(d, &mut parsed);
             }
+            st.decrypt(&mut parsed);
             st.finish_parsed(&mut parsed, 0, 0, &mut out);
         }
         out
@@ -513,6 +529,7 @@ impl StreamState {
         self.tls_version = None;
         self.last_request = None;
         self.last_response = None;
+        self.decrypted = None;
     }
 
     fn decide(&mut self, decision: Decision) {
@@ -539,7 +556,12 @@ impl StreamState {
         dir.parser = match self.decision {
             Decision::Undecided => return,
             Decision::Plain => Parser::Plain,
-            Decision::Proto(Protocol::Tls) => Parser::Tls(RecordParser::new()),
+            Decision::Proto(Protocol::Tls) => {
+                if let (None, Some(k)) = (&self.decrypted, &self.keylog) {
+                    self.decrypted = Some(Box::new(Decrypted::new(k.clone())));
+                }
+                Parser::Tls(RecordParser::new())
+            }
             Decision::Proto(p) => {
                 let htcpcp = p == Protocol::Htcpcp;
                 Parser::Http(match dir.spare_parser.take() {
@@ -710,6 +732,7 @@ impl StreamState {
                 self.end(dd, parsed);
             }
         }
+        self.decrypt(parsed);
         // Nothing reached a parser and nothing came out (a SYN, a
         // retransmission): the frame says nothing (no message, no bytes of
         // one), and the spans were tidied after the last change.
@@ -722,10 +745,14 @@ impl StreamState {
         self.finish_parsed(parsed, frame, seg.time_nanos, &mut pdus);
         let frame_out = self.frame_columns(d, first_offset, pdus, protocol, columns);
         // Spans behind everything still pending are done with.
-        for dir in &mut self.dirs {
+        for (d, dir) in self.dirs.iter_mut().enumerate() {
             let keep_from = match &dir.parser {
                 Parser::Http(p) => p.pending().map_or(p.offset(), |pd| pd.start),
                 _ => dir.emitted_to,
+            };
+            let keep_from = match self.decrypted.as_mut() {
+                Some(dec) => dec.keep_from(d).map_or(keep_from, |k| k.min(keep_from)),
+                None => keep_from,
             };
             while dir.spans.front().is_some_and(|s| s.1 <= keep_from) {
                 dir.spans.pop_front();
@@ -887,6 +914,35 @@ impl StreamState {
         }
     }
 
+    /// With a key log: decrypts the TLS records parsed in this frame, in
+    /// place, and puts the HTTP/HTCPCP messages their data completed after
+    /// them ([`Decrypted`]); a direction that ended ends its inner parser.
+    fn decrypt(&mut self, parsed: &mut Vec<(usize, Parsed)>) {
+        let Some(dec) = self.decrypted.as_mut() else {
+            return;
+        };
+        let pot = self.pot_port;
+        if parsed.iter().any(|(_, p)| matches!(p, Parsed::Tls(_))) {
+            let items: Vec<(usize, Parsed)> = parsed.drain(..).collect();
+            for (d, p) in items {
+                match p {
+                    Parsed::Tls(mut rec) => {
+                        let mut msgs = Vec::new();
+                        rec.inner_http = dec.record(d, &mut rec, pot, |m| msgs.push(m));
+                        parsed.push((d, Parsed::Tls(rec)));
+                        parsed.extend(msgs.into_iter().map(|m| (d, Parsed::http(m))));
+                    }
+                    other => parsed.push((d, other)),
+                }
+            }
+        }
+        for d in 0..2 {
+            if self.dirs[d].ended {
+                dec.end(d, |m| parsed.push((d, Parsed::http(m))));
+            }
+        }
+    }
+
     /// HTCPCP on an HTCPCP stream, or when the message says `HTCPCP/x.y`.
     fn message_protocol(&self, m: &Message) -> Protocol {
         let version = match &m.start_line {
@@ -975,6 +1031,9 @@ impl StreamState {
                         StartLine::Request { method, target, .. } => {
                             if let Parser::Http(resp) = &mut self.dirs[1 - d].parser {
                                 resp.expect_response_to(method);
+                            }
+                            if let Some(dec) = self.decrypted.as_mut() {
+                                dec.expect_response_to(d, method);
                             }
                             if self.unanswered.len() == MAX_UNANSWERED {
                                 self.unanswered.pop_front();
@@ -1096,8 +1155,9 @@ impl StreamState {
                 (None, None)
             };
             return Some(Box::new(AppFrame {
-                // TLS names the column whenever a record is here.
-                protocol: protocol.or(http_name),
+                // TLS names the column whenever a record is here, unless
+                // an HTTP message decrypted from it is here too.
+                protocol: http_name.or(protocol),
                 info,
                 pdu_continues: false,
                 messages,
@@ -1126,16 +1186,27 @@ fn messages_info(messages: &[Pdu]) -> (String, Option<&'static str>) {
     // Room for a typical request line and media type at once (growing the
     // string piece by piece was measurable).
     let mut info = String::with_capacity(if messages.is_empty() { 0 } else { 160 });
-    let tls = messages.iter().any(|m| matches!(m.body, PduBody::Tls(_)));
+    let http = messages.iter().any(|m| matches!(m.body, PduBody::Http(_)));
     let mut name = None;
+    let mut after_tls = false;
     for (i, m) in messages.iter().enumerate() {
         match &m.body {
-            PduBody::Http(h) => name = Some(http_piece(h, &mut info)),
+            PduBody::Http(h) => {
+                // Only where HTTP decrypted from TLS follows a record.
+                if after_tls {
+                    info.push_str(", ");
+                }
+                name = Some(http_piece(h, &mut info));
+                after_tls = false;
+            }
+            // Decrypted data named by the message it carried.
+            PduBody::Tls(r) if r.inner_http && http => {}
             PduBody::Tls(r) => {
-                if i > 0 && tls {
+                if i > 0 && !info.is_empty() {
                     info.push_str(", ");
                 }
                 info.push_str(&r.info());
+                after_tls = true;
             }
         }
     }

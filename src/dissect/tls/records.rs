@@ -35,6 +35,9 @@ pub struct Record {
     /// What a key log made of a protected record (`None`: not protected,
     /// or no key log given): its plaintext, or why it stays opaque.
     pub decryption: Option<Box<Decryption>>,
+    /// Its decrypted application data went to the HTTP/HTCPCP dissector
+    /// (the frame is named after the message, not the record).
+    pub inner_http: bool,
 }
 
 /// A protected record with a key log given.
@@ -210,6 +213,7 @@ impl RecordParser {
                     truncated: false,
                     missing: 0,
                     decryption: None,
+            inner_http: false,
                 });
                 continue;
             }
@@ -295,6 +299,7 @@ impl RecordParser {
             truncated,
             missing,
             decryption: None,
+            inner_http: false,
         }
     }
 }
