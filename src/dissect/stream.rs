@@ -253,6 +253,11 @@ pub struct StreamDissector {
     events: Vec<OwnedEvent>,
     /// The key log (`-o tls.keylog_file:`): TLS streams are decrypted.
     keylog: Option<Arc<KeyLog>>,
+    /// Messages decrypted from TLS that were still unfinished when their
+    /// stream ended (a body running to the close): tshark never shows them
+    /// in a frame, as TLS does not see the FIN; they come out with
+    /// [`StreamDissector::finish`], attributed to no frame.
+    ended_unfinished: Vec<Pdu>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -452,7 +457,12 @@ impl StreamDissector {
         };
         let frame = st.segment(seg, &mut self.parsed, &mut self.events, !self.no_columns);
         if st.dirs.iter().all(|d| d.ended) {
-            if let Some(st) = self.streams.remove(&seg.stream) {
+            if let Some(mut st) = self.streams.remove(&seg.stream) {
+                if st.decrypted.is_some() {
+                    let mut parsed = Vec::new();
+                    st.end_decrypted(&mut parsed);
+                    st.finish_parsed(&mut parsed, 0, 0, &mut self.ended_unfinished);
+                }
                 if self.spare.len() < MAX_SPARE {
                     self.spare.push(st);
                 }
@@ -466,7 +476,7 @@ impl StreamDissector {
     pub fn finish(&mut self) -> Vec<Pdu> {
         let mut streams: Vec<(u32, Box<StreamState>)> = self.streams.drain().collect();
         streams.sort_by_key(|(id, _)| *id);
-        let mut out = Vec::new();
+        let mut out = std::mem::take(&mut self.ended_unfinished);
         for (_, mut st) in streams {
             let mut parsed = Vec::new();
             for d in 0..2 {
@@ -479,6 +489,7 @@ impl StreamDissector {
                 st.end(d, &mut parsed);
             }
             st.decrypt(&mut parsed);
+            st.end_decrypted(&mut parsed);
             st.finish_parsed(&mut parsed, 0, 0, &mut out);
         }
         out
@@ -916,7 +927,7 @@ impl StreamState {
 
     /// With a key log: decrypts the TLS records parsed in this frame, in
     /// place, and puts the HTTP/HTCPCP messages their data completed after
-    /// them ([`Decrypted`]); a direction that ended ends its inner parser.
+    /// them ([`Decrypted`]).
     fn decrypt(&mut self, parsed: &mut Vec<(usize, Parsed)>) {
         let Some(dec) = self.decrypted.as_mut() else {
             return;
@@ -936,8 +947,13 @@ impl StreamState {
                 }
             }
         }
-        for d in 0..2 {
-            if self.dirs[d].ended {
+    }
+
+    /// The end of a decrypted stream: the messages the inner parsers still
+    /// hold (TLS sees no FIN: only the end of the stream ends them).
+    fn end_decrypted(&mut self, parsed: &mut Vec<(usize, Parsed)>) {
+        if let Some(dec) = self.decrypted.as_mut() {
+            for d in 0..2 {
                 dec.end(d, |m| parsed.push((d, Parsed::http(m))));
             }
         }
@@ -1040,6 +1056,13 @@ impl StreamState {
                             }
                             let (if_none_match, if_modified_since) = conditionals(message);
                             full_uri = message.full_uri();
+                            if self.decrypted.is_some() {
+                                // Decrypted from TLS: Wireshark's scheme is https.
+                                full_uri = full_uri.map(|u| match u.strip_prefix("http://") {
+                                    Some(rest) => format!("https://{rest}"),
+                                    None => u,
+                                });
+                            }
                             prev_in = self.last_request.replace(attributed);
                             self.unanswered.push_back(RequestRef {
                                 frame: attributed,
@@ -1201,6 +1224,15 @@ fn messages_info(messages: &[Pdu]) -> (String, Option<&'static str>) {
             }
             // Decrypted data named by the message it carried.
             PduBody::Tls(r) if r.inner_http && http => {}
+            // Decrypted data of a message not finished here: TLS's own
+            // reassembly sets the column (what came before is replaced).
+            PduBody::Tls(r) if r.inner_http => {
+                if !info.starts_with(TLS_SEGMENT) {
+                    info.clear();
+                    info.push_str(TLS_SEGMENT);
+                }
+                after_tls = true;
+            }
             PduBody::Tls(r) => {
                 if i > 0 && !info.is_empty() {
                     info.push_str(", ");
@@ -1212,6 +1244,10 @@ fn messages_info(messages: &[Pdu]) -> (String, Option<&'static str>) {
     }
     (info, name)
 }
+
+/// The Info of a frame whose decrypted data belongs to a message finished
+/// later.
+const TLS_SEGMENT: &str = "[TLS segment of a reassembled PDU]";
 
 /// The first line (and a space) of a message begun and not finished, once
 /// it is known, for the Info of the frames that carry it.

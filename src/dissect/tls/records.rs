@@ -38,6 +38,9 @@ pub struct Record {
     /// Its decrypted application data went to the HTTP/HTCPCP dissector
     /// (the frame is named after the message, not the record).
     pub inner_http: bool,
+    /// With a key log: the version the session's ServerHello chose, once
+    /// seen (the Protocol column may name the protocol inside instead).
+    pub session_version: Option<u16>,
 }
 
 /// A protected record with a key log given.
@@ -214,6 +217,7 @@ impl RecordParser {
                     missing: 0,
                     decryption: None,
             inner_http: false,
+            session_version: None,
                 });
                 continue;
             }
@@ -300,6 +304,7 @@ impl RecordParser {
             missing,
             decryption: None,
             inner_http: false,
+            session_version: None,
         }
     }
 }

@@ -104,6 +104,14 @@ impl Session {
         if rec.invalid {
             return None;
         }
+        let out = self.record_inner(d, rec);
+        if let Some(s) = self.suite {
+            rec.session_version = Some(if s.tls13 { 0x0304 } else { 0x0303 });
+        }
+        out
+    }
+
+    fn record_inner(&mut self, d: usize, rec: &mut Record) -> Option<Vec<u8>> {
         let dir = &self.dirs[d];
         let protected = dir.protected
             && (if self.tls13 {
