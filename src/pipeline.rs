@@ -157,7 +157,10 @@ impl Analyzer {
     }
 
     /// Decrypts TLS with the secrets of a key log (`-o tls.keylog_file:`).
-    pub fn with_keylog(mut self, keylog: Option<std::sync::Arc<crate::dissect::tls::KeyLog>>) -> Self {
+    pub fn with_keylog(
+        mut self,
+        keylog: Option<std::sync::Arc<crate::dissect::tls::KeyLog>>,
+    ) -> Self {
         if let Some(app) = self.app.as_mut() {
             app.set_keylog(keylog);
         }

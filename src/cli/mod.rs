@@ -215,7 +215,10 @@ pub(crate) fn load_keylog(
     match coffeeshark::dissect::tls::KeyLog::read(path) {
         Ok(log) => Ok(Some(std::sync::Arc::new(log))),
         Err(e) => {
-            eprintln!("coffeeshark: cannot read the TLS key log {}: {e}", path.display());
+            eprintln!(
+                "coffeeshark: cannot read the TLS key log {}: {e}",
+                path.display()
+            );
             Err(ExitCode::from(2))
         }
     }
@@ -240,7 +243,9 @@ pub(crate) fn split_output_and_keylog(
             Some(f) => keylog = Some(f.into()),
             None if output.is_none() => output = Some(std::path::PathBuf::from(v)),
             None => {
-                eprintln!("coffeeshark: -o given twice ({v:?}); -o is the output or tls.keylog_file:FILE");
+                eprintln!(
+                    "coffeeshark: -o given twice ({v:?}); -o is the output or tls.keylog_file:FILE"
+                );
                 return Err(ExitCode::from(2));
             }
         }

@@ -152,15 +152,15 @@ pub struct RequestRef {
     pub if_modified_since: Option<String>,
 }
 
-use super::http::{MessageParser, Role, StartLine, Wait};
 use super::decrypted::Decrypted;
+use super::http::{MessageParser, Role, StartLine, Wait};
 use super::tls::{KeyLog, RecordParser};
-use std::sync::Arc;
 use super::{detect, htcpcp, tls};
 use crate::flow::reassembly::{Event, Reassembler, Segment};
 use crate::flow::Endpoint;
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// Bytes of a direction held while its protocol is not known yet (its first
 /// line is not complete, or it waits for the other direction to decide).
@@ -934,7 +934,7 @@ impl StreamState {
         };
         let pot = self.pot_port;
         if parsed.iter().any(|(_, p)| matches!(p, Parsed::Tls(_))) {
-            let items: Vec<(usize, Parsed)> = parsed.drain(..).collect();
+            let items: Vec<(usize, Parsed)> = std::mem::take(parsed);
             for (d, p) in items {
                 match p {
                     Parsed::Tls(mut rec) => {

@@ -553,7 +553,12 @@ fn http_layer(h: &HttpPdu, span: Span) -> Layer {
                     span,
                 ));
                 // Without a Host the request's own target (as Wireshark).
-                if let Some(uri) = h.full_uri.as_ref().or(Some(&r.uri)).filter(|u| !u.is_empty()) {
+                if let Some(uri) = h
+                    .full_uri
+                    .as_ref()
+                    .or(Some(&r.uri))
+                    .filter(|u| !u.is_empty())
+                {
                     fields.push(f(
                         "http.response_for.uri",
                         Value::Str(uri.clone()),

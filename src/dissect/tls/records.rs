@@ -116,6 +116,19 @@ impl Record {
         }
     }
 
+    /// The Info text the record has without a key log (what an
+    /// eavesdropper sees): [`Record::info`] of the protected record.
+    pub fn info_without_keys(&self) -> String {
+        if self.plaintext().is_none() {
+            return self.info();
+        }
+        match self.content_type {
+            HANDSHAKE => "Encrypted Handshake Message".to_string(),
+            ALERT => "Encrypted Alert".to_string(),
+            t => content_type_name(t).unwrap_or("Unknown").to_string(),
+        }
+    }
+
     /// A plaintext alert's level and description (the first alert of the
     /// record), `None` for other records, encrypted alerts, and alerts with
     /// bytes missing.
@@ -216,8 +229,8 @@ impl RecordParser {
                     truncated: false,
                     missing: 0,
                     decryption: None,
-            inner_http: false,
-            session_version: None,
+                    inner_http: false,
+                    session_version: None,
                 });
                 continue;
             }
