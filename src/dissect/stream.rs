@@ -95,6 +95,8 @@ pub struct HttpPdu {
     /// The frame of the stream's previous request (on a request) or response
     /// (on a response): `http.prev_request_in` / `http.prev_response_in`.
     pub prev_in: Option<u64>,
+    /// Decrypted from TLS with a key log (HTTPS).
+    pub decrypted: bool,
 }
 
 impl HttpPdu {
@@ -115,6 +117,7 @@ impl HttpPdu {
             request,
             full_uri,
             prev_in,
+            decrypted: false,
         }
     }
 
@@ -461,7 +464,7 @@ impl StreamDissector {
                 if st.decrypted.is_some() {
                     let mut parsed = Vec::new();
                     st.end_decrypted(&mut parsed);
-                    st.finish_parsed(&mut parsed, 0, 0, &mut self.ended_unfinished);
+                    st.finish_parsed(&mut parsed, 0, seg.time_nanos, &mut self.ended_unfinished);
                 }
                 if self.spare.len() < MAX_SPARE {
                     self.spare.push(st);
@@ -1094,6 +1097,7 @@ impl StreamState {
                     pdu.request = request;
                     pdu.full_uri = full_uri;
                     pdu.prev_in = prev_in;
+                    pdu.decrypted = self.decrypted.is_some();
                     PduBody::Http(pdu)
                 }
             };

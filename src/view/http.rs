@@ -210,7 +210,9 @@ fn table_row(out: &mut String, t: &Transaction) {
     number_cell(out, resp.and_then(|r| frame(r.frame)), RESPONSE);
     endpoint_cell(out, t.client, t.v6);
     endpoint_cell(out, t.server, t.v6);
-    cell(out, t.protocol.name(), PROTO, false);
+    // HTTP decrypted from TLS reads as HTTPS.
+    let proto = if t.decrypted { "HTTPS" } else { t.protocol.name() };
+    cell(out, proto, PROTO, false);
     cell(out, req.map_or("", |r| r.method.as_str()), METHOD, false);
     number_cell(out, resp.and_then(|r| r.code).map(u64::from), STATUS);
     reason_cell(out, t);
@@ -252,6 +254,7 @@ pub fn json_record(t: &Transaction) -> Value {
     json!({
         "stream": t.stream,
         "protocol": t.protocol.name(),
+        "decrypted": t.decrypted,
         "request_frame": req.and_then(|r| frame(r.frame)),
         "response_frame": resp.and_then(|r| frame(r.frame)),
         "client": endpoint_text(t.client, t.v6),
@@ -313,6 +316,7 @@ mod tests {
         let page = Transaction {
             stream: Some(0),
             protocol: Protocol::Http,
+            decrypted: false,
             client: Some(ep(39700)),
             server: Some(ep(5031)),
             v6: false,
@@ -340,6 +344,7 @@ mod tests {
         let brew = Transaction {
             stream: Some(1),
             protocol: Protocol::Htcpcp,
+            decrypted: false,
             client: Some(ep(54504)),
             server: Some(ep(5030)),
             v6: false,
@@ -369,6 +374,7 @@ mod tests {
         let bare = Transaction {
             stream: None,
             protocol: Protocol::Htcpcp,
+            decrypted: false,
             client: None,
             server: None,
             v6: false,
