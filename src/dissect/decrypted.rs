@@ -64,9 +64,29 @@ impl Decrypted {
         mut sink: F,
     ) -> bool {
         let Some(data) = self.session.record(d, rec) else {
-            if rec.decryption_note().is_some() {
-                // Plaintext lost: what the inner parser holds ends here.
-                self.end(d, sink);
+            match rec.decryption_note() {
+                Some(tls::session::INCOMPLETE) => {
+                    // Bytes missing from the capture: the inner parser skips
+                    // the record's plaintext as a hole, as it does TCP's.
+                    let lost = self.session.lost_plaintext(rec);
+                    let inner = &mut self.dirs[d];
+                    if let (Some(Some(p)), false) = (inner.parser.as_mut(), inner.ended) {
+                        let start = inner.plain_pos;
+                        inner.plain_pos += lost;
+                        inner.map.push_back((
+                            start,
+                            inner.plain_pos,
+                            rec.range.start,
+                            rec.range.end,
+                        ));
+                        let map = &inner.map;
+                        p.gap(lost, |m| sink(to_stream(map, m, rec)));
+                    }
+                }
+                // Nothing after it can be read: what the inner parser holds
+                // ends here.
+                Some(_) => self.end(d, sink),
+                None => {}
             }
             return false;
         };

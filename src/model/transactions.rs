@@ -365,7 +365,7 @@ impl TransactionTable {
                         Transaction {
                             stream: origin.stream,
                             protocol: pdu.protocol,
-                        decrypted: pdu.decrypted,
+                            decrypted: pdu.decrypted,
                             client,
                             server,
                             v6,

@@ -211,7 +211,11 @@ fn table_row(out: &mut String, t: &Transaction) {
     endpoint_cell(out, t.client, t.v6);
     endpoint_cell(out, t.server, t.v6);
     // HTTP decrypted from TLS reads as HTTPS.
-    let proto = if t.decrypted { "HTTPS" } else { t.protocol.name() };
+    let proto = if t.decrypted {
+        "HTTPS"
+    } else {
+        t.protocol.name()
+    };
     cell(out, proto, PROTO, false);
     cell(out, req.map_or("", |r| r.method.as_str()), METHOD, false);
     number_cell(out, resp.and_then(|r| r.code).map(u64::from), STATUS);

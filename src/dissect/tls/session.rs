@@ -155,6 +155,21 @@ impl Session {
         out
     }
 
+    /// The plaintext length of a protected record that could not be read
+    /// (bytes missing from the capture): its length less the AEAD's
+    /// overhead (TLS 1.3: tag and inner type, padding assumed absent, as
+    /// OpenSSL, rustls and browsers send; TLS 1.2 GCM: explicit nonce and
+    /// tag; ChaCha20: tag).
+    pub fn lost_plaintext(&self, rec: &Record) -> u64 {
+        use super::decrypt::Cipher;
+        let overhead = match self.suite {
+            Some(s) if s.tls13 => 17,
+            Some(s) if s.cipher == Cipher::ChaCha20Poly1305 => 16,
+            _ => 24,
+        };
+        u64::from(rec.length).saturating_sub(overhead)
+    }
+
     /// A record sent in the clear: the hellos and ChangeCipherSpec.
     fn plaintext_record(&mut self, d: usize, rec: &Record) {
         if rec.content_type == CHANGE_CIPHER_SPEC && !self.tls13 && !rec.truncated {
