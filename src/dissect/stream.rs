@@ -1213,9 +1213,12 @@ fn messages_info(messages: &[Pdu]) -> (String, Option<&'static str>) {
     // Room for a typical request line and media type at once (growing the
     // string piece by piece was measurable).
     let mut info = String::with_capacity(if messages.is_empty() { 0 } else { 160 });
-    let http = messages.iter().any(|m| matches!(m.body, PduBody::Http(_)));
     let mut name = None;
     let mut after_tls = false;
+    // TLS's reassembly of decrypted data wrote its own Info (tshark then
+    // appends the HTTP piece to it, with no separator, and the Protocol
+    // column stays TLS).
+    let mut segment_info = false;
     for (i, m) in messages.iter().enumerate() {
         match &m.body {
             PduBody::Http(h) => {
@@ -1223,19 +1226,37 @@ fn messages_info(messages: &[Pdu]) -> (String, Option<&'static str>) {
                 if after_tls {
                     info.push_str(", ");
                 }
-                name = Some(http_piece(h, &mut info));
+                let n = http_piece(h, &mut info);
+                if !segment_info {
+                    name = Some(n);
+                }
                 after_tls = false;
             }
-            // Decrypted data named by the message it carried.
-            PduBody::Tls(r) if r.inner_http && http => {}
-            // Decrypted data of a message not finished here: TLS's own
-            // reassembly sets the column (what came before is replaced).
+            // Decrypted data: named by the message it completes (the
+            // message follows its record in `messages`), or, when it only
+            // begins or continues one, by TLS's reassembly, which replaces
+            // what came before.
             PduBody::Tls(r) if r.inner_http => {
-                if !info.starts_with(TLS_SEGMENT) {
+                let completes = matches!(
+                    messages.get(i + 1).map(|m| &m.body),
+                    Some(PduBody::Http(_))
+                );
+                // tshark 4.0 writes its reassembly note when no message
+                // completes in the frame, or when the record itself was
+                // reassembled from earlier segments (checked on real
+                // captures: a record wholly in the frame before the one
+                // completing the message leaves the HTTP Info alone).
+                let http_later = messages[i..]
+                    .iter()
+                    .any(|m| matches!(m.body, PduBody::Http(_)));
+                let began_earlier =
+                    m.segments.first().map(|s| s.0) != m.segments.last().map(|s| s.0);
+                if !completes && !segment_info && (!http_later || began_earlier) {
                     info.clear();
                     info.push_str(TLS_SEGMENT);
+                    segment_info = true;
+                    after_tls = false;
                 }
-                after_tls = true;
             }
             PduBody::Tls(r) => {
                 if i > 0 && !info.is_empty() {
