@@ -172,7 +172,10 @@ fn pump(
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let dir = PathBuf::from(args.next().expect("usage: gen_https_capture OUT_DIR [CONNECTIONS]"));
+    let dir = PathBuf::from(
+        args.next()
+            .expect("usage: gen_https_capture OUT_DIR [CONNECTIONS]"),
+    );
     let connections: u32 = args.next().map_or(2000, |n| n.parse().expect("a number"));
     std::fs::create_dir_all(&dir).expect("out dir");
 
@@ -235,7 +238,10 @@ fn main() {
         let mut server = rustls::ServerConnection::new(server_cfg.clone()).expect("s");
         let mut flights = Vec::new();
         pump(&mut client, &mut server, &mut flights);
-        client.writer().write_all(request.as_bytes()).expect("request");
+        client
+            .writer()
+            .write_all(request.as_bytes())
+            .expect("request");
         pump(&mut client, &mut server, &mut flights);
         let mut got = vec![0u8; request.len()];
         server.reader().read_exact(&mut got).expect("request read");
@@ -271,8 +277,11 @@ fn main() {
     for w in [tls_out, clear_out] {
         w.into_inner().flush().expect("flush");
     }
-    std::fs::write(dir.join("https.keys"), keys.0.lock().expect("keys").as_bytes())
-        .expect("keys");
+    std::fs::write(
+        dir.join("https.keys"),
+        keys.0.lock().expect("keys").as_bytes(),
+    )
+    .expect("keys");
     eprintln!(
         "{}: {connections} HTTPS connections, https.pcapng + https.keys, clear.pcapng",
         dir.display()

@@ -611,3 +611,18 @@ fn client_ports_cached() -> Vec<u16> {
     static PORTS: std::sync::OnceLock<Vec<u16>> = std::sync::OnceLock::new();
     PORTS.get_or_init(client_ports).clone()
 }
+
+/// `-x` with a key log: the frame, then each decrypted record as a data
+/// source of its own ("Decrypted TLS (N bytes):"), as tshark prints them.
+/// (Messages spanning records, which tshark also shows as "Reassembled
+/// TLS", are not in `coffee_https`: every rustls response there fits one
+/// record.)
+#[test]
+fn hex_dump_shows_decrypted_sources() {
+    let pcap = sample("coffee_https.pcapng");
+    let keys = sample("coffee_https.keys");
+    if let Some((theirs, ours)) = both(&pcap, &keys, &["-x", "-Y", "tls"]) {
+        assert!(ours.contains("Decrypted TLS ("));
+        pretty_diff(&theirs, &ours, "-x -Y tls");
+    }
+}

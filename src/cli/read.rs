@@ -186,7 +186,17 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
                 buf.push('\n');
             }
             if args.hex {
+                // Decrypted records are data sources of their own, after the
+                // frame's bytes, as tshark prints them with a key log.
+                let decrypted = decrypted_sources(pkt);
+                if !decrypted.is_empty() {
+                    buf.push_str(&format!("Frame ({} bytes):\n", pkt.decoded.data.len()));
+                }
                 view::hex::write(&mut buf, pkt.decoded.data);
+                for d in decrypted {
+                    buf.push_str(&format!("Decrypted TLS ({} bytes):\n", d.len()));
+                    view::hex::write(&mut buf, d);
+                }
                 buf.push('\n');
             }
         }
@@ -209,4 +219,21 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
             Ok(ExitCode::from(2))
         }
     }
+}
+
+/// The decrypted contents of a frame's TLS records (those with any), in
+/// order: the extra data sources of `-x`.
+fn decrypted_sources<'p>(pkt: &'p coffeeshark::model::Packet<'_>) -> Vec<&'p [u8]> {
+    use coffeeshark::dissect::stream::PduBody;
+    let Some(app) = pkt.app.as_deref() else {
+        return Vec::new();
+    };
+    app.messages
+        .iter()
+        .filter_map(|m| match &m.body {
+            PduBody::Tls(r) => r.plaintext().map(|p| &p.data[..]),
+            PduBody::Http(_) => None,
+        })
+        .filter(|d| !d.is_empty())
+        .collect()
 }

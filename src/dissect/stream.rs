@@ -1237,10 +1237,8 @@ fn messages_info(messages: &[Pdu]) -> (String, Option<&'static str>) {
             // begins or continues one, by TLS's reassembly, which replaces
             // what came before.
             PduBody::Tls(r) if r.inner_http => {
-                let completes = matches!(
-                    messages.get(i + 1).map(|m| &m.body),
-                    Some(PduBody::Http(_))
-                );
+                let completes =
+                    matches!(messages.get(i + 1).map(|m| &m.body), Some(PduBody::Http(_)));
                 // tshark 4.0 writes its reassembly note when no message
                 // completes in the frame, or when the record itself was
                 // reassembled from earlier segments (checked on real
