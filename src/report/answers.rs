@@ -1169,7 +1169,10 @@ impl Tally {
 
     /// Why HTTP on 5031 may be missing: it is inside TLS.
     fn tls_note(&self) -> &'static str {
-        if self.tls.records > 0 {
+        if self.tls.decrypted_http > 0 {
+            // A key log was given: the HTTP above was read inside TLS.
+            " (the browser \u{2194} web app traffic is TLS, decrypted with the key log: see Task 8)"
+        } else if self.tls.records > 0 {
             ": the browser \u{2194} web app traffic is TLS-encrypted (see Task 8)"
         } else {
             ""
@@ -1278,7 +1281,11 @@ fn task1(t: &Tally) -> Task {
         );
         let has = |n: &str| p.protocols.iter().any(|x| x.0 == n);
         if port == WEBAPP_PORT && has("TLS") {
-            answer.push_str(" TLS means HTTPS: the HTTP inside is encrypted (see Task 8).");
+            answer.push_str(if t.tls.decrypted_http > 0 {
+                " TLS means HTTPS: the HTTP inside is encrypted, and read here with the key log (see Task 8)."
+            } else {
+                " TLS means HTTPS: the HTTP inside is encrypted (see Task 8)."
+            });
         }
         if port == WEBAPP_PORT && has("HTTP") {
             answer.push_str(" HTTP/1.x: request lines such as `GET / HTTP/1.1` from the browser, status lines from the web app.");
