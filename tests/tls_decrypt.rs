@@ -626,3 +626,44 @@ fn hex_dump_shows_decrypted_sources() {
         pretty_diff(&theirs, &ours, "-x -Y tls");
     }
 }
+
+/// The terminal UI with the key log: its rows are `read -o
+/// tls.keylog_file:`'s lines, and a frame's details (its stream read back
+/// on its own, decrypted again) are `read -V`'s.
+#[test]
+fn tui_decrypts_as_read_does() {
+    use coffeeshark::tui::colors::Theme;
+    use coffeeshark::tui::{self, Options};
+    let path = std::path::PathBuf::from(sample("tls_openssl.pcapng"));
+    let keys = sample("tls_openssl.keys");
+    let opts = Options {
+        path: path.clone(),
+        filter: None,
+        decode_as: Vec::new(),
+        keylog: Some(real_keylog()),
+    };
+    let mut app = tui::open(&opts, Theme::plain()).expect("open");
+    tui::wait_idle(&mut app, std::time::Duration::from_secs(60));
+    let p = pref(&keys);
+    let (out, _, _) = coffeeshark(&["read", path.to_str().unwrap(), "-o", &p]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(app.rows(), lines.len());
+    for (i, line) in lines.iter().enumerate() {
+        let n = i as u64 + 1;
+        let (cells, _) = app.cells(n).expect("cells");
+        assert_eq!(
+            coffeeshark::view::list::line_from_cells(n, &cells),
+            *line,
+            "frame {n}"
+        );
+    }
+    let (v, _, _) = coffeeshark(&["read", "-V", path.to_str().unwrap(), "-o", &p]);
+    let blocks: Vec<&str> = v.split("\n\n").filter(|b| !b.is_empty()).collect();
+    for n in [58u64, 12, 98, 74] {
+        assert!(app.select_frame(n));
+        let mut d = String::new();
+        coffeeshark::view::details::write(&mut d, &app.loaded.as_ref().unwrap().tree);
+        assert_eq!(d.trim_end(), blocks[n as usize - 1].trim_end(), "frame {n}");
+        assert!(d.contains("Hypertext Transfer Protocol"), "frame {n}");
+    }
+}
