@@ -63,7 +63,7 @@ impl Decrypted {
         htcpcp_port: bool,
         mut sink: F,
     ) -> bool {
-        let Some(data) = self.session.record(d, rec) else {
+        if !self.session.record(d, rec) {
             match rec.decryption_note() {
                 Some(tls::session::INCOMPLETE) => {
                     // Bytes missing from the capture: the inner parser skips
@@ -89,13 +89,16 @@ impl Decrypted {
                 None => {}
             }
             return false;
+        }
+        let Some(data) = rec.plaintext().map(|p| &p.data) else {
+            return false;
         };
         let inner = &mut self.dirs[d];
         if inner.ended {
             return false;
         }
         let parser = inner.parser.get_or_insert_with(|| {
-            let p = detect(&data)?;
+            let p = detect(data)?;
             let htcpcp = p == Protocol::Htcpcp || (p == Protocol::Http && htcpcp_port);
             if p == Protocol::Tls {
                 return None;
@@ -116,7 +119,7 @@ impl Decrypted {
             .map
             .push_back((start, inner.plain_pos, rec.range.start, rec.range.end));
         let map = &inner.map;
-        parser.push(&data, |m| sink(to_stream(map, m, rec)));
+        parser.push(data, |m| sink(to_stream(map, m, rec)));
         true
     }
 

@@ -107,13 +107,24 @@ impl hkdf::KeyType for Len {
     }
 }
 
-/// HKDF-Expand-Label (RFC 8446 §7.1) with an empty context.
-fn expand_label(hash: Hash, secret: &[u8], label: &[u8], len: usize) -> Vec<u8> {
+/// The HKDF pseudorandom key of a secret (made once for the several
+/// labels expanded from it).
+fn prk(hash: Hash, secret: &[u8]) -> hkdf::Prk {
     let alg = match hash {
         Hash::Sha256 => hkdf::HKDF_SHA256,
         Hash::Sha384 => hkdf::HKDF_SHA384,
     };
-    let prk = hkdf::Prk::new_less_safe(alg, secret);
+    hkdf::Prk::new_less_safe(alg, secret)
+}
+
+/// HKDF-Expand-Label (RFC 8446 §7.1) with an empty context.
+#[cfg(test)]
+fn expand_label(hash: Hash, secret: &[u8], label: &[u8], len: usize) -> Vec<u8> {
+    expand(&prk(hash, secret), label, len)
+}
+
+/// HKDF-Expand-Label of `prk`'s secret.
+fn expand(prk: &hkdf::Prk, label: &[u8], len: usize) -> Vec<u8> {
     let full = 6 + label.len();
     let mut info = Vec::with_capacity(4 + full);
     info.extend_from_slice(&(len as u16).to_be_bytes());
@@ -191,8 +202,9 @@ impl DirectionKeys {
         if !suite.tls13 || secret.len() != suite.hash.len() {
             return None;
         }
-        let key = expand_label(suite.hash, secret, b"key", suite.cipher.key_len());
-        let iv = expand_label(suite.hash, secret, b"iv", 12);
+        let prk = prk(suite.hash, secret);
+        let key = expand(&prk, b"key", suite.cipher.key_len());
+        let iv = expand(&prk, b"iv", 12);
         Some(DirectionKeys {
             suite,
             key: aead::LessSafeKey::new(
@@ -255,9 +267,8 @@ impl DirectionKeys {
         if !self.suite.tls13 {
             return;
         }
-        let next = expand_label(
-            self.suite.hash,
-            &self.secret,
+        let next = expand(
+            &prk(self.suite.hash, &self.secret),
             b"traffic upd",
             self.suite.hash.len(),
         );

@@ -110,15 +110,24 @@ impl KeyLog {
     }
 }
 
+/// Hex to bytes (a key log of a big capture holds megabytes of hex: read
+/// byte by byte, no char decoding).
 fn unhex(s: &str) -> Option<Vec<u8>> {
     let b = s.as_bytes();
     if b.len() % 2 != 0 {
         return None;
     }
-    let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
-    b.chunks_exact(2)
-        .map(|p| Some(digit(p[0])? << 4 | digit(p[1])?))
-        .collect()
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    };
+    let mut out = Vec::with_capacity(b.len() / 2);
+    for p in b.chunks_exact(2) {
+        out.push(digit(p[0])? << 4 | digit(p[1])?);
+    }
+    Some(out)
 }
 
 #[cfg(test)]

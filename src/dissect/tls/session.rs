@@ -98,11 +98,11 @@ impl Session {
         }
     }
 
-    /// One record of direction `d` (see the module doc); the application
-    /// data it carried, when decrypted.
-    pub fn record(&mut self, d: usize, rec: &mut Record) -> Option<Vec<u8>> {
+    /// One record of direction `d` (see the module doc); whether it was
+    /// decrypted to application data (then in [`Record::plaintext`]).
+    pub fn record(&mut self, d: usize, rec: &mut Record) -> bool {
         if rec.invalid {
-            return None;
+            return false;
         }
         let out = self.record_inner(d, rec);
         if let Some(s) = self.suite {
@@ -111,7 +111,7 @@ impl Session {
         out
     }
 
-    fn record_inner(&mut self, d: usize, rec: &mut Record) -> Option<Vec<u8>> {
+    fn record_inner(&mut self, d: usize, rec: &mut Record) -> bool {
         let dir = &self.dirs[d];
         let protected = dir.protected
             && (if self.tls13 {
@@ -121,7 +121,7 @@ impl Session {
             });
         if !protected {
             self.plaintext_record(d, rec);
-            return None;
+            return false;
         }
         let dir = &mut self.dirs[d];
         let why = match (&mut dir.keys, dir.opaque) {
@@ -137,7 +137,7 @@ impl Session {
         };
         if let Some(why) = why {
             rec.decryption = Some(Box::new(Decryption::Opaque(why)));
-            return None;
+            return false;
         }
         let header = {
             let l = rec.length.to_be_bytes();
@@ -148,11 +148,12 @@ impl Session {
         let Some(plain) = opened else {
             dir.opaque = Some(FAILED);
             rec.decryption = Some(Box::new(Decryption::Opaque(FAILED)));
-            return None;
+            return false;
         };
-        let out = self.plaintext_content(d, rec, &plain);
+        self.plaintext_content(d, rec, &plain);
+        let application = plain.content_type == APPLICATION_DATA;
         rec.decryption = Some(Box::new(Decryption::Plain(plain)));
-        out
+        application
     }
 
     /// The plaintext length of a protected record that could not be read
@@ -254,15 +255,9 @@ impl Session {
     }
 
     /// What a decrypted record holds: handshake messages (reassembled
-    /// across records), key changes they call for; its application data.
-    fn plaintext_content(
-        &mut self,
-        d: usize,
-        rec: &mut Record,
-        plain: &Plaintext,
-    ) -> Option<Vec<u8>> {
+    /// across records) and the key changes they call for.
+    fn plaintext_content(&mut self, d: usize, rec: &mut Record, plain: &Plaintext) {
         match plain.content_type {
-            APPLICATION_DATA => Some(plain.data.clone()),
             HANDSHAKE => {
                 let dir = &mut self.dirs[d];
                 let began_here = dir.handshake.is_empty();
@@ -291,9 +286,8 @@ impl Session {
                 self.key_changes(d, &msgs);
                 rec.handshake_types = msgs.iter().map(|m| m.msg_type).collect();
                 rec.handshakes = msgs;
-                None
             }
-            _ => None,
+            _ => {}
         }
     }
 
