@@ -257,37 +257,37 @@ impl Session {
     /// What a decrypted record holds: handshake messages (reassembled
     /// across records) and the key changes they call for.
     fn plaintext_content(&mut self, d: usize, rec: &mut Record, plain: &Plaintext) {
-        match plain.content_type {
-            HANDSHAKE => {
-                let dir = &mut self.dirs[d];
-                let began_here = dir.handshake.is_empty();
-                if dir.handshake.len() + plain.data.len() > MAX_HANDSHAKE {
-                    dir.handshake.clear();
-                }
-                dir.handshake.extend_from_slice(&plain.data);
-                let mut msgs = handshakes(&dir.handshake);
-                let whole: usize = msgs
-                    .iter()
-                    .filter(|m| m.body != HandshakeBody::Fragment)
-                    .map(|m| 4 + m.length as usize)
-                    .sum();
-                dir.handshake.drain(..whole.min(dir.handshake.len()));
-                if !began_here {
-                    // A message begun in an earlier record: named where it ends.
-                    msgs.retain(|m| m.body != HandshakeBody::Fragment);
-                }
-                for m in &mut msgs {
-                    if self.tls13 && m.msg_type == 11 {
-                        // The TLS 1.3 Certificate has its own layout (RFC 8446
-                        // §4.4.2), which the TLS 1.2 reader does not fit.
-                        m.body = HandshakeBody::Other;
-                    }
-                }
-                self.key_changes(d, &msgs);
-                rec.handshake_types = msgs.iter().map(|m| m.msg_type).collect();
-                rec.handshakes = msgs;
+        if plain.content_type != HANDSHAKE {
+            return;
+        }
+        {
+            let dir = &mut self.dirs[d];
+            let began_here = dir.handshake.is_empty();
+            if dir.handshake.len() + plain.data.len() > MAX_HANDSHAKE {
+                dir.handshake.clear();
             }
-            _ => {}
+            dir.handshake.extend_from_slice(&plain.data);
+            let mut msgs = handshakes(&dir.handshake);
+            let whole: usize = msgs
+                .iter()
+                .filter(|m| m.body != HandshakeBody::Fragment)
+                .map(|m| 4 + m.length as usize)
+                .sum();
+            dir.handshake.drain(..whole.min(dir.handshake.len()));
+            if !began_here {
+                // A message begun in an earlier record: named where it ends.
+                msgs.retain(|m| m.body != HandshakeBody::Fragment);
+            }
+            for m in &mut msgs {
+                if self.tls13 && m.msg_type == 11 {
+                    // The TLS 1.3 Certificate has its own layout (RFC 8446
+                    // §4.4.2), which the TLS 1.2 reader does not fit.
+                    m.body = HandshakeBody::Other;
+                }
+            }
+            self.key_changes(d, &msgs);
+            rec.handshake_types = msgs.iter().map(|m| m.msg_type).collect();
+            rec.handshakes = msgs;
         }
     }
 
