@@ -7,7 +7,7 @@
 /// One handshake message of a plaintext handshake record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Handshake {
-    /// Handshake type (ClientHello = 1, ...; [`handshake_type_name`]).
+    /// Handshake type (ClientHello = 1, ...; [`super::handshake_type_name`]).
     pub msg_type: u8,
     /// The length field of the message header (body length).
     pub length: u32,

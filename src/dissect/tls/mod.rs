@@ -2,7 +2,15 @@
 //! earlier) and the plaintext handshake messages that matter for a packet
 //! list. A [`RecordParser`] cuts one direction of a stream into records
 //! (several per segment, or one spanning segments); the payload is kept as
-//! is. Nothing is decrypted.
+//! is. With a key log ([`KeyLog`]), a [`Session`] per stream decrypts the
+//! protected records ([`decrypt`]: TLS 1.3 per RFC 8446, TLS 1.2 AEAD per
+//! RFC 5246, 5288 and 7905) into [`Record::decryption`]; without one
+//! nothing is decrypted.
+//!
+//! The modules: `records` (the record parser), `handshake` (handshake
+//! messages and the DER reader), [`keylog`] (the NSS key log format),
+//! [`decrypt`] (key schedules and AEAD record protection, on `ring`),
+//! [`session`] (one session's handshake state and keys per direction).
 //!
 //! What is read out of a record, beyond its header:
 //!
@@ -20,7 +28,8 @@
 //!   rest is read from its first byte, as before). A body that
 //!   does not parse is [`HandshakeBody::Malformed`]. TLS 1.3 sends everything
 //!   after the ServerHello encrypted in application-data records, so only
-//!   the hellos are seen there.
+//!   the hellos are seen there, unless a key log decrypts them (the session
+//!   then fills [`Record::handshakes`], messages reassembled across records).
 //! - Plaintext alerts (RFC 8446 §6, RFC 5246 §7.2): [`Record::alert`].
 //! - [`Record::selected_version`]: the version a ServerHello chose, which
 //!   names the Protocol column (`TLSv1.3`) the way tshark does.
