@@ -54,46 +54,62 @@ pub struct KeyLog {
 }
 
 impl KeyLog {
-    /// Reads a key log file. Only an unreadable file is an error.
+    /// Reads a key log file, line by line (a browser's log of a long
+    /// session can hold megabytes). Only an unreadable file is an error.
     pub fn read(path: &Path) -> std::io::Result<KeyLog> {
-        let bytes = std::fs::read(path)?;
-        Ok(KeyLog::parse(&String::from_utf8_lossy(&bytes)))
+        use std::io::BufRead;
+        let mut file = std::io::BufReader::with_capacity(1 << 16, std::fs::File::open(path)?);
+        let mut log = KeyLog::default();
+        let mut line = Vec::with_capacity(256);
+        loop {
+            line.clear();
+            if file.read_until(b'\n', &mut line)? == 0 {
+                return Ok(log);
+            }
+            log.line(&line);
+        }
     }
 
     /// Parses key log text.
     pub fn parse(text: &str) -> KeyLog {
         let mut log = KeyLog::default();
         for line in text.lines() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            if log.entry(line).is_some() {
-                log.entries += 1;
-            } else {
-                log.skipped += 1;
-            }
+            log.line(line.as_bytes());
         }
         log
     }
 
-    fn entry(&mut self, line: &str) -> Option<()> {
-        let mut words = line.split_ascii_whitespace();
+    fn line(&mut self, line: &[u8]) {
+        let line = line.trim_ascii();
+        if line.is_empty() || line.starts_with(b"#") {
+            return;
+        }
+        if self.entry(line).is_some() {
+            self.entries += 1;
+        } else {
+            self.skipped += 1;
+        }
+    }
+
+    fn entry(&mut self, line: &[u8]) -> Option<()> {
+        let mut words = line
+            .split(|b| b.is_ascii_whitespace())
+            .filter(|w| !w.is_empty());
         let (label, random, secret) = (words.next()?, words.next()?, words.next()?);
         if words.next().is_some() {
             return None;
         }
         let random: [u8; 32] = unhex(random)?.try_into().ok()?;
         let secret = unhex(secret).filter(|s| !s.is_empty() && s.len() <= MAX_SECRET)?;
-        let e = self.sessions.entry(random).or_default();
-        let slot = match label {
-            "CLIENT_RANDOM" if secret.len() == 48 => &mut e.master,
-            "CLIENT_HANDSHAKE_TRAFFIC_SECRET" => &mut e.client_handshake,
-            "SERVER_HANDSHAKE_TRAFFIC_SECRET" => &mut e.server_handshake,
-            "CLIENT_TRAFFIC_SECRET_0" => &mut e.client_traffic,
-            "SERVER_TRAFFIC_SECRET_0" => &mut e.server_traffic,
+        let pick: fn(&mut Secrets) -> &mut Option<Secret> = match label {
+            b"CLIENT_RANDOM" if secret.len() == 48 => |e| &mut e.master,
+            b"CLIENT_HANDSHAKE_TRAFFIC_SECRET" => |e| &mut e.client_handshake,
+            b"SERVER_HANDSHAKE_TRAFFIC_SECRET" => |e| &mut e.server_handshake,
+            b"CLIENT_TRAFFIC_SECRET_0" => |e| &mut e.client_traffic,
+            b"SERVER_TRAFFIC_SECRET_0" => |e| &mut e.server_traffic,
             _ => return None,
         };
+        let slot = pick(self.sessions.entry(random).or_default());
         // The last line for a label wins, as in Wireshark.
         *slot = Some(secret);
         Some(())
@@ -112,8 +128,7 @@ impl KeyLog {
 
 /// Hex to bytes (a key log of a big capture holds megabytes of hex: read
 /// byte by byte, no char decoding).
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    let b = s.as_bytes();
+fn unhex(b: &[u8]) -> Option<Vec<u8>> {
     if b.len() % 2 != 0 {
         return None;
     }
