@@ -30,7 +30,7 @@ pub struct Renderer {
     rows: u64,
 }
 
-const CSV_HEADER: &str = "stream,protocol,request_frame,response_frame,client,server,method,uri,request_version,status,reason,response_version,content_type,body_length,time,if_none_match,if_modified_since,request_complete,response_complete\n";
+const CSV_HEADER: &str = "stream,protocol,request_frame,response_frame,client,server,method,uri,request_version,status,reason,response_version,content_type,body_length,time,if_none_match,if_modified_since,request_complete,response_complete,decrypted\n";
 
 impl Renderer {
     pub fn new(format: Format) -> Self {
@@ -258,7 +258,6 @@ pub fn json_record(t: &Transaction) -> Value {
     json!({
         "stream": t.stream,
         "protocol": t.protocol.name(),
-        "decrypted": t.decrypted,
         "request_frame": req.and_then(|r| frame(r.frame)),
         "response_frame": resp.and_then(|r| frame(r.frame)),
         "client": endpoint_text(t.client, t.v6),
@@ -276,6 +275,8 @@ pub fn json_record(t: &Transaction) -> Value {
         "if_modified_since": req.and_then(|r| r.if_modified_since.as_deref()),
         "request_complete": req.map(|r| r.complete),
         "response_complete": resp.map(|r| r.complete),
+        // Last, so that the earlier columns keep their places.
+        "decrypted": t.decrypted,
     })
 }
 
@@ -503,11 +504,11 @@ mod tests {
         assert_eq!(CSV_HEADER.trim_end().split(',').collect::<Vec<_>>(), names);
         assert_eq!(
             lines.next(),
-            Some("0,HTTP,4,16,127.0.0.1:39700,127.0.0.1:5031,GET,\"/?method=brew&message=start&pots=ducky,tea\",HTTP/1.1,302,FOUND,HTTP/1.1,text/html; charset=utf-8,189,0.001666746,,,true,true")
+            Some("0,HTTP,4,16,127.0.0.1:39700,127.0.0.1:5031,GET,\"/?method=brew&message=start&pots=ducky,tea\",HTTP/1.1,302,FOUND,HTTP/1.1,text/html; charset=utf-8,189,0.001666746,,,true,true,false")
         );
         assert_eq!(
             lines.next(),
-            Some("1,HTCPCP,9,,127.0.0.1:54504,127.0.0.1:5030,BREW,coffee://ducky,HTTP/1.1,,,,,,,,,true,")
+            Some("1,HTCPCP,9,,127.0.0.1:54504,127.0.0.1:5030,BREW,coffee://ducky,HTTP/1.1,,,,,,,,,true,,false")
         );
     }
 }
