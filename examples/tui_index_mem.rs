@@ -30,6 +30,7 @@ fn main() {
         path: path.into(),
         filter: None,
         decode_as: Vec::new(),
+        keylog: None,
     };
     let mut app = tui::open(&opts, Theme::plain()).expect("open");
     tui::wait_idle(&mut app, Duration::from_secs(3600));

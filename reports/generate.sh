@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Regenerates reports/ from sample_capture/*.pcapng: for each capture, the
 # lab report as Markdown (NAME.md, with NAME.svg, its space-time diagram) and
-# as JSON (NAME.json). CI (tests/report.rs) regenerates into a temporary
+# as JSON (NAME.json); a capture with a key log beside it (NAME.keys) is
+# read with it (`-o tls.keylog_file:NAME.keys`: Task 8 then says what the
+# key log reveals). CI (tests/report.rs) regenerates into a temporary
 # directory and diffs against what is committed.
 #
 #   reports/generate.sh            # rewrites reports/
@@ -17,6 +19,8 @@ if [ -z "$bin" ]; then
 fi
 mkdir -p "$out"
 for f in "$root"/sample_capture/*.pcapng; do
-  "$bin" report "$f" --format md -o "$out"
-  "$bin" report "$f" --format json -o "$out"
+  keys=()
+  if [ -f "${f%.pcapng}.keys" ]; then keys=(-o "tls.keylog_file:${f%.pcapng}.keys"); fi
+  "$bin" report "$f" --format md -o "$out" "${keys[@]}"
+  "$bin" report "$f" --format json -o "$out" "${keys[@]}"
 done

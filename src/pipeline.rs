@@ -156,6 +156,17 @@ impl Analyzer {
         }
     }
 
+    /// Decrypts TLS with the secrets of a key log (`-o tls.keylog_file:`).
+    pub fn with_keylog(
+        mut self,
+        keylog: Option<std::sync::Arc<crate::dissect::tls::KeyLog>>,
+    ) -> Self {
+        if let Some(app) = self.app.as_mut() {
+            app.set_keylog(keylog);
+        }
+        self
+    }
+
     /// An analyser without TCP sequence analysis nor application layer, for
     /// jobs that only count (conversations): the flags and messages would be
     /// computed and thrown away.

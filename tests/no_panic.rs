@@ -180,6 +180,7 @@ fn tui_all(bytes: &[u8]) {
         path,
         filter: None,
         decode_as: Vec::new(),
+        keylog: None,
     };
     let Ok(mut app) = tui::open(&opts, Theme::plain()) else {
         return;

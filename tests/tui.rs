@@ -37,6 +37,7 @@ fn open(path: &Path, filter: Option<&str>) -> App {
         path: path.to_owned(),
         filter: filter.map(str::to_owned),
         decode_as: Vec::new(),
+        keylog: None,
     };
     let mut app = tui::open(&opts, Theme::plain()).expect("open");
     tui::wait_idle(&mut app, Duration::from_secs(60));

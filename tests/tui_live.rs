@@ -81,7 +81,7 @@ impl Writer {
 }
 
 fn live_app(writer: &Writer, tail: Arc<Tail>) -> App {
-    let index = Index::start_live(tail.clone(), Vec::new()).unwrap();
+    let index = Index::start_live(tail.clone(), Vec::new(), None).unwrap();
     let mut app = App::new(index, Theme::plain()).unwrap();
     let path = tail.path().to_owned();
     app.live = Some(Live::new(
@@ -99,6 +99,7 @@ fn file_app(name: &str, filter: Option<&str>) -> App {
         path: sample(name),
         filter: filter.map(str::to_owned),
         decode_as: Vec::new(),
+        keylog: None,
     };
     let mut app = tui::open(&opts, Theme::plain()).unwrap();
     tui::wait_idle(&mut app, Duration::from_secs(60));

@@ -39,6 +39,8 @@ pub struct ConvArgs {
     /// and csv always have them). Dissects the application layer: slower.
     #[arg(long)]
     requests: bool,
+    #[command(flatten)]
+    keylog: super::KeyLogArgs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,6 +106,10 @@ pub fn run(args: ConvArgs) -> Result<ExitCode> {
     };
     let needs = filter.as_ref().map(needs_of).unwrap_or_default();
     let show_requests = args.requests || args.format != ConvFormat::Table;
+    let keylog = match args.keylog.load() {
+        Ok(k) => k,
+        Err(code) => return Ok(code),
+    };
     let mut reader = CaptureReader::open(&args.file)?;
     let mut table = ConversationTable::new();
     let outcome = if filter.is_none() && !show_requests {
@@ -115,7 +121,8 @@ pub fn run(args: ConvArgs) -> Result<ExitCode> {
             Analyzer::messages_without_tcp_analysis(Vec::new())
         } else {
             Analyzer::without_tcp_analysis()
-        };
+        }
+        .with_keylog(keylog);
         count_packets(&mut reader, analyzer, filter.as_ref(), &mut table)
     };
     let rows = table.finish();

@@ -23,9 +23,14 @@ pub struct DiagramArgs {
     /// (sequenceDiagram), plantuml (@startuml) or msc (mscgen).
     #[arg(long, value_enum, default_value = "svg")]
     format: DiagramFormat,
-    /// Write to this file instead of standard output.
+    /// Write to this file instead of standard output. `-o
+    /// tls.keylog_file:FILE` is tshark's key log preference instead (both
+    /// may be given).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
-    output: Option<PathBuf>,
+    output: Vec<String>,
+    /// Decrypt TLS with this NSS key log (SSLKEYLOGFILE).
+    #[arg(long = "tls-keylog", value_name = "FILE")]
+    tls_keylog: Option<PathBuf>,
     /// Name the server on a port (`5030="Coffee pot"`) or its clients
     /// (`5030:client="Web app"`). The lab's 5031 and 5030 are known.
     #[arg(long = "role", value_name = "PORT=NAME")]
@@ -54,6 +59,7 @@ pub(crate) fn collect(
     filter: Option<&coffeeshark::filter::Filter>,
     limits: Limits,
     selection: Option<Selection>,
+    keylog: Option<std::sync::Arc<coffeeshark::dissect::tls::KeyLog>>,
 ) -> Result<(Facts, Option<String>)> {
     let mut reader = coffeeshark::source::CaptureReader::open(file)?;
     Ok(coffeeshark::report::pass::collect(
@@ -61,6 +67,7 @@ pub(crate) fn collect(
         filter,
         limits,
         selection,
+        keylog,
     ))
 }
 
@@ -84,6 +91,11 @@ pub fn run(args: DiagramArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
     }
+    let (output, keylog) =
+        match super::split_output_and_keylog(&args.output, args.tls_keylog.as_deref()) {
+            Ok(v) => v,
+            Err(code) => return Ok(code),
+        };
     let selection = Selection {
         streams: args.streams,
         hide_acks: args.hide_acks,
@@ -94,6 +106,7 @@ pub fn run(args: DiagramArgs) -> Result<ExitCode> {
         filter.as_ref(),
         Limits::default(),
         Some(selection),
+        keylog,
     )?;
     let mut title = format!("{}: space-time diagram", file_name(&args.file));
     if let Some(f) = &args.display_filter {
@@ -108,7 +121,7 @@ pub fn run(args: DiagramArgs) -> Result<ExitCode> {
         DiagramFormat::Plantuml => draw::plantuml(&d),
         DiagramFormat::Msc => draw::msc(&d),
     };
-    match &args.output {
+    match &output {
         Some(path) => std::fs::write(path, out.as_bytes())
             .with_context(|| format!("writing {}", path.display()))?,
         None => {

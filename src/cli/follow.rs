@@ -41,6 +41,12 @@ pub struct FollowArgs {
     /// json prints one object with the endpoints and the chunks.
     #[arg(long, value_enum, default_value = "ascii")]
     format: FollowFormat,
+    /// Follow the decrypted TLS stream (tshark's `-z follow,tls,FORMAT,N`):
+    /// the application data of each record; needs the key log.
+    #[arg(long)]
+    tls: bool,
+    #[command(flatten)]
+    keylog: super::KeyLogArgs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,9 +59,13 @@ enum FollowFormat {
 
 const FLUSH_AT: usize = 1 << 16;
 pub fn run(args: FollowArgs) -> Result<ExitCode> {
+    let keylog = match args.keylog.load() {
+        Ok(k) => k,
+        Err(code) => return Ok(code),
+    };
     let stream = match (args.stream, &args.display_filter) {
         (Some(n), _) => n,
-        (None, Some(expr)) => match stream_of_first_match(&args.file, expr)? {
+        (None, Some(expr)) => match stream_of_first_match(&args.file, expr, keylog.clone())? {
             Ok(Some(n)) => n,
             Ok(None) => bail!("no TCP packet matches the filter {expr:?}"),
             Err(code) => return Ok(code),
@@ -68,12 +78,15 @@ pub fn run(args: FollowArgs) -> Result<ExitCode> {
         FollowFormat::Raw => follow::Format::Raw,
         FollowFormat::Json => follow::Format::Json,
     };
+    if args.tls {
+        return follow_tls(&args.file, stream, format, keylog);
+    }
     let mut reader = CaptureReader::open(&args.file)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut buf = String::with_capacity(FLUSH_AT * 2);
     let mut renderer = Renderer::new(format);
-    let mut analyzer = Analyzer::new();
+    let mut analyzer = Analyzer::new().with_keylog(keylog);
     let mut follower = Follower::new(stream);
     let show = |r: &mut Renderer, buf: &mut String, f: Followed<'_>| match f {
         Followed::Header(h) => r.header(buf, h),
@@ -143,6 +156,7 @@ pub fn run(args: FollowArgs) -> Result<ExitCode> {
 fn stream_of_first_match(
     file: &std::path::Path,
     expr: &str,
+    keylog: Option<std::sync::Arc<coffeeshark::dissect::tls::KeyLog>>,
 ) -> Result<std::result::Result<Option<u32>, ExitCode>> {
     use coffeeshark::filter::values::PacketFields;
     let filter = match super::compile_filter(expr) {
@@ -150,7 +164,7 @@ fn stream_of_first_match(
         Err(code) => return Ok(Err(code)),
     };
     let mut reader = CaptureReader::open(file)?;
-    let mut analyzer = Analyzer::new();
+    let mut analyzer = Analyzer::new().with_keylog(keylog);
     while let Some(raw) = reader.next_frame()? {
         let pkt = analyzer.process(&raw);
         if let Some(meta) = pkt.tcp {
@@ -160,4 +174,53 @@ fn stream_of_first_match(
         }
     }
     Ok(Ok(None))
+}
+
+/// `follow --tls`: the decrypted application data of stream `stream`
+/// ([`TlsFollower`]), rendered as tshark's `-z follow,tls,FORMAT,N`.
+fn follow_tls(
+    file: &std::path::Path,
+    stream: u32,
+    format: follow::Format,
+    keylog: Option<std::sync::Arc<coffeeshark::dissect::tls::KeyLog>>,
+) -> Result<ExitCode> {
+    use coffeeshark::model::follow::TlsFollower;
+    let mut reader = CaptureReader::open(file)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut buf = String::with_capacity(FLUSH_AT * 2);
+    let mut renderer = Renderer::new(format).with_protocol("tls");
+    let mut analyzer = Analyzer::new().with_keylog(keylog);
+    let mut follower = TlsFollower::new(stream);
+    let show = |r: &mut Renderer, buf: &mut String, f: Followed<'_>| match f {
+        Followed::Header(h) => r.header(buf, h),
+        Followed::Chunk(c) => r.chunk(buf, c),
+    };
+    let outcome = loop {
+        let raw = match reader.next_frame() {
+            Ok(Some(raw)) => raw,
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
+        };
+        let pkt = analyzer.process(&raw);
+        follower.push(&pkt, &mut |f| show(&mut renderer, &mut buf, f));
+        if buf.len() >= FLUSH_AT {
+            out.write_all(buf.as_bytes())?;
+            buf.clear();
+        }
+    };
+    if !follower.started() && outcome.is_ok() {
+        bail!("no TCP stream {stream}");
+    }
+    follower.finish(&mut |f| show(&mut renderer, &mut buf, f));
+    renderer.footer(&mut buf);
+    out.write_all(buf.as_bytes())?;
+    out.flush()?;
+    match outcome {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("coffeeshark: {e}");
+            Ok(ExitCode::from(2))
+        }
+    }
 }

@@ -28,6 +28,8 @@ pub struct HttpArgs {
     /// http, htcpcp, tls (ssl), data. Repeat for several ports.
     #[arg(short = 'd', long = "decode-as", value_name = "tcp.port==N,PROTO")]
     decode_as: Vec<String>,
+    #[command(flatten)]
+    keylog: super::KeyLogArgs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +58,10 @@ pub fn run(args: HttpArgs) -> Result<ExitCode> {
         Ok(rules) => rules,
         Err(code) => return Ok(code),
     };
+    let keylog = match args.keylog.load() {
+        Ok(k) => k,
+        Err(code) => return Ok(code),
+    };
     let reader = CaptureReader::open(&args.file)?;
     let mut table = TransactionTable::new().filtered(filter.is_some());
     let mut renderer = Renderer::new(format);
@@ -65,6 +71,7 @@ pub fn run(args: HttpArgs) -> Result<ExitCode> {
     renderer.begin(&mut out);
     let options = threads::Options {
         decode_as,
+        keylog,
         tcp_analysis: false,
         app_frames_only: true,
         // The table shows no columns; a filter may read them (the TLS

@@ -67,6 +67,7 @@ pub fn run(args: LabArgs) -> Result<ExitCode> {
         autostop: Autostop::default(),
         filter: None,
         decode_as: Vec::new(),
+        keylog: None,
     };
     let outcome = tui::open_live(capture, options, Theme::new(ThemeKind::Dark)).map(|mut app| {
         if let Some(live) = &mut app.live {

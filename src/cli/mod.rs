@@ -182,6 +182,100 @@ pub(crate) fn parse_decode_as(
         })
 }
 
+/// The key log options of every command that dissects: tshark's
+/// `-o tls.keylog_file:FILE` and the plain alias `--tls-keylog FILE`.
+#[derive(clap::Args, Debug, Default, Clone)]
+pub(crate) struct KeyLogArgs {
+    /// A tshark preference, NAME:VALUE. Only `tls.keylog_file:FILE` (also
+    /// `ssl.keylog_file`) is known: decrypt TLS with the secrets of FILE, an
+    /// NSS key log as SSLKEYLOGFILE writes it.
+    #[arg(short = 'o', value_name = "tls.keylog_file:FILE")]
+    pub prefs: Vec<String>,
+    /// Decrypt TLS with this NSS key log (SSLKEYLOGFILE): the same as
+    /// `-o tls.keylog_file:FILE`.
+    #[arg(long = "tls-keylog", value_name = "FILE")]
+    pub tls_keylog: Option<std::path::PathBuf>,
+}
+
+/// The key log file a `-o` value names, if it is the key log preference
+/// (`tls.keylog_file:FILE`; `ssl.` is Wireshark's older name, and a space
+/// after the colon is allowed as in tshark).
+pub(crate) fn keylog_pref(pref: &str) -> Option<&str> {
+    let (name, value) = pref.split_once(':')?;
+    matches!(name.trim(), "tls.keylog_file" | "ssl.keylog_file").then(|| value.trim())
+}
+
+impl KeyLogArgs {
+    /// Reads the key log named, if any. An unknown preference or an
+    /// unreadable file is reported and becomes exit status 2, before any
+    /// capture is opened.
+    pub(crate) fn load(
+        &self,
+    ) -> Result<Option<std::sync::Arc<coffeeshark::dissect::tls::KeyLog>>, ExitCode> {
+        let mut path = self.tls_keylog.clone();
+        for p in &self.prefs {
+            match keylog_pref(p) {
+                Some(f) => path = Some(f.into()),
+                None => {
+                    eprintln!(
+                        "coffeeshark: unknown preference {p:?} in -o (only tls.keylog_file:FILE is known)"
+                    );
+                    return Err(ExitCode::from(2));
+                }
+            }
+        }
+        load_keylog(path.as_deref())
+    }
+}
+
+/// Reads a key log file (see [`KeyLogArgs::load`]).
+pub(crate) fn load_keylog(
+    path: Option<&std::path::Path>,
+) -> Result<Option<std::sync::Arc<coffeeshark::dissect::tls::KeyLog>>, ExitCode> {
+    let Some(path) = path.filter(|p| !p.as_os_str().is_empty()) else {
+        return Ok(None);
+    };
+    match coffeeshark::dissect::tls::KeyLog::read(path) {
+        Ok(log) => Ok(Some(std::sync::Arc::new(log))),
+        Err(e) => {
+            eprintln!(
+                "coffeeshark: cannot read the TLS key log {}: {e}",
+                path.display()
+            );
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// `-o` on commands where it also names the output (`report`, `diagram`):
+/// the key log preference, and the one other value, the output.
+pub(crate) fn split_output_and_keylog(
+    values: &[String],
+    tls_keylog: Option<&std::path::Path>,
+) -> Result<
+    (
+        Option<std::path::PathBuf>,
+        Option<std::sync::Arc<coffeeshark::dissect::tls::KeyLog>>,
+    ),
+    ExitCode,
+> {
+    let mut output = None;
+    let mut keylog = tls_keylog.map(std::path::Path::to_path_buf);
+    for v in values {
+        match keylog_pref(v) {
+            Some(f) => keylog = Some(f.into()),
+            None if output.is_none() => output = Some(std::path::PathBuf::from(v)),
+            None => {
+                eprintln!(
+                    "coffeeshark: -o given twice ({v:?}); -o is the output or tls.keylog_file:FILE"
+                );
+                return Err(ExitCode::from(2));
+            }
+        }
+    }
+    Ok((output, load_keylog(keylog.as_deref())?))
+}
+
 /// `coffeeshark read big.pcap | head` must end quietly, like ripgrep does.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {

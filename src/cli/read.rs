@@ -65,6 +65,8 @@ pub struct ReadArgs {
     /// tls (ssl), data (plain TCP). Repeat for several ports.
     #[arg(short = 'd', long = "decode-as", value_name = "tcp.port==N,PROTO")]
     decode_as: Vec<String>,
+    #[command(flatten)]
+    keylog: super::KeyLogArgs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -130,6 +132,10 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
     };
     // -n is tshark's default for us: no name is ever resolved.
     let _ = (args.no_resolve, args.no_duplicate_keys);
+    let keylog = match args.keylog.load() {
+        Ok(k) => k,
+        Err(code) => return Ok(code),
+    };
     let reader = CaptureReader::open(&path)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -156,6 +162,7 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
     }
     let options = threads::Options {
         decode_as,
+        keylog,
         // -c counts packets read, filtered or not, as tshark's does.
         count: args.count,
         // A filter that only HTTP/HTCPCP/TLS messages can satisfy: the
@@ -212,7 +219,17 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
                 buf.push('\n');
             }
             if args.hex {
+                // Decrypted records are data sources of their own, after the
+                // frame's bytes, as tshark prints them with a key log.
+                let decrypted = decrypted_sources(pkt);
+                if !decrypted.is_empty() {
+                    buf.push_str(&format!("Frame ({} bytes):\n", pkt.decoded.data.len()));
+                }
                 view::hex::write(&mut buf, pkt.decoded.data);
+                for d in decrypted {
+                    buf.push_str(&format!("Decrypted TLS ({} bytes):\n", d.len()));
+                    view::hex::write(&mut buf, d);
+                }
                 buf.push('\n');
             }
         }
@@ -244,4 +261,21 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
             Ok(ExitCode::from(2))
         }
     }
+}
+
+/// The decrypted contents of a frame's TLS records (those with any), in
+/// order: the extra data sources of `-x`.
+fn decrypted_sources<'p>(pkt: &'p coffeeshark::model::Packet<'_>) -> Vec<&'p [u8]> {
+    use coffeeshark::dissect::stream::PduBody;
+    let Some(app) = pkt.app.as_deref() else {
+        return Vec::new();
+    };
+    app.messages
+        .iter()
+        .filter_map(|m| match &m.body {
+            PduBody::Tls(r) => r.plaintext().map(|p| &p.data[..]),
+            PduBody::Http(_) => None,
+        })
+        .filter(|d| !d.is_empty())
+        .collect()
 }

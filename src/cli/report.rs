@@ -24,8 +24,14 @@ pub struct ReportArgs {
     format: ReportFormat,
     /// Write STEM.md/.json/.html (and STEM.svg, the diagram) into this
     /// directory instead of printing.
+    /// (`-o tls.keylog_file:FILE` is tshark's key log preference instead;
+    /// both may be given.)
     #[arg(short = 'o', long = "output", value_name = "DIR")]
-    output: Option<PathBuf>,
+    output: Vec<String>,
+    /// Decrypt TLS with this NSS key log (SSLKEYLOGFILE): Task 8 then says
+    /// what the key log reveals.
+    #[arg(long = "tls-keylog", value_name = "FILE")]
+    tls_keylog: Option<PathBuf>,
     /// Draw at most this many arrows in the embedded diagram (0: no diagram).
     #[arg(long, default_value_t = 400, value_name = "N")]
     max_arrows: usize,
@@ -39,6 +45,11 @@ pub enum ReportFormat {
 }
 
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
+    let (output, keylog) =
+        match super::split_output_and_keylog(&args.output, args.tls_keylog.as_deref()) {
+            Ok(v) => v,
+            Err(code) => return Ok(code),
+        };
     let tasks: Vec<u8> = if args.task == "all" {
         TASKS.to_vec()
     } else {
@@ -60,7 +71,7 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
             hide_acks: true,
             max_arrows: args.max_arrows,
         });
-    let (facts, err) = collect(&args.file, None, Limits::default(), selection)?;
+    let (facts, err) = collect(&args.file, None, Limits::default(), selection, keylog)?;
     let name = file_name(&args.file);
     let report = answers::answer(&facts, &name, &tasks);
     let stem = args.file.file_stem().map_or_else(
@@ -86,13 +97,13 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         ReportFormat::Md => {
             let diagram = d.as_ref().map(|d| {
                 let mut s = String::new();
-                if args.output.is_some() {
+                if output.is_some() {
                     s.push_str(&format!("![space-time diagram]({stem}.svg)\n\n<details><summary>Mermaid</summary>\n\n"));
                 }
                 s.push_str("```mermaid\n");
                 s.push_str(&draw::mermaid(d));
                 s.push_str("```\n");
-                if args.output.is_some() {
+                if output.is_some() {
                     s.push_str("\n</details>\n");
                 }
                 s
@@ -102,7 +113,7 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
         ReportFormat::Json => (render::json(&report), "json"),
         ReportFormat::Html => (render::html(&report, svg.as_deref()), "html"),
     };
-    match &args.output {
+    match &output {
         Some(dir) => {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
             let path = dir.join(format!("{stem}.{ext}"));

@@ -25,6 +25,8 @@ pub struct TuiArgs {
     /// Dissect a TCP port's streams as PROTO (as `read -d`).
     #[arg(short = 'd', long = "decode-as", value_name = "tcp.port==N,PROTO")]
     decode_as: Vec<String>,
+    #[command(flatten)]
+    keylog: super::KeyLogArgs,
     /// Colours for a dark or a light terminal (NO_COLOR turns them off).
     #[arg(long, value_enum, default_value = "dark")]
     theme: ThemeArg,
@@ -83,11 +85,16 @@ pub fn run(args: TuiArgs) -> Result<ExitCode> {
         Ok(rules) => rules,
         Err(code) => return Ok(code),
     };
+    let keylog = match args.keylog.load() {
+        Ok(k) => k,
+        Err(code) => return Ok(code),
+    };
     let theme = theme(args.theme);
     let options = Options {
         path,
         filter: args.display_filter,
         decode_as,
+        keylog,
     };
     let app = tui::open(&options, theme)?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -119,6 +126,10 @@ fn run_live(args: TuiArgs) -> Result<ExitCode> {
         Ok(rules) => rules,
         Err(code) => return Ok(code),
     };
+    let keylog = match args.keylog.load() {
+        Ok(k) => k,
+        Err(code) => return Ok(code),
+    };
     let autostop = Autostop::parse(args.count, &args.autostop).map_err(anyhow::Error::msg)?;
     let mut config = LiveConfig::new(args.interface.as_deref().unwrap_or_default());
     config.filter = args.capture_filter.clone();
@@ -131,6 +142,7 @@ fn run_live(args: TuiArgs) -> Result<ExitCode> {
         autostop,
         filter: args.display_filter,
         decode_as,
+        keylog,
     };
     let app = tui::open_live(capture, options, theme(args.theme)).map_err(anyhow::Error::msg)?;
     let app = tui::run_app(app)?;

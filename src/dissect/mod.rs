@@ -34,6 +34,7 @@
 //!
 //! [`Event::Data`]: crate::flow::reassembly::Event::Data
 
+pub mod decrypted;
 pub mod htcpcp;
 pub mod http;
 pub mod stream;

@@ -95,6 +95,8 @@ pub struct HttpPdu {
     /// The frame of the stream's previous request (on a request) or response
     /// (on a response): `http.prev_request_in` / `http.prev_response_in`.
     pub prev_in: Option<u64>,
+    /// Decrypted from TLS with a key log (HTTPS).
+    pub decrypted: bool,
 }
 
 impl HttpPdu {
@@ -115,6 +117,7 @@ impl HttpPdu {
             request,
             full_uri,
             prev_in,
+            decrypted: false,
         }
     }
 
@@ -152,13 +155,15 @@ pub struct RequestRef {
     pub if_modified_since: Option<String>,
 }
 
+use super::decrypted::Decrypted;
 use super::http::{MessageParser, Role, StartLine, Wait};
-use super::tls::RecordParser;
+use super::tls::{KeyLog, RecordParser};
 use super::{detect, htcpcp, tls};
 use crate::flow::reassembly::{Event, Reassembler, Segment};
 use crate::flow::Endpoint;
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// Bytes of a direction held while its protocol is not known yet (its first
 /// line is not complete, or it waits for the other direction to decide).
@@ -249,6 +254,13 @@ pub struct StreamDissector {
     /// The reassembly events of one segment that are not fed straight to
     /// its parser (a FIN, mostly): kept for the same reason.
     events: Vec<OwnedEvent>,
+    /// The key log (`-o tls.keylog_file:`): TLS streams are decrypted.
+    keylog: Option<Arc<KeyLog>>,
+    /// Messages decrypted from TLS that were still unfinished when their
+    /// stream ended (a body running to the close): tshark never shows them
+    /// in a frame, as TLS does not see the FIN; they come out with
+    /// [`StreamDissector::finish`], attributed to no frame.
+    ended_unfinished: Vec<Pdu>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -341,6 +353,9 @@ struct StreamState {
     /// Frames of the stream's latest request and response.
     last_request: Option<u64>,
     last_response: Option<u64>,
+    keylog: Option<Arc<KeyLog>>,
+    /// A TLS stream with a key log: the session and the HTTP inside.
+    decrypted: Option<Box<Decrypted>>,
 }
 
 /// A message parsed during the current frame, before it becomes a [`Pdu`].
@@ -387,6 +402,11 @@ impl StreamDissector {
         self.no_columns = !on;
     }
 
+    /// Decrypt TLS streams with the secrets of `keylog` ([`Decrypted`]).
+    pub fn set_keylog(&mut self, keylog: Option<Arc<KeyLog>>) {
+        self.keylog = keylog;
+    }
+
     /// Streams whose state is held now.
     pub fn open_streams(&self) -> usize {
         self.streams.len()
@@ -416,6 +436,7 @@ impl StreamDissector {
                 let mut st = match spare {
                     Some(mut st) => {
                         st.reuse(first_src, pot_port);
+                        st.keylog.clone_from(&self.keylog);
                         st
                     }
                     None => Box::new(StreamState {
@@ -427,6 +448,8 @@ impl StreamDissector {
                         tls_version: None,
                         last_request: None,
                         last_response: None,
+                        keylog: self.keylog.clone(),
+                        decrypted: None,
                     }),
                 };
                 if decision != Decision::Undecided {
@@ -437,7 +460,12 @@ impl StreamDissector {
         };
         let frame = st.segment(seg, &mut self.parsed, &mut self.events, !self.no_columns);
         if st.dirs.iter().all(|d| d.ended) {
-            if let Some(st) = self.streams.remove(&seg.stream) {
+            if let Some(mut st) = self.streams.remove(&seg.stream) {
+                if st.decrypted.is_some() {
+                    let mut parsed = Vec::new();
+                    st.end_decrypted(&mut parsed);
+                    st.finish_parsed(&mut parsed, 0, seg.time_nanos, &mut self.ended_unfinished);
+                }
                 if self.spare.len() < MAX_SPARE {
                     self.spare.push(st);
                 }
@@ -451,7 +479,7 @@ impl StreamDissector {
     pub fn finish(&mut self) -> Vec<Pdu> {
         let mut streams: Vec<(u32, Box<StreamState>)> = self.streams.drain().collect();
         streams.sort_by_key(|(id, _)| *id);
-        let mut out = Vec::new();
+        let mut out = std::mem::take(&mut self.ended_unfinished);
         for (_, mut st) in streams {
             let mut parsed = Vec::new();
             for d in 0..2 {
@@ -463,6 +491,8 @@ impl StreamDissector {
                 }
                 st.end(d, &mut parsed);
             }
+            st.decrypt(&mut parsed);
+            st.end_decrypted(&mut parsed);
             st.finish_parsed(&mut parsed, 0, 0, &mut out);
         }
         out
@@ -513,6 +543,7 @@ impl StreamState {
         self.tls_version = None;
         self.last_request = None;
         self.last_response = None;
+        self.decrypted = None;
     }
 
     fn decide(&mut self, decision: Decision) {
@@ -539,7 +570,12 @@ impl StreamState {
         dir.parser = match self.decision {
             Decision::Undecided => return,
             Decision::Plain => Parser::Plain,
-            Decision::Proto(Protocol::Tls) => Parser::Tls(RecordParser::new()),
+            Decision::Proto(Protocol::Tls) => {
+                if let (None, Some(k)) = (&self.decrypted, &self.keylog) {
+                    self.decrypted = Some(Box::new(Decrypted::new(k.clone())));
+                }
+                Parser::Tls(RecordParser::new())
+            }
             Decision::Proto(p) => {
                 let htcpcp = p == Protocol::Htcpcp;
                 Parser::Http(match dir.spare_parser.take() {
@@ -710,6 +746,7 @@ impl StreamState {
                 self.end(dd, parsed);
             }
         }
+        self.decrypt(parsed);
         // Nothing reached a parser and nothing came out (a SYN, a
         // retransmission): the frame says nothing (no message, no bytes of
         // one), and the spans were tidied after the last change.
@@ -722,10 +759,14 @@ impl StreamState {
         self.finish_parsed(parsed, frame, seg.time_nanos, &mut pdus);
         let frame_out = self.frame_columns(d, first_offset, pdus, protocol, columns);
         // Spans behind everything still pending are done with.
-        for dir in &mut self.dirs {
+        for (d, dir) in self.dirs.iter_mut().enumerate() {
             let keep_from = match &dir.parser {
                 Parser::Http(p) => p.pending().map_or(p.offset(), |pd| pd.start),
                 _ => dir.emitted_to,
+            };
+            let keep_from = match self.decrypted.as_mut() {
+                Some(dec) => dec.keep_from(d).map_or(keep_from, |k| k.min(keep_from)),
+                None => keep_from,
             };
             while dir.spans.front().is_some_and(|s| s.1 <= keep_from) {
                 dir.spans.pop_front();
@@ -887,6 +928,40 @@ impl StreamState {
         }
     }
 
+    /// With a key log: decrypts the TLS records parsed in this frame, in
+    /// place, and puts the HTTP/HTCPCP messages their data completed after
+    /// them ([`Decrypted`]).
+    fn decrypt(&mut self, parsed: &mut Vec<(usize, Parsed)>) {
+        let Some(dec) = self.decrypted.as_mut() else {
+            return;
+        };
+        let pot = self.pot_port;
+        if parsed.iter().any(|(_, p)| matches!(p, Parsed::Tls(_))) {
+            let items: Vec<(usize, Parsed)> = std::mem::take(parsed);
+            for (d, p) in items {
+                match p {
+                    Parsed::Tls(mut rec) => {
+                        let mut msgs = Vec::new();
+                        rec.inner_http = dec.record(d, &mut rec, pot, |m| msgs.push(m));
+                        parsed.push((d, Parsed::Tls(rec)));
+                        parsed.extend(msgs.into_iter().map(|m| (d, Parsed::http(m))));
+                    }
+                    other => parsed.push((d, other)),
+                }
+            }
+        }
+    }
+
+    /// The end of a decrypted stream: the messages the inner parsers still
+    /// hold (TLS sees no FIN: only the end of the stream ends them).
+    fn end_decrypted(&mut self, parsed: &mut Vec<(usize, Parsed)>) {
+        if let Some(dec) = self.decrypted.as_mut() {
+            for d in 0..2 {
+                dec.end(d, |m| parsed.push((d, Parsed::http(m))));
+            }
+        }
+    }
+
     /// HTCPCP on an HTCPCP stream, or when the message says `HTCPCP/x.y`.
     fn message_protocol(&self, m: &Message) -> Protocol {
         let version = match &m.start_line {
@@ -976,11 +1051,21 @@ impl StreamState {
                             if let Parser::Http(resp) = &mut self.dirs[1 - d].parser {
                                 resp.expect_response_to(method);
                             }
+                            if let Some(dec) = self.decrypted.as_mut() {
+                                dec.expect_response_to(d, method);
+                            }
                             if self.unanswered.len() == MAX_UNANSWERED {
                                 self.unanswered.pop_front();
                             }
                             let (if_none_match, if_modified_since) = conditionals(message);
                             full_uri = message.full_uri();
+                            if self.decrypted.is_some() {
+                                // Decrypted from TLS: Wireshark's scheme is https.
+                                full_uri = full_uri.map(|u| match u.strip_prefix("http://") {
+                                    Some(rest) => format!("https://{rest}"),
+                                    None => u,
+                                });
+                            }
                             prev_in = self.last_request.replace(attributed);
                             self.unanswered.push_back(RequestRef {
                                 frame: attributed,
@@ -1012,6 +1097,7 @@ impl StreamState {
                     pdu.request = request;
                     pdu.full_uri = full_uri;
                     pdu.prev_in = prev_in;
+                    pdu.decrypted = self.decrypted.is_some();
                     PduBody::Http(pdu)
                 }
             };
@@ -1096,8 +1182,9 @@ impl StreamState {
                 (None, None)
             };
             return Some(Box::new(AppFrame {
-                // TLS names the column whenever a record is here.
-                protocol: protocol.or(http_name),
+                // TLS names the column whenever a record is here, unless
+                // an HTTP message decrypted from it is here too.
+                protocol: http_name.or(protocol),
                 info,
                 pdu_continues: false,
                 messages,
@@ -1126,21 +1213,64 @@ fn messages_info(messages: &[Pdu]) -> (String, Option<&'static str>) {
     // Room for a typical request line and media type at once (growing the
     // string piece by piece was measurable).
     let mut info = String::with_capacity(if messages.is_empty() { 0 } else { 160 });
-    let tls = messages.iter().any(|m| matches!(m.body, PduBody::Tls(_)));
     let mut name = None;
+    let mut after_tls = false;
+    // TLS's reassembly of decrypted data wrote its own Info (tshark then
+    // appends the HTTP piece to it, with no separator, and the Protocol
+    // column stays TLS).
+    let mut segment_info = false;
     for (i, m) in messages.iter().enumerate() {
         match &m.body {
-            PduBody::Http(h) => name = Some(http_piece(h, &mut info)),
+            PduBody::Http(h) => {
+                // Only where HTTP decrypted from TLS follows a record.
+                if after_tls {
+                    info.push_str(", ");
+                }
+                let n = http_piece(h, &mut info);
+                if !segment_info {
+                    name = Some(n);
+                }
+                after_tls = false;
+            }
+            // Decrypted data: named by the message it completes (the
+            // message follows its record in `messages`), or, when it only
+            // begins or continues one, by TLS's reassembly, which replaces
+            // what came before.
+            PduBody::Tls(r) if r.inner_http => {
+                let completes =
+                    matches!(messages.get(i + 1).map(|m| &m.body), Some(PduBody::Http(_)));
+                // tshark 4.0 writes its reassembly note when no message
+                // completes in the frame, or when the record itself was
+                // reassembled from earlier segments (checked on real
+                // captures: a record wholly in the frame before the one
+                // completing the message leaves the HTTP Info alone).
+                let http_later = messages[i..]
+                    .iter()
+                    .any(|m| matches!(m.body, PduBody::Http(_)));
+                let began_earlier =
+                    m.segments.first().map(|s| s.0) != m.segments.last().map(|s| s.0);
+                if !completes && !segment_info && (!http_later || began_earlier) {
+                    info.clear();
+                    info.push_str(TLS_SEGMENT);
+                    segment_info = true;
+                    after_tls = false;
+                }
+            }
             PduBody::Tls(r) => {
-                if i > 0 && tls {
+                if i > 0 && !info.is_empty() {
                     info.push_str(", ");
                 }
                 info.push_str(&r.info());
+                after_tls = true;
             }
         }
     }
     (info, name)
 }
+
+/// The Info of a frame whose decrypted data belongs to a message finished
+/// later.
+const TLS_SEGMENT: &str = "[TLS segment of a reassembled PDU]";
 
 /// The first line (and a space) of a message begun and not finished, once
 /// it is known, for the Info of the frames that carry it.

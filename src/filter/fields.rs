@@ -535,6 +535,7 @@ pub static FIELDS: &[FieldDef] = &[
     ),
     hex("tls.handshake.ciphersuite", U16, 4, "Cipher Suite"),
     f("tls.app_data", Ftype::Bytes, "Encrypted Application Data"),
+    f("tls.app_data_proto", STR, "Application Data Protocol"),
     f(
         "tls.change_cipher_spec",
         LABEL,

@@ -530,9 +530,11 @@ impl PacketFields<'_, '_> {
             }
             return records.any(|r| {
                 use crate::dissect::tls::HANDSHAKE;
-                r.content_type == HANDSHAKE
+                // A decrypted record counts by its real type.
+                let (content_type, _, encrypted) = r.content();
+                content_type == HANDSHAKE
                     && !r.invalid
-                    && !r.encrypted
+                    && !encrypted
                     && r.handshakes
                         .iter()
                         .any(|h| visit(Val::Int(i128::from(h.msg_type))))

@@ -39,6 +39,13 @@ pub fn push_layers(
     protocols: &mut Vec<&'static str>,
 ) {
     let mut tls_records: Vec<&Record> = Vec::new();
+    // Decrypted: TLS, then the protocol inside (tshark's layer order).
+    let inside = app
+        .messages
+        .iter()
+        .any(|m| matches!(&m.body, PduBody::Tls(r) if r.inner_http));
+    let records_at = layers.len();
+    let protocols_at = protocols.len();
     for pdu in &app.messages {
         if pdu.segments.len() > 1 {
             layers.push(segments_layer(pdu, span));
@@ -60,9 +67,18 @@ pub fn push_layers(
         }
     }
     if !tls_records.is_empty() {
-        let session = app.protocol.and_then(column_version);
-        layers.push(tls_layer(&tls_records, session, span));
-        protocols.push("tls");
+        let session = app
+            .protocol
+            .and_then(column_version)
+            .or_else(|| tls_records.iter().find_map(|r| r.session_version));
+        let layer = tls_layer(&tls_records, session, span);
+        if inside {
+            layers.insert(records_at, layer);
+            protocols.insert(protocols_at, "tls");
+        } else {
+            layers.push(layer);
+            protocols.push("tls");
+        }
     }
 }
 
@@ -536,7 +552,13 @@ fn http_layer(h: &HttpPdu, span: Span) -> Layer {
                     r.frame,
                     span,
                 ));
-                if let Some(uri) = &h.full_uri {
+                // Without a Host the request's own target (as Wireshark).
+                if let Some(uri) = h
+                    .full_uri
+                    .as_ref()
+                    .or(Some(&r.uri))
+                    .filter(|u| !u.is_empty())
+                {
                     fields.push(f(
                         "http.response_for.uri",
                         Value::Str(uri.clone()),
@@ -942,6 +964,9 @@ fn hex_preview(b: &[u8]) -> String {
     s
 }
 
+/// `tls.app_data_proto` of decrypted data dissected as HTTP/HTCPCP.
+const HTTP_PROTO: &str = "Hypertext Transfer Protocol";
+
 /// The `tls` layer: the frame's records.
 fn tls_layer(records: &[&Record], session: Option<u16>, span: Span) -> Layer {
     // The version a record is named after: the session's once a
@@ -977,7 +1002,10 @@ fn tls_record(r: &Record, named: u16, span: Span) -> Field {
             span,
         );
     }
-    let proto = match r.content_type {
+    // A decrypted record is shown by what it holds (its inner type).
+    let (ctype, content, encrypted) = r.content();
+    let decrypted = r.plaintext().is_some();
+    let proto = match ctype {
         tls::CHANGE_CIPHER_SPEC => "Change Cipher Spec Protocol",
         tls::ALERT => "Alert Protocol",
         tls::HANDSHAKE => "Handshake Protocol",
@@ -985,11 +1013,12 @@ fn tls_record(r: &Record, named: u16, span: Span) -> Field {
         tls::HEARTBEAT => "Heartbeat Protocol",
         _ => "Unknown Protocol",
     };
-    let what = match r.content_type {
-        tls::HANDSHAKE if !r.encrypted && r.handshake_types.len() > 1 => {
+    let what = match ctype {
+        tls::HANDSHAKE if !encrypted && r.handshake_types.len() > 1 => {
             "Multiple Handshake Messages".to_string()
         }
-        tls::ALERT if !r.encrypted => match r.alert() {
+        tls::APPLICATION_DATA if r.inner_http => HTTP_PROTO.to_string(),
+        tls::ALERT if !encrypted => match r.alert() {
             Some((_, d)) => tls::alert_description_name(d)
                 .map_or_else(|| format!("Unknown ({d})"), str::to_string),
             None => "Alert".to_string(),
@@ -1026,8 +1055,20 @@ fn tls_record(r: &Record, named: u16, span: Span) -> Field {
         u64::from(r.length),
         span,
     ));
-    match r.content_type {
-        tls::HANDSHAKE if r.encrypted || r.handshakes.is_empty() => {
+    if decrypted && ct_name == "tls.record.opaque_type" {
+        // TLS 1.3: the real type, from the decrypted inner plaintext.
+        children.push(uint(
+            "tls.record.content_type",
+            format!(
+                "[Content Type: {} ({ctype})]",
+                tls::content_type_name(ctype).unwrap_or("Unknown")
+            ),
+            u64::from(ctype),
+            span,
+        ));
+    }
+    match ctype {
+        tls::HANDSHAKE if encrypted || r.handshakes.is_empty() => {
             children.push(text(
                 "Handshake Protocol: Encrypted Handshake Message".into(),
                 span,
@@ -1084,13 +1125,28 @@ fn tls_record(r: &Record, named: u16, span: Span) -> Field {
                 format!("Encrypted Application Data: {}", hex_preview(&r.payload)),
                 span,
             ));
-            children.push(text(
-                format!(
-                    "[Encrypted Application Data, {} bytes \u{2014} content not visible without keys]",
-                    r.length
-                ),
-                span,
-            ));
+            if decrypted {
+                if r.inner_http {
+                    children.push(f(
+                        "tls.app_data_proto",
+                        Value::Str(HTTP_PROTO.into()),
+                        format!("[Application Data Protocol: {HTTP_PROTO}]"),
+                        span,
+                    ));
+                }
+                children.push(text(
+                    format!("[Decrypted TLS ({} bytes)]", content.len()),
+                    span,
+                ));
+            } else {
+                children.push(text(
+                    format!(
+                        "[Encrypted Application Data, {} bytes \u{2014} content not visible without keys]",
+                        r.length
+                    ),
+                    span,
+                ));
+            }
         }
         _ => {}
     }
@@ -1099,6 +1155,9 @@ fn tls_record(r: &Record, named: u16, span: Span) -> Field {
             format!("[{} bytes missing in capture file]", r.missing),
             span,
         ));
+    }
+    if let Some(why) = r.decryption_note() {
+        children.push(text(format!("[Expert Info (Warning): {why}]"), span));
     }
     f(
         "tls.record",

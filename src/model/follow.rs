@@ -234,3 +234,84 @@ fn addresses(net: &LaxNetSlice<'_>) -> ([u8; 16], [u8; 16]) {
     }
     (src, dst)
 }
+
+/// Follows the decrypted application data of one `tcp.stream` (tshark's
+/// `-z follow,tls,FMT,N`, which needs the key log): one chunk per decrypted
+/// application-data record, in the order the records complete. tshark 4.0's
+/// quirks are kept, as its users see them: Node 0 is the sender of the
+/// stream's first *decrypted* record (the client's Finished in TLS 1.2, the
+/// server's EncryptedExtensions in TLS 1.3), a chunk is Node 1's when sent
+/// by the other end, and Node 1 is printed as `:0` (never filled in); with
+/// nothing decrypted both nodes are `:0`.
+pub struct TlsFollower {
+    stream: u32,
+    seen: bool,
+    header_out: bool,
+    node0: Option<([u8; 16], u16)>,
+}
+
+impl TlsFollower {
+    pub fn new(stream: u32) -> Self {
+        TlsFollower {
+            stream,
+            seen: false,
+            header_out: false,
+            node0: None,
+        }
+    }
+
+    /// Whether the stream was seen at all (any packet of it).
+    pub fn started(&self) -> bool {
+        self.seen
+    }
+
+    /// Takes one packet of a pass that decrypts (a key log given); `out`
+    /// gets the header at the first decrypted record, then the chunks.
+    pub fn push(&mut self, pkt: &Packet<'_>, out: &mut impl FnMut(Followed<'_>)) {
+        use crate::dissect::stream::PduBody;
+        let Some(meta) = pkt.tcp else { return };
+        if meta.stream != self.stream {
+            return;
+        }
+        self.seen = true;
+        let (Some(net), Some(TransportSlice::Tcp(tcp)), Some(app)) =
+            (&pkt.decoded.net, &pkt.decoded.transport, pkt.app.as_deref())
+        else {
+            return;
+        };
+        let src = (addresses(net).0, tcp.source_port());
+        for m in &app.messages {
+            let PduBody::Tls(r) = &m.body else { continue };
+            let Some(p) = r.plaintext() else { continue };
+            if self.node0.is_none() {
+                self.node0 = Some(src);
+                let v6 = matches!(net, LaxNetSlice::Ipv6(_));
+                self.header(node(ip(src.0, v6), src.1), out);
+            }
+            if p.content_type != crate::dissect::tls::APPLICATION_DATA || p.data.is_empty() {
+                continue;
+            }
+            out(Followed::Chunk(Chunk::Data {
+                server: self.node0 != Some(src),
+                frame: pkt.frame.number,
+                data: &p.data,
+            }));
+        }
+    }
+
+    /// The end of the pass: the header if nothing was decrypted.
+    pub fn finish(&mut self, out: &mut impl FnMut(Followed<'_>)) {
+        self.header(":0".into(), out);
+    }
+
+    fn header(&mut self, node0: String, out: &mut impl FnMut(Followed<'_>)) {
+        if std::mem::replace(&mut self.header_out, true) {
+            return;
+        }
+        out(Followed::Header(&Header {
+            stream: self.stream,
+            node0,
+            node1: ":0".into(),
+        }));
+    }
+}

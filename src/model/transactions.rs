@@ -86,6 +86,8 @@ pub struct Transaction {
     pub stream: Option<u32>,
     /// [`Protocol::Http`] or [`Protocol::Htcpcp`].
     pub protocol: Protocol,
+    /// Decrypted from TLS with a key log: the table says HTTPS.
+    pub decrypted: bool,
     /// The request's sender and receiver, when known.
     pub client: Option<Endpoint>,
     pub server: Option<Endpoint>,
@@ -314,6 +316,7 @@ impl TransactionTable {
                     Transaction {
                         stream: origin.stream,
                         protocol: pdu.protocol,
+                        decrypted: pdu.decrypted,
                         client,
                         server,
                         v6,
@@ -362,6 +365,7 @@ impl TransactionTable {
                         Transaction {
                             stream: origin.stream,
                             protocol: pdu.protocol,
+                            decrypted: pdu.decrypted,
                             client,
                             server,
                             v6,

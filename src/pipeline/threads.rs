@@ -28,10 +28,12 @@
 use super::{FrameClock, SegmentFlags};
 use crate::decode;
 use crate::dissect::stream::{AppFrame, DecodeAs, Pdu, StreamDissector};
+use crate::dissect::tls::KeyLog;
 use crate::flow::{Endpoint, TcpMeta, TcpTracker};
 use crate::model::{FrameInfo, Packet};
 use crate::source::{CaptureReader, RawFrame, SourceError};
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
+use std::sync::Arc;
 
 /// Frames per batch: large enough that channel traffic is negligible, small
 /// enough that a batch stays in the caches it is handed between. On the
@@ -47,6 +49,8 @@ pub const IN_FLIGHT: usize = 4;
 pub struct Options {
     /// `--decode-as` rules for the application layer.
     pub decode_as: Vec<DecodeAs>,
+    /// A TLS key log: TLS streams are decrypted.
+    pub keylog: Option<Arc<KeyLog>>,
     /// TCP sequence analysis (retransmissions, duplicate ACKs, ...): the
     /// packet list shows it, jobs that read messages do not need it.
     pub tcp_analysis: bool,
@@ -65,6 +69,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             decode_as: Vec::new(),
+            keylog: None,
             tcp_analysis: true,
             app_frames_only: false,
             count: None,
@@ -200,6 +205,7 @@ where
     };
     let mut dissector = StreamDissector::with_decode_as(options.decode_as.clone());
     dissector.set_columns(options.columns);
+    dissector.set_keylog(options.keylog.clone());
     let (to_app, app_in) = sync_channel::<Batch>(IN_FLIGHT);
     let (to_job, job_in) = sync_channel::<Batch>(IN_FLIGHT);
     let (used, used_in) = channel::<Batch>();

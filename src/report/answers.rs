@@ -348,6 +348,12 @@ struct TlsStats {
     app_bytes: u64,
     versions: Vec<String>,
     certificate: Option<(u64, u32, String)>,
+    /// With a key log: records decrypted, HTTP messages read from them (the
+    /// first few: frame, stream, start line), records left opaque.
+    decrypted: u64,
+    decrypted_http: u64,
+    decrypted_examples: Vec<(u64, u32, String)>,
+    opaque_with_keys: u64,
 }
 
 /// What the answers need, accumulated in one pass (see the module doc).
@@ -605,8 +611,17 @@ impl Tally {
         from_a: bool,
         pdu: &Pdu,
         h: &HttpPdu,
+        decrypted: bool,
     ) {
         self.app_seen = true;
+        if decrypted {
+            let t = &mut self.tls;
+            t.decrypted_http += 1;
+            if t.decrypted_examples.len() < 10 {
+                t.decrypted_examples
+                    .push((frame, c.stream, h.message.summary()));
+            }
+        }
         let htcpcp = h.protocol == Protocol::Htcpcp;
         let from_client = from_a == (c.client_side() == 0);
         let f = std::num::NonZeroU64::new(frame);
@@ -931,7 +946,13 @@ impl Tally {
         }
         let t = &mut self.tls;
         t.records += 1;
-        let info = r.info();
+        if r.plaintext().is_some() {
+            t.decrypted += 1;
+        } else if r.decryption_note().is_some() {
+            t.opaque_with_keys += 1;
+        }
+        // What an eavesdropper sees, key log or not.
+        let info = r.info_without_keys();
         if let Some(k) = t.kinds.iter_mut().find(|k| k.0 == info) {
             if k.1.len() < MAX_KIND_FRAMES {
                 k.1.push(frame);
@@ -943,7 +964,8 @@ impl Tally {
             t.app_records += 1;
             t.app_bytes += u64::from(r.length);
         }
-        if let Some(p) = protocol {
+        // The column names HTTP when a decrypted message is in the frame.
+        if let Some(p) = protocol.filter(|p| p.starts_with("TLS") || p.starts_with("SSL")) {
             push_distinct(&mut t.versions, p);
         }
         if t.certificate.is_none() && info.split(", ").any(|x| x == "Certificate") {
@@ -1147,7 +1169,10 @@ impl Tally {
 
     /// Why HTTP on 5031 may be missing: it is inside TLS.
     fn tls_note(&self) -> &'static str {
-        if self.tls.records > 0 {
+        if self.tls.decrypted_http > 0 {
+            // A key log was given: the HTTP above was read inside TLS.
+            " (the browser \u{2194} web app traffic is TLS, decrypted with the key log: see Task 8)"
+        } else if self.tls.records > 0 {
             ": the browser \u{2194} web app traffic is TLS-encrypted (see Task 8)"
         } else {
             ""
@@ -1256,7 +1281,11 @@ fn task1(t: &Tally) -> Task {
         );
         let has = |n: &str| p.protocols.iter().any(|x| x.0 == n);
         if port == WEBAPP_PORT && has("TLS") {
-            answer.push_str(" TLS means HTTPS: the HTTP inside is encrypted (see Task 8).");
+            answer.push_str(if t.tls.decrypted_http > 0 {
+                " TLS means HTTPS: the HTTP inside is encrypted, and read here with the key log (see Task 8)."
+            } else {
+                " TLS means HTTPS: the HTTP inside is encrypted (see Task 8)."
+            });
         }
         if port == WEBAPP_PORT && has("HTTP") {
             answer.push_str(" HTTP/1.x: request lines such as `GET / HTTP/1.1` from the browser, status lines from the web app.");
@@ -2229,11 +2258,36 @@ fn task8(t: &Tally) -> Task {
             tl.kinds.iter().map(|k| k.0.clone()).collect::<Vec<_>>().join(", "),
             tl.app_records,
             tl.app_bytes,
-            t.http_on_web
+            // Without the key log: the messages read in the clear only.
+            t.http_on_web - tl.decrypted_http
         ),
         evidence: tl.kinds.iter().map(|(k, f)| ev(f.clone(), None, format!("{k} (first frames)"))).collect(),
         facts: json!({"tls_streams": t.tls_streams.iter().collect::<Vec<_>>(), "tls_stream_count": streams, "records": tl.records, "application_data_records": tl.app_records, "application_data_bytes": tl.app_bytes, "versions": versions, "http_messages_on_5031": t.http_on_web}),
     });
+    let q = "What does the key log (SSLKEYLOGFILE) reveal?";
+    if tl.decrypted > 0 || tl.opaque_with_keys > 0 {
+        answers.push(Answer {
+            question: q.into(),
+            answerable: true,
+            answer: format!(
+                "With the key log given, {} of the {} were decrypted{}: the TLS 1.3 handshake messages after the ServerHello (certificate included), the alerts, and {} inside them, URLs, headers, form fields, status codes and bodies \u{2014} everything TLS hid from the eavesdropper above. Whoever holds the key log reads the session as if it were plain HTTP; the log must stay as secret as the server's key.",
+                plural(tl.decrypted, "record", "records"),
+                plural(tl.records, "TLS record", "TLS records"),
+                if tl.opaque_with_keys > 0 {
+                    format!(" ({} had no usable key and stay opaque)", tl.opaque_with_keys)
+                } else {
+                    String::new()
+                },
+                plural(tl.decrypted_http, "HTTP message", "HTTP messages"),
+            ),
+            evidence: tl
+                .decrypted_examples
+                .iter()
+                .map(|(f, s, l)| ev(vec![*f], Some(*s), format!("{l} (decrypted)")))
+                .collect(),
+            facts: json!({"decrypted_records": tl.decrypted, "decrypted_http_messages": tl.decrypted_http, "opaque_records_with_key_log": tl.opaque_with_keys}),
+        });
+    }
     let q = "Is the web app \u{2194} pot leg still readable?";
     if t.pot_msgs.is_empty() {
         answers.push(cannot(q, "No HTCPCP on TCP 5030 in this capture.".into()));

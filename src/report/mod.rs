@@ -137,7 +137,9 @@ impl Segment {
 /// (encrypted)`.
 pub fn tls_label(r: &tls::Record) -> String {
     let info = r.info();
-    if r.content_type == tls::APPLICATION_DATA {
+    if r.plaintext().is_some() {
+        format!("{info} (decrypted)")
+    } else if r.content_type == tls::APPLICATION_DATA {
         format!("{info} (encrypted)")
     } else {
         info
@@ -522,19 +524,24 @@ impl Collector {
         }
         if let Some(app) = pkt.app.as_deref() {
             f.app_seen = true;
+            // HTTP decrypted from TLS (a key log): the records that carried
+            // it are named by the message.
+            let decrypted = app
+                .messages
+                .iter()
+                .any(|m| matches!(&m.body, PduBody::Tls(r) if r.inner_http));
             for pdu in &app.messages {
                 let first_frame = pdu.segments.first().map_or(frame, |s| s.0);
                 let pdu_from_a = pdu.direction == 0;
                 match &pdu.body {
                     PduBody::Http(h) => {
-                        f.tally.message(c, frame, pdu_from_a, pdu, h);
+                        f.tally.message(c, frame, pdu_from_a, pdu, h, decrypted);
                         if c.in_diagram {
-                            mark_start(
-                                &mut f.segments,
-                                first_frame,
-                                message_label(&h.message),
-                                false,
-                            );
+                            let mut label = message_label(&h.message);
+                            if decrypted {
+                                label.push_str(" (decrypted)");
+                            }
+                            mark_start(&mut f.segments, first_frame, label, decrypted);
                             for &(sf, _) in pdu.segments.iter().skip(1) {
                                 if sf != first_frame {
                                     mark_continues(&mut f.segments, sf, first_frame);
@@ -544,7 +551,7 @@ impl Collector {
                     }
                     PduBody::Tls(r) => {
                         f.tally.tls(c, frame, pdu_from_a, r, app.protocol);
-                        if c.in_diagram {
+                        if c.in_diagram && !r.inner_http {
                             mark_start(&mut f.segments, first_frame, tls_label(r), true);
                         }
                     }

@@ -18,13 +18,15 @@ pub fn collect(
     filter: Option<&Filter>,
     limits: Limits,
     selection: Option<Selection>,
+    keylog: Option<std::sync::Arc<crate::dissect::tls::KeyLog>>,
 ) -> (Facts, Option<String>) {
     // TCP sequence analysis only labels arrows (`[Retransmission]`).
     let mut analyzer = if selection.is_some() {
         Analyzer::new()
     } else {
         Analyzer::messages_without_tcp_analysis(Vec::new())
-    };
+    }
+    .with_keylog(keylog);
     let mut collector = Collector::new(limits, selection);
     let err = loop {
         match reader.next_frame() {

@@ -21,6 +21,7 @@ use super::colors::Rule;
 use super::compact::{Column, Offsets, Streams};
 use super::lines::LineStore;
 use crate::dissect::stream::{DecodeAs, PduBody};
+use crate::dissect::tls::KeyLog;
 use crate::flow::analysis::flag;
 use crate::model::summary::{self, Columns};
 use crate::model::transactions::{Transaction, TransactionTable};
@@ -150,6 +151,8 @@ pub struct Index {
     pub file_len: u64,
     pub header_log: SharedHeaderLog,
     pub decode_as: Vec<DecodeAs>,
+    /// The TLS key log (`-o tls.keylog_file:`): every pass decrypts.
+    pub keylog: Option<Arc<KeyLog>>,
     /// `path` is our uncompressed copy of a gzip capture: removed at the end.
     temporary: bool,
     /// `path` is being written by a live capture.
@@ -174,6 +177,7 @@ impl Index {
         path: PathBuf,
         reader: CaptureReader,
         decode_as: Vec<DecodeAs>,
+        keylog: Option<Arc<KeyLog>>,
         temporary: bool,
     ) -> Arc<Index> {
         let file_len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
@@ -185,6 +189,7 @@ impl Index {
                 file_len,
                 header_log: SharedHeaderLog::default(),
                 decode_as,
+                keylog,
                 temporary,
                 tail: None,
             },
@@ -197,6 +202,7 @@ impl Index {
     pub fn start_live(
         tail: Arc<Tail>,
         decode_as: Vec<DecodeAs>,
+        keylog: Option<Arc<KeyLog>>,
     ) -> Result<Arc<Index>, SourceError> {
         let index = Index {
             data: Mutex::new(IndexData::default()),
@@ -205,6 +211,7 @@ impl Index {
             file_len: 0,
             header_log: SharedHeaderLog::default(),
             decode_as,
+            keylog,
             temporary: false,
             tail: Some(tail),
         };
@@ -240,6 +247,7 @@ impl Index {
     fn run(&self, reader: CaptureReader) {
         let options = threads::Options {
             decode_as: self.decode_as.clone(),
+            keylog: self.keylog.clone(),
             ..threads::Options::default()
         };
         let mut cols = Columns::default();

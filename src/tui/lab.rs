@@ -267,7 +267,7 @@ fn answers_text(index: &Index, name: &str) -> LabText {
         Ok(r) => r,
         Err(e) => return LabText::new("Answers".into(), &e.to_string()),
     };
-    let (facts, err) = pass::collect(&mut reader, None, Limits::default(), None);
+    let (facts, err) = pass::collect(&mut reader, None, Limits::default(), None, None);
     let report = answers::answer(&facts, name, &TASKS);
     let mut text = view::report::markdown(&report, None);
     if let Some(e) = err {

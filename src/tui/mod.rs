@@ -50,6 +50,8 @@ pub struct Options {
     pub path: PathBuf,
     pub filter: Option<String>,
     pub decode_as: Vec<DecodeAs>,
+    /// The TLS key log: TLS is decrypted.
+    pub keylog: Option<std::sync::Arc<crate::dissect::tls::KeyLog>>,
 }
 
 /// Opens the capture and starts the index; a missing file or a
@@ -67,7 +69,13 @@ pub fn open(opts: &Options, theme: Theme) -> Result<App, SourceError> {
     } else {
         (opts.path.clone(), reader, false)
     };
-    let index = Index::start(path, reader, opts.decode_as.clone(), temporary);
+    let index = Index::start(
+        path,
+        reader,
+        opts.decode_as.clone(),
+        opts.keylog.clone(),
+        temporary,
+    );
     let mut app = App::new(index, theme)?;
     if let Some(f) = &opts.filter {
         // Checked by the caller before the terminal was taken.
@@ -85,6 +93,8 @@ pub struct LiveOptions {
     pub autostop: crate::source::recorder::Autostop,
     pub filter: Option<String>,
     pub decode_as: Vec<DecodeAs>,
+    /// The TLS key log: TLS is decrypted.
+    pub keylog: Option<std::sync::Arc<crate::dissect::tls::KeyLog>>,
 }
 
 /// Starts writing `capture` (opened by the caller, so that permission and
@@ -103,8 +113,8 @@ pub fn open_live(
         .unwrap_or_else(|| temporary_capture(capture.interface()));
     let mut recorder = Recorder::start(capture, &path, opts.autostop)?;
     let status = recorder.status.clone();
-    let index =
-        Index::start_live(recorder.tail.clone(), opts.decode_as).map_err(|e| e.to_string())?;
+    let index = Index::start_live(recorder.tail.clone(), opts.decode_as, opts.keylog)
+        .map_err(|e| e.to_string())?;
     let mut app = App::new(index, theme).map_err(|e| e.to_string())?;
     app.live = Some(app::Live::new(
         status,

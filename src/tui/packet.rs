@@ -141,7 +141,8 @@ impl PacketLoader {
             let raw = self.source.read(offset)?;
             let first = self.index.lock().first_ts;
             let info = Self::frame_info(&raw, number, first, prev_ts);
-            let mut analyzer = Analyzer::with_decode_as(self.index.decode_as.clone());
+            let mut analyzer = Analyzer::with_decode_as(self.index.decode_as.clone())
+                .with_keylog(self.index.keylog.clone());
             let pkt = analyzer.process_as(&raw.raw(), info);
             return Ok(Loaded {
                 number,
@@ -156,7 +157,8 @@ impl PacketLoader {
             _ => Continuation {
                 stream,
                 last: 0,
-                analyzer: Analyzer::for_stream(stream, self.index.decode_as.clone()),
+                analyzer: Analyzer::for_stream(stream, self.index.decode_as.clone())
+                    .with_keylog(self.index.keylog.clone()),
             },
         };
         let mut result = None;
@@ -200,7 +202,10 @@ impl PacketLoader {
         frames.sort_unstable();
         let mut analyzers: Vec<Analyzer> = streams
             .iter()
-            .map(|&s| Analyzer::for_stream(s, self.index.decode_as.clone()))
+            .map(|&s| {
+                Analyzer::for_stream(s, self.index.decode_as.clone())
+                    .with_keylog(self.index.keylog.clone())
+            })
             .collect();
         for (n, off, i) in frames {
             let raw = self.source.read(off)?;
@@ -227,7 +232,8 @@ impl PacketLoader {
     pub fn follow(&mut self, stream: u32) -> Result<FollowedStream, SourceError> {
         let total = self.index.lock().frames() as u64;
         let (frames, first) = self.stream_frames(stream, total);
-        let mut analyzer = Analyzer::for_stream(stream, self.index.decode_as.clone());
+        let mut analyzer = Analyzer::for_stream(stream, self.index.decode_as.clone())
+            .with_keylog(self.index.keylog.clone());
         let mut follower = Follower::new(stream);
         let mut out = FollowedStream {
             stream,

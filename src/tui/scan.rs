@@ -107,6 +107,7 @@ where
             };
             let options = threads::Options {
                 decode_as: index.decode_as.clone(),
+                keylog: index.keylog.clone(),
                 app_frames_only: app_only,
                 ..threads::Options::default()
             };

@@ -78,6 +78,8 @@ pub struct Renderer {
     /// Bytes printed so far per direction (hex offsets).
     pos: [u32; 2],
     chunks: u64,
+    /// `tcp`, or `tls` for the decrypted stream.
+    protocol: &'static str,
 }
 
 impl Renderer {
@@ -86,7 +88,14 @@ impl Renderer {
             format,
             pos: [0, 0],
             chunks: 0,
+            protocol: "tcp",
         }
+    }
+
+    /// Names the followed protocol in the header (`Follow: tls,ascii`).
+    pub fn with_protocol(mut self, protocol: &'static str) -> Self {
+        self.protocol = protocol;
+        self
     }
 
     pub fn header(&mut self, out: &mut String, h: &Header) {
@@ -102,7 +111,7 @@ impl Renderer {
         }
         out.push('\n');
         out.push_str(SEPARATOR);
-        let _ = writeln!(out, "Follow: tcp,{}", self.format.name());
+        let _ = writeln!(out, "Follow: {},{}", self.protocol, self.format.name());
         let _ = writeln!(out, "Filter: tcp.stream eq {}", h.stream);
         let _ = writeln!(out, "Node 0: {}", h.node0);
         let _ = writeln!(out, "Node 1: {}", h.node1);

@@ -30,7 +30,7 @@ pub struct Renderer {
     rows: u64,
 }
 
-const CSV_HEADER: &str = "stream,protocol,request_frame,response_frame,client,server,method,uri,request_version,status,reason,response_version,content_type,body_length,time,if_none_match,if_modified_since,request_complete,response_complete\n";
+const CSV_HEADER: &str = "stream,protocol,request_frame,response_frame,client,server,method,uri,request_version,status,reason,response_version,content_type,body_length,time,if_none_match,if_modified_since,request_complete,response_complete,decrypted\n";
 
 impl Renderer {
     pub fn new(format: Format) -> Self {
@@ -210,7 +210,13 @@ fn table_row(out: &mut String, t: &Transaction) {
     number_cell(out, resp.and_then(|r| frame(r.frame)), RESPONSE);
     endpoint_cell(out, t.client, t.v6);
     endpoint_cell(out, t.server, t.v6);
-    cell(out, t.protocol.name(), PROTO, false);
+    // HTTP decrypted from TLS reads as HTTPS.
+    let proto = if t.decrypted {
+        "HTTPS"
+    } else {
+        t.protocol.name()
+    };
+    cell(out, proto, PROTO, false);
     cell(out, req.map_or("", |r| r.method.as_str()), METHOD, false);
     number_cell(out, resp.and_then(|r| r.code).map(u64::from), STATUS);
     reason_cell(out, t);
@@ -269,6 +275,8 @@ pub fn json_record(t: &Transaction) -> Value {
         "if_modified_since": req.and_then(|r| r.if_modified_since.as_deref()),
         "request_complete": req.map(|r| r.complete),
         "response_complete": resp.map(|r| r.complete),
+        // Last, so that the earlier columns keep their places.
+        "decrypted": t.decrypted,
     })
 }
 
@@ -313,6 +321,7 @@ mod tests {
         let page = Transaction {
             stream: Some(0),
             protocol: Protocol::Http,
+            decrypted: false,
             client: Some(ep(39700)),
             server: Some(ep(5031)),
             v6: false,
@@ -340,6 +349,7 @@ mod tests {
         let brew = Transaction {
             stream: Some(1),
             protocol: Protocol::Htcpcp,
+            decrypted: false,
             client: Some(ep(54504)),
             server: Some(ep(5030)),
             v6: false,
@@ -369,6 +379,7 @@ mod tests {
         let bare = Transaction {
             stream: None,
             protocol: Protocol::Htcpcp,
+            decrypted: false,
             client: None,
             server: None,
             v6: false,
@@ -493,11 +504,11 @@ mod tests {
         assert_eq!(CSV_HEADER.trim_end().split(',').collect::<Vec<_>>(), names);
         assert_eq!(
             lines.next(),
-            Some("0,HTTP,4,16,127.0.0.1:39700,127.0.0.1:5031,GET,\"/?method=brew&message=start&pots=ducky,tea\",HTTP/1.1,302,FOUND,HTTP/1.1,text/html; charset=utf-8,189,0.001666746,,,true,true")
+            Some("0,HTTP,4,16,127.0.0.1:39700,127.0.0.1:5031,GET,\"/?method=brew&message=start&pots=ducky,tea\",HTTP/1.1,302,FOUND,HTTP/1.1,text/html; charset=utf-8,189,0.001666746,,,true,true,false")
         );
         assert_eq!(
             lines.next(),
-            Some("1,HTCPCP,9,,127.0.0.1:54504,127.0.0.1:5030,BREW,coffee://ducky,HTTP/1.1,,,,,,,,,true,")
+            Some("1,HTCPCP,9,,127.0.0.1:54504,127.0.0.1:5030,BREW,coffee://ducky,HTTP/1.1,,,,,,,,,true,,false")
         );
     }
 }
