@@ -1,4 +1,6 @@
-//! `-T pdml` (tshark's XML, what pyshark parses) against tshark 4.0's on
+//! The outputs scripts read, against tshark 4.0's: `-T psml` and
+//! `-T fields -e _ws.col.*` (the packet list; the pot's HTCPCP rows are
+//! left out, tshark has no HTCPCP), and `-T pdml` (what pyshark parses) on
 //! every bundled sample: the same packets, the same `geninfo` (number,
 //! lengths, capture time), the same layers in the same order, and for every
 //! field both tools know, in every packet, the same occurrences with the
@@ -310,4 +312,44 @@ fn htcpcp_frames(sample: &str) -> Vec<String> {
         "frame.number",
     ]);
     out.lines().map(str::to_string).collect()
+}
+
+/// `-T fields -e _ws.col.*`: the packet list's columns, as tshark prints
+/// them, on every sample but the pot's HTCPCP rows.
+#[test]
+fn column_fields_are_tsharks() {
+    let e = [
+        "_ws.col.No.",
+        "_ws.col.Time",
+        "_ws.col.Source",
+        "_ws.col.Destination",
+        "_ws.col.Protocol",
+        "_ws.col.Length",
+        "_ws.col.Info",
+    ];
+    let mut args: Vec<&str> = vec!["-T", "fields"];
+    for f in &e {
+        args.extend(["-e", f]);
+    }
+    let mut rows = 0;
+    for sample in SAMPLES {
+        let mut a = vec!["-r", sample];
+        a.extend(&args);
+        let (ours, err, code) = coffeeshark(&a);
+        assert_eq!(code, 0, "{sample}: {err}");
+        let Some((theirs, _)) = tshark(&a) else {
+            return;
+        };
+        let pot = htcpcp_frames(sample);
+        assert_eq!(ours.lines().count(), theirs.lines().count(), "{sample}");
+        for (o, t) in ours.lines().zip(theirs.lines()) {
+            let n = o.split('\t').next().unwrap_or("");
+            if pot.iter().any(|p| p == n) {
+                continue;
+            }
+            assert_eq!(o, t, "{sample}");
+            rows += 1;
+        }
+    }
+    assert!(rows > 1500, "{rows}");
 }

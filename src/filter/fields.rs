@@ -545,6 +545,15 @@ pub static FIELDS: &[FieldDef] = &[
     f("tls.alert_message.level", U8, "Level"),
     f("tls.alert_message.desc", U8, "Description"),
     proto("_ws.malformed", "Malformed Packet"),
+    // The packet list's columns, for `-T fields -e _ws.col.Info` (tshark
+    // 4.0 accepts them in -e, not in display filters).
+    f("_ws.col.No.", STR, "No."),
+    f("_ws.col.Time", STR, "Time"),
+    f("_ws.col.Source", STR, "Source"),
+    f("_ws.col.Destination", STR, "Destination"),
+    f("_ws.col.Protocol", STR, "Protocol"),
+    f("_ws.col.Length", STR, "Length"),
+    f("_ws.col.Info", STR, "Info"),
 ];
 
 /// Looks a name up (exact, case-sensitive as in Wireshark).

@@ -113,6 +113,9 @@ pub enum Fast {
     /// TLS records completed in the frame: one layer.
     Tls,
     TlsHandshakeType,
+    /// A packet-list column (`_ws.col.*`): its index in
+    /// `view::list::split_cells`, or `None` for `_ws.col.No.`.
+    Column(Option<u8>),
 }
 
 /// The fast extractor of a field, if it has one.
@@ -204,6 +207,13 @@ pub fn fast_kind(name: &str) -> Option<Fast> {
         "htcpcp.response.code" => HtcpcpResponseCode,
         "tls" => Tls,
         "tls.handshake.type" => TlsHandshakeType,
+        "_ws.col.No." => Column(None),
+        "_ws.col.Time" => Column(Some(0)),
+        "_ws.col.Source" => Column(Some(1)),
+        "_ws.col.Destination" => Column(Some(2)),
+        "_ws.col.Protocol" => Column(Some(3)),
+        "_ws.col.Length" => Column(Some(4)),
+        "_ws.col.Info" => Column(Some(5)),
         _ => return None,
     })
 }
@@ -234,6 +244,8 @@ impl FieldRef {
 pub struct PacketFields<'p, 'a> {
     pkt: &'p Packet<'a>,
     tree: OnceCell<Tree>,
+    /// The packet list's cells (`_ws.col.*`), computed on first need.
+    cells: OnceCell<(String, String)>,
 }
 
 impl<'p, 'a> PacketFields<'p, 'a> {
@@ -241,6 +253,7 @@ impl<'p, 'a> PacketFields<'p, 'a> {
         PacketFields {
             pkt,
             tree: OnceCell::new(),
+            cells: OnceCell::new(),
         }
     }
 
@@ -251,6 +264,17 @@ impl<'p, 'a> PacketFields<'p, 'a> {
     /// The field tree, built once.
     pub fn tree(&self) -> &Tree {
         self.tree.get_or_init(|| tree::build(self.pkt))
+    }
+
+    /// The frame number and the list's cells (`view::list::write_cells`).
+    fn cells(&self) -> &(String, String) {
+        self.cells.get_or_init(|| {
+            let mut cols = crate::model::summary::Columns::default();
+            crate::model::summary::fill(self.pkt, &mut cols);
+            let mut cells = String::new();
+            crate::view::list::write_cells(&mut cells, &self.pkt.frame, &cols);
+            (self.pkt.frame.number.to_string(), cells)
+        })
     }
 
     /// True when the field (or protocol) is present.
@@ -346,6 +370,14 @@ impl<'p, 'a> PacketFields<'p, 'a> {
                 fr.ts.secs as i128 * 1_000_000_000 + fr.ts.nanos as i128,
             )),
             FrameInterfaceId => visit(int(fr.interface_id as u64)),
+            Column(which) => {
+                let (number, cells) = self.cells();
+                let cell = match which {
+                    None => number.as_str(),
+                    Some(i) => crate::view::list::split_cells(cells)[i as usize],
+                };
+                visit(Val::Bytes(cell.as_bytes()))
+            }
             Eth | EthSrc | EthDst | EthAddr | EthType => {
                 let LinkHeader::Ethernet { ethertype, .. } = d.link.header else {
                     return false;
