@@ -13,8 +13,9 @@ use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use coffeeshark::flow::reassembly::Config;
 use coffeeshark::model::follow::{Followed, Follower};
+use coffeeshark::model::Packet;
 use coffeeshark::pipeline::Analyzer;
-use coffeeshark::source::CaptureReader;
+use coffeeshark::source::{CaptureReader, SourceError};
 use coffeeshark::view::follow::{self, Renderer};
 use std::io::Write;
 use std::path::PathBuf;
@@ -88,24 +89,13 @@ pub fn run(args: FollowArgs) -> Result<ExitCode> {
     let mut renderer = Renderer::new(format);
     let mut analyzer = Analyzer::new().with_keylog(keylog);
     let mut follower = Follower::new(stream);
-    let show = |r: &mut Renderer, buf: &mut String, f: Followed<'_>| match f {
-        Followed::Header(h) => r.header(buf, h),
-        Followed::Chunk(c) => r.chunk(buf, c),
-    };
-
-    let outcome = loop {
-        let raw = match reader.next_frame() {
-            Ok(Some(raw)) => raw,
-            Ok(None) => break Ok(()),
-            Err(e) => break Err(e),
-        };
-        let pkt = analyzer.process(&raw);
-        follower.push(&pkt, &mut |f| show(&mut renderer, &mut buf, f));
-        if buf.len() >= FLUSH_AT {
-            out.write_all(buf.as_bytes())?;
-            buf.clear();
-        }
-    };
+    let outcome = follow_pass(
+        &mut reader,
+        &mut analyzer,
+        &mut out,
+        &mut buf,
+        |pkt, buf| follower.push(pkt, &mut |f| show(&mut renderer, buf, f)),
+    )?;
 
     if !follower.started() {
         out.flush()?;
@@ -151,6 +141,40 @@ pub fn run(args: FollowArgs) -> Result<ExitCode> {
     }
 }
 
+/// One piece of followed output, rendered.
+fn show(r: &mut Renderer, buf: &mut String, f: Followed<'_>) {
+    match f {
+        Followed::Header(h) => r.header(buf, h),
+        Followed::Chunk(c) => r.chunk(buf, c),
+    }
+}
+
+/// The pass of `follow` and `follow --tls`: every frame through the
+/// analyser to `push` (a follower writing into `buf`), `buf` written out as
+/// it grows. The outer error is writing; the inner one the capture's damage,
+/// after which what was followed so far is still printed.
+fn follow_pass(
+    reader: &mut CaptureReader,
+    analyzer: &mut Analyzer,
+    out: &mut impl Write,
+    buf: &mut String,
+    mut push: impl FnMut(&Packet<'_>, &mut String),
+) -> Result<std::result::Result<(), SourceError>> {
+    loop {
+        let raw = match reader.next_frame() {
+            Ok(Some(raw)) => raw,
+            Ok(None) => return Ok(Ok(())),
+            Err(e) => return Ok(Err(e)),
+        };
+        let pkt = analyzer.process(&raw);
+        push(&pkt, buf);
+        if buf.len() >= FLUSH_AT {
+            out.write_all(buf.as_bytes())?;
+            buf.clear();
+        }
+    }
+}
+
 /// A first pass for `-Y`: the `tcp.stream` of the first TCP packet matching
 /// `expr`. A bad filter is reported here, before anything else, with exit 2.
 fn stream_of_first_match(
@@ -192,23 +216,13 @@ fn follow_tls(
     let mut renderer = Renderer::new(format).with_protocol("tls");
     let mut analyzer = Analyzer::new().with_keylog(keylog);
     let mut follower = TlsFollower::new(stream);
-    let show = |r: &mut Renderer, buf: &mut String, f: Followed<'_>| match f {
-        Followed::Header(h) => r.header(buf, h),
-        Followed::Chunk(c) => r.chunk(buf, c),
-    };
-    let outcome = loop {
-        let raw = match reader.next_frame() {
-            Ok(Some(raw)) => raw,
-            Ok(None) => break Ok(()),
-            Err(e) => break Err(e),
-        };
-        let pkt = analyzer.process(&raw);
-        follower.push(&pkt, &mut |f| show(&mut renderer, &mut buf, f));
-        if buf.len() >= FLUSH_AT {
-            out.write_all(buf.as_bytes())?;
-            buf.clear();
-        }
-    };
+    let outcome = follow_pass(
+        &mut reader,
+        &mut analyzer,
+        &mut out,
+        &mut buf,
+        |pkt, buf| follower.push(pkt, &mut |f| show(&mut renderer, buf, f)),
+    )?;
     if !follower.started() && outcome.is_ok() {
         bail!("no TCP stream {stream}");
     }

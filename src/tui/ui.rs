@@ -206,17 +206,10 @@ fn draw_list(f: &mut Frame<'_>, app: &mut App, area: Rect) {
     };
     let mut lines = vec![Line::styled(
         fit(
-            &line_of(
-                "No.",
-                [
-                    "Time",
-                    "Source",
-                    "Destination",
-                    "Protocol",
-                    "Length",
-                    "Info",
-                ],
-            ),
+            &{
+                let [no, cells @ ..] = crate::view::list::TITLES;
+                line_of(no, cells)
+            },
             inner.width as usize,
             false,
         ),

@@ -72,8 +72,15 @@ fn insert_multi(obj: &mut Map<String, Value>, key: String, value: Value) {
     }
 }
 
-/// `YYYY-MM-DD` of a Unix time, UTC (civil-from-days, Howard Hinnant).
+/// `YYYY-MM-DD` of a Unix time, UTC.
 pub fn utc_date(secs: i64) -> String {
+    let (y, m, d) = civil_date(secs);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Year, month (1-12) and day of a Unix time, UTC (civil-from-days,
+/// Howard Hinnant).
+pub fn civil_date(secs: i64) -> (i64, u32, u32) {
     let days = secs.div_euclid(86_400);
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -84,7 +91,7 @@ pub fn utc_date(secs: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    (y, m as u32, d as u32)
 }
 
 #[cfg(test)]

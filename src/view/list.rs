@@ -39,6 +39,18 @@ pub fn write_line(out: &mut String, frame: &FrameInfo, cols: &Columns, scratch: 
 /// column text contains it, as control bytes are escaped by the dissectors).
 pub const CELL_SEPARATOR: char = '\u{1f}';
 
+/// The packet list's column titles, Wireshark's: `No.`, then the titles of
+/// the cells [`write_cells`] writes.
+pub const TITLES: [&str; 7] = [
+    "No.",
+    "Time",
+    "Source",
+    "Destination",
+    "Protocol",
+    "Length",
+    "Info",
+];
+
 /// The columns of [`write_line`] but No., unpadded and separated by
 /// [`CELL_SEPARATOR`]: Time, Source, Destination, Protocol, Length, Info.
 /// The terminal UI keeps these per frame and lays them out as a table;

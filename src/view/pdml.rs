@@ -206,11 +206,8 @@ pub fn utc_time(secs: i64, nanos: u32) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let date = super::json::utc_date(secs);
-    let (y, rest) = date.split_once('-').unwrap_or(("1970", "01-01"));
-    let (m, d) = rest.split_once('-').unwrap_or(("01", "01"));
-    let month = MONTHS[m.parse::<usize>().unwrap_or(1).clamp(1, 12) - 1];
-    let day: u32 = d.parse().unwrap_or(1);
+    let (y, m, day) = super::json::civil_date(secs);
+    let month = MONTHS[(m as usize).clamp(1, 12) - 1];
     let t = secs.rem_euclid(86_400);
     format!(
         "{month} {day:>2}, {y} {:02}:{:02}:{:02}.{nanos:09} UTC",

@@ -5,22 +5,12 @@
 
 use super::pdml::escape;
 
-const COLUMNS: [&str; 7] = [
-    "No.",
-    "Time",
-    "Source",
-    "Destination",
-    "Protocol",
-    "Length",
-    "Info",
-];
-
 /// What precedes the first packet.
 pub fn begin(out: &mut String, creator_version: &str) {
     out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<psml version=\"0\" creator=\"");
     escape(out, creator_version);
     out.push_str("\">\n<structure>\n");
-    for c in COLUMNS {
+    for c in super::list::TITLES {
         out.push_str("<section>");
         out.push_str(c);
         out.push_str("</section>\n");
