@@ -42,4 +42,11 @@ for pkt in cap:
     if hasattr(pkt, "htcpcp"):
         row["htcpcp"] = {f: pkt.htcpcp.get_field_value(f) for f in pkt.htcpcp.field_names}
     print(json.dumps(row))
-cap.close()
+try:
+    cap.close()
+except pyshark.capture.capture.TSharkCrashException as e:
+    # Every packet has been read and printed (the test compares them all).
+    # pyshark's close can lose the child's exit status to asyncio's child
+    # watcher ("Unknown child process pid N, will report returncode 255")
+    # and then call a finished tshark crashed: seen with Debian's tshark.
+    print(f"pyshark close: {e}", file=sys.stderr)
