@@ -936,18 +936,20 @@ impl StreamState {
             return;
         };
         let pot = self.pot_port;
-        if parsed.iter().any(|(_, p)| matches!(p, Parsed::Tls(_))) {
-            let items: Vec<(usize, Parsed)> = std::mem::take(parsed);
-            for (d, p) in items {
-                match p {
-                    Parsed::Tls(mut rec) => {
-                        let mut msgs = Vec::new();
-                        rec.inner_http = dec.record(d, &mut rec, pot, |m| msgs.push(m));
-                        parsed.push((d, Parsed::Tls(rec)));
-                        parsed.extend(msgs.into_iter().map(|m| (d, Parsed::http(m))));
-                    }
-                    other => parsed.push((d, other)),
-                }
+        // In place: a record is decrypted where it lies, and the messages
+        // its data completed (rarely more than one) go in right after it.
+        let mut i = 0;
+        while i < parsed.len() {
+            let (d, p) = &mut parsed[i];
+            let d = *d;
+            i += 1;
+            let Parsed::Tls(rec) = p else { continue };
+            let mut msgs = Vec::new();
+            rec.inner_http = dec.record(d, rec, pot, |m| msgs.push((d, Parsed::http(m))));
+            if !msgs.is_empty() {
+                let n = msgs.len();
+                parsed.splice(i..i, msgs);
+                i += n;
             }
         }
     }

@@ -171,8 +171,14 @@ impl Record {
 #[derive(Debug, Default)]
 pub struct RecordParser {
     pos: u64,
-    /// Header or payload being collected (≤ 5 + [`MAX_RECORD_LEN`]).
-    buf: Vec<u8>,
+    /// The current record's header as far as read (`header_len` bytes).
+    header: [u8; HEADER_LEN],
+    header_len: usize,
+    /// The current record's payload as far as read (≤ [`MAX_RECORD_LEN`]).
+    /// Reserved at its full length once the header is read, and handed to
+    /// the [`Record`] whole: a record's bytes are copied once, from the
+    /// segments into here.
+    payload: Vec<u8>,
     seen_ccs: bool,
     /// Bytes of the current record lost in holes.
     missing: u64,
@@ -188,7 +194,17 @@ impl RecordParser {
 
     /// Bytes buffered now.
     pub fn buffered(&self) -> usize {
-        self.buf.len() + self.invalid.as_ref().map_or(0, |r| r.payload.len())
+        self.header_len + self.payload.len() + self.invalid.as_ref().map_or(0, |r| r.payload.len())
+    }
+
+    /// Nothing of a record read yet.
+    fn idle(&self) -> bool {
+        self.header_len == 0
+    }
+
+    /// The header's length field (the header is read).
+    fn length(&self) -> u16 {
+        u16::from_be_bytes([self.header[3], self.header[4]])
     }
 
     /// Feeds the next in-order bytes of the stream.
@@ -204,37 +220,44 @@ impl RecordParser {
                 self.pos += data.len() as u64;
                 return;
             }
-            let need = if self.buf.len() < HEADER_LEN {
-                HEADER_LEN - self.buf.len()
-            } else {
-                self.remaining() as usize
-            };
-            let n = need.min(data.len());
-            self.buf.extend_from_slice(&data[..n]);
+            if self.header_len < HEADER_LEN {
+                let n = (HEADER_LEN - self.header_len).min(data.len());
+                self.header[self.header_len..self.header_len + n].copy_from_slice(&data[..n]);
+                self.header_len += n;
+                self.pos += n as u64;
+                data = &data[n..];
+                if self.header_len < HEADER_LEN {
+                    return;
+                }
+                if !looks_like_record(&self.header) {
+                    let start = self.pos - HEADER_LEN as u64;
+                    let header = self.header;
+                    self.header_len = 0;
+                    self.invalid = Some(Record {
+                        range: start..self.pos,
+                        content_type: header[0],
+                        version: u16::from_be_bytes([header[1], header[2]]),
+                        length: u16::from_be_bytes([header[3], header[4]]),
+                        payload: header.to_vec(),
+                        handshake_types: Vec::new(),
+                        handshakes: Vec::new(),
+                        encrypted: false,
+                        invalid: true,
+                        truncated: false,
+                        missing: 0,
+                        decryption: None,
+                        inner_http: false,
+                        session_version: None,
+                    });
+                    continue;
+                }
+                self.payload = Vec::with_capacity(self.length() as usize);
+            }
+            let n = (self.remaining() as usize).min(data.len());
+            self.payload.extend_from_slice(&data[..n]);
             self.pos += n as u64;
             data = &data[n..];
-            if self.buf.len() == HEADER_LEN && !looks_like_record(&self.buf) {
-                let start = self.pos - HEADER_LEN as u64;
-                let payload = std::mem::take(&mut self.buf);
-                self.invalid = Some(Record {
-                    range: start..self.pos,
-                    content_type: payload[0],
-                    version: u16::from_be_bytes([payload[1], payload[2]]),
-                    length: u16::from_be_bytes([payload[3], payload[4]]),
-                    payload,
-                    handshake_types: Vec::new(),
-                    handshakes: Vec::new(),
-                    encrypted: false,
-                    invalid: true,
-                    truncated: false,
-                    missing: 0,
-                    decryption: None,
-                    inner_http: false,
-                    session_version: None,
-                });
-                continue;
-            }
-            if self.buf.len() >= HEADER_LEN && self.remaining() == 0 {
+            if self.remaining() == 0 {
                 let rec = self.record(false);
                 sink(rec);
             }
@@ -243,8 +266,7 @@ impl RecordParser {
 
     /// Bytes still to come of the current record (header read).
     fn remaining(&self) -> u64 {
-        let len = u16::from_be_bytes([self.buf[3], self.buf[4]]) as u64;
-        HEADER_LEN as u64 + len - self.buf.len() as u64 - self.missing
+        u64::from(self.length()) - self.payload.len() as u64 - self.missing
     }
 
     /// `len` bytes at the current offset were never captured. A hole inside
@@ -258,7 +280,7 @@ impl RecordParser {
         if let Some(r) = self.invalid.as_mut() {
             r.range.end += len;
             r.missing += len;
-        } else if self.buf.len() >= HEADER_LEN && len <= self.remaining() {
+        } else if self.header_len == HEADER_LEN && len <= self.remaining() {
             self.missing += len;
             self.pos += len;
             if self.remaining() == 0 {
@@ -266,7 +288,7 @@ impl RecordParser {
                 sink(rec);
             }
             return;
-        } else if !self.buf.is_empty() {
+        } else if !self.idle() {
             let rec = self.record(true);
             sink(rec);
         }
@@ -281,19 +303,19 @@ impl RecordParser {
         self.done = true;
         if let Some(r) = self.invalid.take() {
             sink(r);
-        } else if !self.buf.is_empty() {
+        } else if !self.idle() {
             let rec = self.record(true);
             sink(rec);
         }
     }
 
     fn record(&mut self, truncated: bool) -> Record {
-        let buf = std::mem::take(&mut self.buf);
+        let header_len = std::mem::take(&mut self.header_len);
+        let payload = std::mem::take(&mut self.payload);
         let missing = std::mem::take(&mut self.missing);
-        let start = self.pos - buf.len() as u64 - missing;
-        let field = |i: usize| buf.get(i).copied().unwrap_or(0);
+        let start = self.pos - header_len as u64 - payload.len() as u64 - missing;
+        let field = |i: usize| if i < header_len { self.header[i] } else { 0 };
         let content_type = field(0);
-        let payload = buf.get(HEADER_LEN..).unwrap_or(&[]).to_vec();
         let encrypted = self.seen_ccs && matches!(content_type, HANDSHAKE | ALERT);
         let handshakes = if content_type == HANDSHAKE && !encrypted && missing == 0 {
             handshakes(&payload)

@@ -65,7 +65,7 @@ struct Direction {
     pending: Option<DirectionKeys>,
     /// TLS 1.3: the application traffic secret, turned on after this
     /// direction's Finished.
-    next_secret: Option<Vec<u8>>,
+    next_secret: Option<super::keylog::Secret>,
     /// Records of this direction are protected from now on.
     protected: bool,
     /// Why records of this direction stay opaque, once known.
@@ -226,12 +226,12 @@ impl Session {
                 (
                     client,
                     secrets.and_then(|s| s.client_handshake.as_ref()),
-                    secrets.and_then(|s| s.client_traffic.clone()),
+                    secrets.and_then(|s| s.client_traffic),
                 ),
                 (
                     server,
                     secrets.and_then(|s| s.server_handshake.as_ref()),
-                    secrets.and_then(|s| s.server_traffic.clone()),
+                    secrets.and_then(|s| s.server_traffic),
                 ),
             ] {
                 let dir = &mut self.dirs[d];
