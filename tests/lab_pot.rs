@@ -303,3 +303,66 @@ async fn silent_and_trickling_clients_are_timed_out() {
     assert_eq!(raw(pot.addr(), &req("GET", "", "")).await.code, 200);
     pot.shutdown().await.unwrap();
 }
+
+/// Students run the lab's own Flask app on our pot's data directory: it
+/// reads `currently_brewing.json` with `json.load` and `past_coffees.json`
+/// as JSON Lines (`json.loads` per line). A Python reader doing exactly that
+/// sees the brew the pot answers with and the history in order, with the
+/// lab's record keys.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_labs_app_reads_our_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let pot = start_pot(&db, LONG, TIMEOUT).await;
+    let a = pot.addr();
+    assert_eq!(raw(a, &req("BREW", "", "start")).await.code, 200);
+    assert_eq!(raw(a, &req("BREW", "", "stop")).await.code, 200);
+    assert_eq!(raw(a, &req("BREW", "", "start")).await.code, 200);
+    let current = raw(a, &req("GET", "", "")).await.body;
+    let reader = r#"
+import json, sys
+d = sys.argv[1]
+with open(d + "/currently_brewing.json") as f:
+    current = json.load(f)
+with open(d + "/past_coffees.json") as f:
+    past = [json.loads(line) for line in f if line.strip()]
+print(json.dumps({"current": current, "past": past}))
+"#;
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(reader)
+        .arg(&db)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let current: serde_json::Value = serde_json::from_str(&current).unwrap();
+    assert_eq!(seen["current"], current);
+    let (history, bad) = read_history(&db.join(HISTORY_FILE)).unwrap();
+    assert_eq!((history.len(), bad), (2, 0));
+    let past = seen["past"].as_array().unwrap();
+    assert_eq!(past.len(), 2);
+    for (p, h) in past.iter().zip(&history) {
+        assert_eq!(p, &serde_json::to_value(h).unwrap());
+        let mut keys: Vec<&str> = p.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "additions",
+                "beverage_type",
+                "brew_time_end",
+                "coffee_bean",
+                "date",
+                "pour_milk_start",
+                "pour_milk_stop"
+            ]
+        );
+    }
+    assert_eq!(past[1], current);
+    pot.shutdown().await.unwrap();
+}

@@ -18,7 +18,7 @@ pub struct PotArgs {
     /// Listen on 127.0.0.1 only (default: every interface, 0.0.0.0, as the lab).
     #[arg(long)]
     pub local: bool,
-    /// Where the current brew and the history (past_coffees.jsonl) live
+    /// Where the current brew and the history (past_coffees.json) live
     /// [default: $XDG_DATA_HOME/coffeeshark or ~/.local/share/coffeeshark].
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,

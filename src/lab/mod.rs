@@ -5,7 +5,7 @@
 //! ```text
 //! browser ──HTTP──> webapp (axum, :5031) ──HTCPCP, one TCP connection per request──> pot (:5030)
 //!                      │                                                          │
-//!                      └──── reads past_coffees.jsonl ───── data dir ──── writes ─┘
+//!                      └──── reads past_coffees.json ────── data dir ──── writes ─┘
 //! ```
 //!
 //! - [`htcpcp`]: the protocol as the lab speaks it — schemes, additions, milks,

@@ -4,10 +4,15 @@
 //! - `currently_brewing.json`: the current brew as one JSON object, `{}` when
 //!   idle. Replaced atomically (write `*.tmp`, fsync, rename, fsync the
 //!   directory). A restart writes `{}`: the pot forgets what it was brewing.
-//! - `past_coffees.jsonl`: the history, one brew record per line (JSON Lines),
-//!   appended with one `write` and an fsync per brew. A line cut by a crash
-//!   (no final newline) is cut off when the pot next starts; readers skip any
-//!   line that does not parse.
+//! - `past_coffees.json`: the history, one brew record per line (JSON Lines,
+//!   under the lab's `.json` name, so that the lab's own Flask app reads it
+//!   from our pot's data directory), appended with one `write` and an fsync
+//!   per brew. A line cut by a crash (no final newline) is cut off when the
+//!   pot next starts; readers skip any line that does not parse.
+//!
+//! Earlier versions of the pot named the history `past_coffees.jsonl`: when
+//! the pot opens a directory that has only that file, it renames it to the
+//! lab's name; readers ([`history_path`]) take whichever exists.
 //!
 //! The data directory defaults to `$XDG_DATA_HOME/coffeeshark`, else
 //! `~/.local/share/coffeeshark`; never the current directory.
@@ -20,8 +25,22 @@ use std::path::{Path, PathBuf};
 
 /// File name of the current brew.
 pub const CURRENT_FILE: &str = "currently_brewing.json";
-/// File name of the history.
-pub const HISTORY_FILE: &str = "past_coffees.jsonl";
+/// File name of the history (the lab's name).
+pub const HISTORY_FILE: &str = "past_coffees.json";
+/// The history's name in earlier versions of the pot.
+pub const LEGACY_HISTORY_FILE: &str = "past_coffees.jsonl";
+
+/// The history file of data directory `dir`: the lab's name, or the legacy
+/// one when only that exists.
+pub fn history_path(dir: &Path) -> PathBuf {
+    let lab = dir.join(HISTORY_FILE);
+    let legacy = dir.join(LEGACY_HISTORY_FILE);
+    if !lab.exists() && legacy.exists() {
+        legacy
+    } else {
+        lab
+    }
+}
 
 /// A coffee bean as stored (owned, so that history files can be read back).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +107,11 @@ impl DataDir {
     pub fn open(dir: &Path) -> io::Result<(DataDir, u64)> {
         fs::create_dir_all(dir)?;
         let _ = fs::remove_file(dir.join(format!("{CURRENT_FILE}.tmp")));
+        if history_path(dir) != dir.join(HISTORY_FILE) {
+            // A history kept under the old name: the lab's name from now on.
+            fs::rename(dir.join(LEGACY_HISTORY_FILE), dir.join(HISTORY_FILE))?;
+            sync_dir(dir)?;
+        }
         let mut history = OpenOptions::new()
             .read(true)
             .append(true)
@@ -205,5 +229,25 @@ mod tests {
             fs::read_to_string(tmp.path().join(CURRENT_FILE)).unwrap(),
             "{}"
         );
+    }
+
+    #[test]
+    fn a_legacy_history_is_read_and_renamed_to_the_labs_name() {
+        let tmp = tempfile::tempdir().unwrap();
+        let line = br#"{"date":"Tue, 09 Apr 2024 18:37:30","beverage_type":"Coffee","additions":[],"brew_time_end":"Tue, 09 Apr 2024 18:38:00","pour_milk_start":"","pour_milk_stop":false,"coffee_bean":{"name":"1910"}}"#;
+        let mut text = line.to_vec();
+        text.push(b'\n');
+        fs::write(tmp.path().join(LEGACY_HISTORY_FILE), &text).unwrap();
+        assert_eq!(
+            history_path(tmp.path()),
+            tmp.path().join(LEGACY_HISTORY_FILE)
+        );
+        let (records, bad) = read_history(&history_path(tmp.path())).unwrap();
+        assert_eq!((records.len(), bad), (1, 0));
+        let (_d, n) = DataDir::open(tmp.path()).unwrap();
+        assert_eq!(n, 1);
+        assert!(!tmp.path().join(LEGACY_HISTORY_FILE).exists());
+        assert_eq!(history_path(tmp.path()), tmp.path().join(HISTORY_FILE));
+        assert_eq!(fs::read(tmp.path().join(HISTORY_FILE)).unwrap(), text);
     }
 }

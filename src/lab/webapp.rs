@@ -28,7 +28,7 @@ use super::client::{build_request, exchange, Reply};
 use super::clock::{parse_lab_date, seconds_until};
 use super::htcpcp::{self, Status, ADDITIONS, ILLEGAL_ADDITION, POTS};
 use super::log::Log;
-use super::state::{read_history, BeanInfo, BrewRecord, HISTORY_FILE};
+use super::state::{history_path, read_history, BeanInfo, BrewRecord};
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -123,7 +123,8 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 struct AppState {
     pot: String,
-    history: PathBuf,
+    /// The pot's data directory, where `/log` reads the history.
+    data_dir: PathBuf,
     timeout: Duration,
     templates: Environment<'static>,
     /// Last-Modified of every asset: when this server started (whole seconds).
@@ -438,8 +439,10 @@ async fn homepage(app: &AppState) -> Response {
 }
 
 async fn log_page(State(app): State<Arc<AppState>>) -> Response {
-    let path = app.history.clone();
-    let read = tokio::task::spawn_blocking(move || read_history(&path)).await;
+    let dir = app.data_dir.clone();
+    // Looked up at each request: a pot of an earlier version may still keep
+    // the history under its old name.
+    let read = tokio::task::spawn_blocking(move || read_history(&history_path(&dir))).await;
     let (mut brews, bad) = match read {
         Ok(Ok(r)) => r,
         _ => (Vec::new(), 0),
@@ -613,7 +616,7 @@ impl WebApp {
         let listener = super::pot::bind_listener(cfg.addr)?;
         let state = Arc::new(AppState {
             pot: cfg.pot,
-            history: cfg.data_dir.join(HISTORY_FILE),
+            data_dir: cfg.data_dir.clone(),
             timeout: cfg.timeout,
             templates: templates(),
             started: super::clock::whole_seconds(SystemTime::now()),
