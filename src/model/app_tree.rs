@@ -15,7 +15,7 @@
 //! application layer covers the frame's TCP payload (messages completed by
 //! reassembly have no single span in the frame).
 
-use super::tree::{Field, Layer, Value};
+use super::field::{Field, Layer, Value};
 use crate::dissect::htcpcp::{self, Htcpcp};
 use crate::dissect::http::{Header, Message, StartLine};
 use crate::dissect::stream::{AppFrame, HttpPdu, Pdu, PduBody};

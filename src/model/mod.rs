@@ -4,6 +4,7 @@
 
 pub mod app_tree;
 pub mod conversations;
+pub mod field;
 pub mod follow;
 pub mod summary;
 pub mod transactions;
