@@ -10,6 +10,7 @@ use coffeeshark::model::summary::{self, Columns};
 use coffeeshark::pipeline::threads;
 use coffeeshark::source::CaptureReader;
 use coffeeshark::view;
+use coffeeshark::view::time_format::TimeColumn;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -51,6 +52,16 @@ pub struct ReadArgs {
     /// No name resolution (tshark's -n): coffeeshark never resolves names.
     #[arg(short = 'n')]
     no_resolve: bool,
+    /// The Time column (tshark's -t): r (since the first packet, the
+    /// default), d (since the previous captured packet), dd (since the
+    /// previous displayed one), e (epoch), a / ad / adoy (local time, with
+    /// the date as YYYY-MM-DD or YYYY/DOY), u / ud / udoy (the same in UTC).
+    #[arg(short = 't', value_name = "FORMAT")]
+    time_format: Option<String>,
+    /// How relative and delta times are written (tshark's -u): s (seconds,
+    /// the default) or hms (hours, minutes and seconds).
+    #[arg(short = 'u', value_name = "s|hms")]
+    seconds_format: Option<String>,
     /// Print packet details, one block per layer.
     #[arg(short = 'V')]
     verbose: bool,
@@ -130,6 +141,14 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
         Ok(rules) => rules,
         Err(code) => return Ok(code),
     };
+    let mut time =
+        match TimeColumn::parse(args.time_format.as_deref(), args.seconds_format.as_deref()) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("coffeeshark: {e}");
+                return Ok(ExitCode::from(2));
+            }
+        };
     // -n is tshark's default for us: no name is ever resolved.
     let _ = (args.no_resolve, args.no_duplicate_keys);
     let keylog = match args.keylog.load() {
@@ -184,7 +203,8 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
         } else if args.format == OutputFormat::Psml {
             summary::fill(pkt, &mut cols);
             scratch.clear();
-            view::list::write_cells(&mut scratch, &pkt.frame, &cols);
+            time.write(&mut scratch, &pkt.frame);
+            view::list::write_cells_after_time(&mut scratch, &pkt.frame, &cols);
             view::psml::packet(&mut buf, pkt.frame.number, &scratch);
         } else if args.format == OutputFormat::Pdml {
             view::pdml::packet(&mut buf, &pkt.frame, pf.tree(), pkt.decoded.data);
@@ -209,7 +229,9 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
             let show_summary = args.summary || (!args.verbose && !args.hex);
             if show_summary {
                 summary::fill(pkt, &mut cols);
-                view::list::write_line(&mut buf, &pkt.frame, &cols, &mut scratch);
+                scratch.clear();
+                time.write(&mut scratch, &pkt.frame);
+                view::list::write_line_timed(&mut buf, &pkt.frame, &scratch, &cols);
                 if args.verbose || args.hex {
                     buf.push('\n');
                 }

@@ -11,14 +11,20 @@ use crate::source::time::write_seconds;
 
 /// Appends one packet-list line (with its newline) to `out`.
 pub fn write_line(out: &mut String, frame: &FrameInfo, cols: &Columns, scratch: &mut String) {
-    let mut n = itoa::Buffer::new();
-    pad_left(out, n.format(frame.number), 5);
-    out.push(' ');
     scratch.clear();
     if frame.has_ts {
         write_seconds(scratch, frame.rel_nanos, frame.precision.digits());
     }
-    pad_left(out, scratch, 10);
+    write_line_timed(out, frame, scratch, cols);
+}
+
+/// [`write_line`] with the Time column already written (`-t`, `-u`:
+/// [`super::time_format::TimeColumn`]).
+pub fn write_line_timed(out: &mut String, frame: &FrameInfo, time: &str, cols: &Columns) {
+    let mut n = itoa::Buffer::new();
+    pad_left(out, n.format(frame.number), 5);
+    out.push(' ');
+    pad_left(out, time, 10);
     out.push(' ');
     pad_left(out, &cols.source, 12);
     out.push_str(" \u{2192} ");
@@ -59,6 +65,12 @@ pub fn write_cells(out: &mut String, frame: &FrameInfo, cols: &Columns) {
     if frame.has_ts {
         write_seconds(out, frame.rel_nanos, frame.precision.digits());
     }
+    write_cells_after_time(out, frame, cols);
+}
+
+/// The cells of [`write_cells`] after the Time cell (which the caller
+/// wrote, in a `-t` format).
+pub fn write_cells_after_time(out: &mut String, frame: &FrameInfo, cols: &Columns) {
     for cell in [&cols.source, &cols.destination, &cols.protocol] {
         out.push(CELL_SEPARATOR);
         out.push_str(cell);

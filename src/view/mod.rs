@@ -12,3 +12,4 @@ pub mod list;
 pub mod pdml;
 pub mod psml;
 pub mod report;
+pub mod time_format;
