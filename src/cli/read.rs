@@ -8,6 +8,7 @@ use coffeeshark::filter::format::FieldsFormat;
 use coffeeshark::filter::values::PacketFields;
 use coffeeshark::model::summary::{self, Columns};
 use coffeeshark::pipeline::threads;
+use coffeeshark::source::export::{ExportFormat, Exporter};
 use coffeeshark::source::CaptureReader;
 use coffeeshark::view;
 use coffeeshark::view::time_format::TimeColumn;
@@ -62,6 +63,16 @@ pub struct ReadArgs {
     /// the default) or hms (hours, minutes and seconds).
     #[arg(short = 'u', value_name = "s|hms")]
     seconds_format: Option<String>,
+    /// Write the packets that pass -Y to FILE (`-` for standard output)
+    /// instead of printing them: their original bytes and timestamps
+    /// (tshark's -w, Wireshark's "Export Specified Packets"). With -P the
+    /// packet list is printed too.
+    #[arg(short = 'w', value_name = "FILE")]
+    write_file: Option<PathBuf>,
+    /// The format -w writes (tshark's -F): pcapng (the default), pcap
+    /// (microseconds) or nsecpcap (nanoseconds).
+    #[arg(short = 'F', value_name = "FORMAT", requires = "write_file")]
+    file_format: Option<String>,
     /// Print packet details, one block per layer.
     #[arg(short = 'V')]
     verbose: bool,
@@ -149,6 +160,14 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             }
         };
+    let export_format = match args.file_format.as_deref().map(ExportFormat::parse) {
+        None => ExportFormat::PcapNg,
+        Some(Ok(f)) => f,
+        Some(Err(e)) => {
+            eprintln!("coffeeshark: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     // -n is tshark's default for us: no name is ever resolved.
     let _ = (args.no_resolve, args.no_duplicate_keys);
     let keylog = match args.keylog.load() {
@@ -156,6 +175,29 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let reader = CaptureReader::open(&path)?;
+    let mut exporter = match &args.write_file {
+        None => None,
+        Some(p) => {
+            let out: Box<dyn Write> = if p.as_os_str() == "-" {
+                Box::new(std::io::stdout())
+            } else {
+                match std::fs::File::create(p) {
+                    Ok(f) => Box::new(f),
+                    Err(e) => {
+                        eprintln!(
+                            "coffeeshark: The file \"{}\" could not be created: {e}",
+                            p.display()
+                        );
+                        return Ok(ExitCode::from(2));
+                    }
+                }
+            };
+            let out = std::io::BufWriter::with_capacity(FLUSH_AT, out);
+            Some(Exporter::new(out, export_format).map_err(anyhow::Error::msg)?)
+        }
+    };
+    // Writing a file, the packet list is printed only with -P (tshark's rule).
+    let print = exporter.is_none() || args.summary;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut buf = String::with_capacity(FLUSH_AT * 2);
@@ -186,14 +228,25 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
         count: args.count,
         // A filter that only HTTP/HTCPCP/TLS messages can satisfy: the
         // other frames are not even decoded.
-        app_frames_only: filter.as_ref().is_some_and(|f| f.needs_messages()),
+        // (Not when writing a file: every packet's bytes are needed.)
+        app_frames_only: exporter.is_none() && filter.as_ref().is_some_and(|f| f.needs_messages()),
         ..threads::Options::default()
     };
     let outcome = threads::run(reader, options, |pkt| -> Result<()> {
         // The packet's fields: computed on demand, the tree built at most once.
         let pf = PacketFields::new(pkt);
+        if let Some(e) = exporter.as_mut() {
+            e.saw(&pkt.frame);
+        }
         if let Some(f) = &filter {
             if !f.matches_fields(&pf) {
+                return Ok(());
+            }
+        }
+        if let Some(e) = exporter.as_mut() {
+            e.write(&pkt.frame, pkt.decoded.data)
+                .map_err(anyhow::Error::msg)?;
+            if !print {
                 return Ok(());
             }
         }
@@ -264,6 +317,18 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
         }
         Ok(())
     })?;
+    if let Some(e) = exporter {
+        e.finish().map_err(anyhow::Error::msg)?;
+        if !print {
+            return Ok(match outcome.error {
+                None => ExitCode::SUCCESS,
+                Some(e) => {
+                    eprintln!("coffeeshark: {e}");
+                    ExitCode::from(2)
+                }
+            });
+        }
+    }
     if args.format == OutputFormat::Json {
         buf.push_str(if written == 0 { "]\n" } else { "\n]\n" });
     }

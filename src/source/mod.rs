@@ -16,6 +16,7 @@
 //! pcap-file on the big benchmark capture, see `benches/read.rs`.
 
 mod error;
+pub mod export;
 #[cfg(feature = "live")]
 pub mod live;
 pub mod random;
