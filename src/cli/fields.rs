@@ -36,3 +36,62 @@ pub fn run(args: FieldsArgs) -> Result<ExitCode> {
     lock.flush()?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// tshark's `-G REPORT` for the two reports tools read: `fields` (this
+/// command's listing, tshark's columns) and `protocols` (`Name\tShort
+/// name\tfilter name`, one line a protocol). Other reports get tshark's
+/// message.
+pub fn glossary(report: &str) -> ExitCode {
+    let mut listing = String::new();
+    fields::write_listing(&mut listing);
+    let text = match report {
+        "fields" => listing,
+        "protocols" => protocols(&listing),
+        other => {
+            eprintln!(
+                "coffeeshark: Invalid \"{other}\" option for -G flag; coffeeshark knows -G fields and -G protocols."
+            );
+            return ExitCode::from(1);
+        }
+    };
+    print!("{text}");
+    ExitCode::SUCCESS
+}
+
+/// The `P` lines of the listing in `-G protocols`' shape.
+fn protocols(listing: &str) -> String {
+    // Wireshark's short names (the Protocol column's), where they are not
+    // the filter name in capitals.
+    const SHORT: &[(&str, &str)] = &[
+        ("frame", "Frame"),
+        ("eth", "Ethernet"),
+        ("vlan", "VLAN"),
+        ("null", "Null"),
+        ("sll", "SLL"),
+        ("raw", "Raw"),
+        ("ip", "IPv4"),
+        ("ipv6", "IPv6"),
+        ("icmpv6", "ICMPv6"),
+        ("data", "Data"),
+        ("websocket", "WebSocket"),
+        ("_ws.malformed", "Malformed packet"),
+    ];
+    let mut out = String::new();
+    for line in listing.lines() {
+        let mut cells = line.split('\t');
+        let (Some("P"), Some(name), Some(abbrev)) = (cells.next(), cells.next(), cells.next())
+        else {
+            continue;
+        };
+        // Reassembly is a field tree of TCP in Wireshark, not a protocol.
+        if abbrev == "tcp.segments" {
+            continue;
+        }
+        let short = SHORT
+            .iter()
+            .find(|(a, _)| *a == abbrev)
+            .map_or_else(|| abbrev.to_uppercase(), |(_, s)| s.to_string());
+        out.push_str(&format!("{name}\t{short}\t{abbrev}\n"));
+    }
+    out
+}

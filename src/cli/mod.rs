@@ -47,6 +47,10 @@ pub struct Cli {
     /// tshark style: `coffeeshark -r FILE [options]` is `coffeeshark read FILE [options]`.
     #[command(flatten)]
     read: read::ReadArgs,
+    /// tshark's -G: `fields` (every field filters and -T fields know, tshark's
+    /// columns) or `protocols` (name, short name, filter name).
+    #[arg(short = 'G', value_name = "fields|protocols")]
+    glossary: Option<String>,
     /// Check a display filter and exit: prints ok or the error (exit 2).
     #[arg(long = "check-filter", value_name = "EXPR")]
     check_filter: Option<String>,
@@ -113,6 +117,9 @@ pub fn run() -> ExitCode {
     if cli.version {
         print!("{}", version_text());
         return ExitCode::SUCCESS;
+    }
+    if let Some(report) = &cli.glossary {
+        return fields::glossary(report);
     }
     if let Some(expr) = &cli.check_filter {
         return filter::check(expr);
