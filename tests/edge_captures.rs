@@ -101,3 +101,60 @@ fn packet_lists_equal_tsharks() {
         pretty_diff(&theirs, &ours, name);
     }
 }
+
+/// RFC 5952 §6 on the IPv6 recording: `[::1]:port` wherever an address and
+/// a port are joined (conv's and http's JSON and tables), the address and
+/// port apart too; tshark's own `-z conv,tcp` block stays as tshark writes
+/// it (`::1:port`).
+#[test]
+fn ipv6_endpoints_are_bracketed_with_the_port() {
+    let p = path("rst.pcapng");
+    let Some((ports, _)) = tshark(&[
+        "-r",
+        &p,
+        "-Y",
+        "tcp.flags == 0x002",
+        "-T",
+        "fields",
+        "-e",
+        "tcp.srcport",
+        "-e",
+        "tcp.dstport",
+    ]) else {
+        return;
+    };
+    let ports: Vec<(u16, u16)> = ports
+        .lines()
+        .map(|l| {
+            let (a, b) = l.split_once('\t').unwrap();
+            (a.parse().unwrap(), b.parse().unwrap())
+        })
+        .collect();
+    assert_eq!(ports.len(), 3);
+    for cmd in ["conv", "http"] {
+        let (out, err, code) = coffeeshark(&[cmd, &p, "--format", "json"]);
+        assert_eq!(code, 0, "{err}");
+        let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let rows = rows.as_array().unwrap();
+        assert_eq!(rows.len(), 3, "{cmd}");
+        for (row, (client, server)) in rows.iter().zip(&ports) {
+            assert_eq!(row["client"], format!("[::1]:{client}"), "{cmd}");
+            assert_eq!(row["server"], format!("[::1]:{server}"), "{cmd}");
+            assert_eq!(row["client_address"], "::1", "{cmd}");
+            assert_eq!(row["client_port"], *client, "{cmd}");
+            assert_eq!(row["server_address"], "::1", "{cmd}");
+            assert_eq!(row["server_port"], *server, "{cmd}");
+        }
+        let (table, _, _) = coffeeshark(&[cmd, &p]);
+        for (client, _) in &ports {
+            assert!(
+                table.contains(&format!("[::1]:{client} ")),
+                "{cmd}: {table}"
+            );
+        }
+    }
+    // tshark's block, byte for byte, keeps tshark's spelling.
+    let (theirs, _) = tshark(&["-r", &p, "-q", "-z", "conv,tcp"]).unwrap();
+    let (ours, _, _) = coffeeshark(&["conv", &p]);
+    assert!(ours.starts_with(theirs.trim_end()), "{ours}\n---\n{theirs}");
+}

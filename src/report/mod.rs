@@ -264,15 +264,13 @@ impl Connection {
         self.client_server().1.port
     }
 
-    /// `client:port → server:port`.
+    /// `client:port → server:port` (IPv6 as `[::1]:port`, RFC 5952 §6).
     pub fn endpoints_text(&self) -> String {
         let (cl, sv) = self.client_server();
         format!(
-            "{}:{} \u{2192} {}:{}",
-            addr_text(&cl, self.v6),
-            cl.port,
-            addr_text(&sv, self.v6),
-            sv.port
+            "{} \u{2192} {}",
+            endpoint_text(&cl, self.v6),
+            endpoint_text(&sv, self.v6)
         )
     }
 
@@ -775,7 +773,16 @@ impl Roles {
     }
 }
 
-/// `addr` or `addr:port` as tshark writes them (IPv6 unbracketed).
+/// `addr:port`, an IPv6 address in brackets (RFC 5952 §6).
+pub fn endpoint_text(e: &Endpoint, v6: bool) -> String {
+    if v6 {
+        format!("[{}]:{}", addr_text(e, v6), e.port)
+    } else {
+        format!("{}:{}", addr_text(e, v6), e.port)
+    }
+}
+
+/// An address as tshark writes it (IPv6 unbracketed).
 pub fn addr_text(e: &Endpoint, v6: bool) -> String {
     if v6 {
         std::net::Ipv6Addr::from(e.addr).to_string()

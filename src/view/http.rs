@@ -101,13 +101,19 @@ fn write_endpoint(out: &mut String, e: Option<Endpoint>, v6: bool) {
     let Some(e) = e else {
         return;
     };
+    // IPv6 in brackets (`[::1]:49374`, RFC 5952 §6): the port splits off.
     if v6 {
-        let _ = write!(out, "{}", std::net::Ipv6Addr::from(e.addr));
+        let _ = write!(out, "[{}]", std::net::Ipv6Addr::from(e.addr));
     } else {
         crate::model::summary::write_ipv4(out, [e.addr[0], e.addr[1], e.addr[2], e.addr[3]]);
     }
     out.push(':');
     out.push_str(itoa::Buffer::new().format(e.port));
+}
+
+/// The address alone (IPv6 unbracketed).
+fn address_text(e: &Endpoint, v6: bool) -> String {
+    crate::report::addr_text(e, v6)
 }
 
 fn endpoint_text(e: Option<Endpoint>, v6: bool) -> Option<String> {
@@ -262,6 +268,10 @@ pub fn json_record(t: &Transaction) -> Value {
         "response_frame": resp.and_then(|r| frame(r.frame)),
         "client": endpoint_text(t.client, t.v6),
         "server": endpoint_text(t.server, t.v6),
+        "client_address": t.client.map(|e| address_text(&e, t.v6)),
+        "client_port": t.client.map(|e| e.port),
+        "server_address": t.server.map(|e| address_text(&e, t.v6)),
+        "server_port": t.server.map(|e| e.port),
         "method": req.map(|r| r.method.as_str()),
         "uri": req.map(|r| r.uri.as_str()),
         "request_version": version_text(req.and_then(|r| r.version)),
