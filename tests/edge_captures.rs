@@ -90,6 +90,8 @@ fn packet_lists_equal_tsharks() {
         "mid_data.pcapng",
         "mid_fin.pcapng",
         "mid_synack.pcapng",
+        "mid_rst.pcapng",
+        "rst.pcapng",
     ] {
         let p = path(name);
         let Some((theirs, code)) = tshark(&["-r", &p]) else {
@@ -157,4 +159,78 @@ fn ipv6_endpoints_are_bracketed_with_the_port() {
     let (theirs, _) = tshark(&["-r", &p, "-q", "-z", "conv,tcp"]).unwrap();
     let (ours, _, _) = coffeeshark(&["conv", &p]);
     assert!(ours.starts_with(theirs.trim_end()), "{ours}\n---\n{theirs}");
+}
+
+/// Responses cut by a RST (IPv6 loopback, SO_LINGER 0): tshark shows no
+/// HTTP message on the RST's frame (nor anywhere); `http` keeps the
+/// transaction with "response incomplete (RST at frame N)", N being the
+/// RST's frame as tshark numbers it.
+#[test]
+fn responses_cut_by_a_rst() {
+    let name = "rst.pcapng";
+    let fields = [
+        "frame.number",
+        "tcp.stream",
+        "http.request.method",
+        "http.response.code",
+        "http.request_in",
+        "http.content_length_header",
+    ];
+    let Some((theirs, ours)) = fields_both(name, &fields, Some("http || tcp.flags.reset == 1"))
+    else {
+        return;
+    };
+    pretty_diff(&theirs, &ours, name);
+    let p = path(name);
+    let (rsts, _) = tshark(&[
+        "-r",
+        &p,
+        "-Y",
+        "tcp.flags.reset == 1",
+        "-T",
+        "fields",
+        "-e",
+        "tcp.stream",
+        "-e",
+        "frame.number",
+    ])
+    .unwrap();
+    let (answered, _) = tshark(&[
+        "-r",
+        &p,
+        "-Y",
+        "http.response",
+        "-T",
+        "fields",
+        "-e",
+        "tcp.stream",
+    ])
+    .unwrap();
+    let (out, err, code) = coffeeshark(&["http", &p, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = rows.as_array().unwrap();
+    let (table, _, _) = coffeeshark(&["http", &p]);
+    let mut cut = 0;
+    for line in rsts.lines() {
+        let (stream, frame) = line.split_once('\t').unwrap();
+        let stream: u64 = stream.parse().unwrap();
+        let row = rows
+            .iter()
+            .find(|r| r["stream"] == stream)
+            .expect("a row per stream");
+        if answered.lines().any(|s| s == stream.to_string()) {
+            // Answered before the RST: an ordinary row.
+            assert_eq!(row["response_complete"], true);
+            assert!(row["response_frame"].is_u64());
+            continue;
+        }
+        cut += 1;
+        assert_eq!(row["response_frame"], serde_json::Value::Null, "{row}");
+        assert_eq!(row["response_complete"], false, "{row}");
+        assert_eq!(row["response_reset_in"].to_string(), frame, "{row}");
+        let text = format!("response incomplete (RST at frame {frame})");
+        assert!(table.contains(&text), "{table}");
+    }
+    assert_eq!(cut, 2, "two of the three responses are cut");
 }

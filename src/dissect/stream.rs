@@ -49,6 +49,12 @@ pub struct AppFrame {
     pub pdu_continues: bool,
     /// Messages (PDUs) completed in this frame, in stream order.
     pub messages: Vec<Pdu>,
+    /// HTTP/HTCPCP messages this frame's RST cut off before they were
+    /// complete. tshark shows no message on a RST (TCP only hands a
+    /// dissector what a FIN ends), so these are not part of the frame (no
+    /// column, no tree): only the transactions table reads them, to say
+    /// "response incomplete (RST at frame N)" ([`HttpPdu::reset_in`]).
+    pub reset: Vec<Pdu>,
 }
 
 /// One application message and where it came from.
@@ -97,6 +103,8 @@ pub struct HttpPdu {
     pub prev_in: Option<u64>,
     /// Decrypted from TLS with a key log (HTTPS).
     pub decrypted: bool,
+    /// The frame of the RST that cut the message off ([`AppFrame::reset`]).
+    pub reset_in: Option<u64>,
 }
 
 impl HttpPdu {
@@ -118,6 +126,7 @@ impl HttpPdu {
             full_uri,
             prev_in,
             decrypted: false,
+            reset_in: None,
         }
     }
 
@@ -741,9 +750,21 @@ impl StreamState {
                 p.cut_opaque(|m| parsed.push((d, Parsed::http(m))));
             }
         }
+        // A RST ends both directions; what it cuts off is not shown in the
+        // frame ([`AppFrame::reset`]). TLS records are left as they were.
+        let mut cut = Vec::new();
         if seg.rst {
+            let from = parsed.len();
             for dd in 0..2 {
                 self.end(dd, parsed);
+            }
+            let mut i = from;
+            while i < parsed.len() {
+                if matches!(parsed[i].1, Parsed::Http(_)) {
+                    cut.push(parsed.remove(i));
+                } else {
+                    i += 1;
+                }
             }
         }
         self.decrypt(parsed);
@@ -757,7 +778,17 @@ impl StreamState {
         let mut pdus = Vec::with_capacity(parsed.len());
         let protocol = self.column_protocol(parsed, columns);
         self.finish_parsed(parsed, frame, seg.time_nanos, &mut pdus);
-        let frame_out = self.frame_columns(d, first_offset, pdus, protocol, columns);
+        let mut frame_out = self.frame_columns(d, first_offset, pdus, protocol, columns);
+        if !cut.is_empty() {
+            let mut reset = Vec::with_capacity(cut.len());
+            self.finish_parsed(&mut cut, 0, seg.time_nanos, &mut reset);
+            for pdu in &mut reset {
+                if let PduBody::Http(h) = &mut pdu.body {
+                    h.reset_in = Some(frame);
+                }
+            }
+            frame_out.get_or_insert_with(Default::default).reset = reset;
+        }
         // Spans behind everything still pending are done with.
         for (d, dir) in self.dirs.iter_mut().enumerate() {
             let keep_from = match &dir.parser {
@@ -1188,6 +1219,7 @@ impl StreamState {
                 info,
                 pdu_continues: false,
                 messages,
+                reset: Vec::new(),
             }));
         }
         if contributes && !matches!(dir.parser, Parser::Undecided) {
@@ -1200,6 +1232,7 @@ impl StreamState {
                 info,
                 pdu_continues: true,
                 messages,
+                reset: Vec::new(),
             }));
         }
         None

@@ -555,6 +555,32 @@ impl Collector {
                     }
                 }
             }
+            // Messages this frame's RST cut off: no frame shows them (as in
+            // tshark), but the diagram says where they began and why they
+            // never finished.
+            for pdu in app.reset.iter().filter(|_| c.in_diagram) {
+                let PduBody::Http(h) = &pdu.body else {
+                    continue;
+                };
+                let Some(first_frame) = pdu.segments.first().map(|s| s.0) else {
+                    continue;
+                };
+                let what = if h.message.is_request() {
+                    "request"
+                } else {
+                    "response"
+                };
+                let label = format!(
+                    "{} ({what} incomplete: RST at frame {frame})",
+                    message_label(&h.message)
+                );
+                mark_start(&mut f.segments, first_frame, label, false);
+                for &(sf, _) in pdu.segments.iter().skip(1) {
+                    if sf != first_frame {
+                        mark_continues(&mut f.segments, sf, first_frame);
+                    }
+                }
+            }
         }
         if open.len() > self.sweep_at {
             self.sweep(time);
