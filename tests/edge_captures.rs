@@ -92,6 +92,7 @@ fn packet_lists_equal_tsharks() {
         "mid_synack.pcapng",
         "mid_rst.pcapng",
         "rst.pcapng",
+        "websocket.pcapng",
     ] {
         let p = path(name);
         let Some((theirs, code)) = tshark(&["-r", &p]) else {
@@ -233,4 +234,174 @@ fn responses_cut_by_a_rst() {
         assert!(table.contains(&text), "{table}");
     }
     assert_eq!(cut, 2, "two of the three responses are cut");
+}
+
+const WS_FIELDS: [&str; 20] = [
+    "frame.number",
+    "frame.protocols",
+    "websocket.fin",
+    "websocket.rsv",
+    "websocket.opcode",
+    "websocket.mask",
+    "websocket.payload_length",
+    "websocket.payload_length_ext_16",
+    "websocket.payload_length_ext_64",
+    "websocket.masking_key",
+    "websocket.payload.text",
+    "websocket.payload.ping",
+    "websocket.payload.pong",
+    "websocket.payload.close.status_code",
+    "websocket.payload.close.reason",
+    "websocket.fragment",
+    "websocket.fragment.count",
+    "websocket.reassembled.length",
+    "data.len",
+    "tcp.segment",
+];
+
+/// WebSocket after `101 Switching Protocols` (a real exchange recorded by
+/// edge_traffic.py): every WebSocket field of every frame equals tshark's,
+/// and the capture holds each case it was recorded for, as tshark reads it.
+#[test]
+fn websocket_fields_equal_tsharks() {
+    let name = "websocket.pcapng";
+    let Some((theirs, ours)) = fields_both(name, &WS_FIELDS, None) else {
+        return;
+    };
+    pretty_diff(&theirs, &ours, name);
+    let rows: Vec<Vec<&str>> = theirs.lines().map(|l| l.split('\t').collect()).collect();
+    let col = |name: &str| WS_FIELDS.iter().position(|f| *f == name).unwrap();
+    let with = |field: &str, value: &str| {
+        rows.iter()
+            .filter(|r| r[col(field)].split(',').any(|v| v == value))
+            .count()
+    };
+    for op in ["0", "1", "2", "8", "9", "10"] {
+        assert!(with("websocket.opcode", op) > 0, "opcode {op}");
+    }
+    assert!(with("websocket.payload_length", "126") > 0, "16-bit length");
+    assert!(with("websocket.payload_length", "127") > 0, "64-bit length");
+    assert!(with("websocket.mask", "0") > 0 && with("websocket.mask", "1") > 0);
+    assert!(with("websocket.payload.close.status_code", "1000") > 0);
+    // A message in 3 fragments, a ping between them.
+    assert_eq!(with("websocket.fragment.count", "3"), 1);
+    // Frames over several segments, and two frames in one segment.
+    let ws = |r: &Vec<&str>| !r[col("websocket.opcode")].is_empty();
+    assert!(rows
+        .iter()
+        .any(|r| ws(r) && r[col("tcp.segment")].split(',').count() >= 3));
+    assert!(rows
+        .iter()
+        .any(|r| r[col("websocket.opcode")].split(',').count() == 2));
+}
+
+#[test]
+fn websocket_filters_equal_tsharks() {
+    let p = path("websocket.pcapng");
+    for filter in [
+        "websocket",
+        "!websocket && tcp.len > 0",
+        "websocket.opcode == 1",
+        "websocket.opcode == 0 && websocket.fin",
+        "websocket.fin == 0",
+        "websocket.mask == 0",
+        "websocket.payload.close.status_code == 1000",
+        "websocket.payload.text contains \"frag\"",
+        "websocket.payload_length_ext_16 > 200",
+        "websocket.payload_length_ext_64",
+        "websocket.fragment == 17",
+        "websocket.payload.ping",
+        "data-text-lines",
+        "http",
+        "http.response.code == 101",
+    ] {
+        let Some((theirs, _)) =
+            tshark(&["-r", &p, "-Y", filter, "-T", "fields", "-e", "frame.number"])
+        else {
+            return;
+        };
+        let (ours, err, code) = coffeeshark(&[
+            "read",
+            &p,
+            "-Y",
+            filter,
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+        ]);
+        assert_eq!(code, 0, "{filter}: {err}");
+        assert!(!theirs.is_empty(), "{filter} matches something");
+        pretty_diff(&theirs, &ours, filter);
+    }
+}
+
+/// `-T json`: the WebSocket layers (`websocket`, `websocket.fragments`,
+/// `data-text-lines`, `data`) equal tshark's `--no-duplicate-keys` objects.
+#[test]
+fn websocket_json_equals_tsharks() {
+    let p = path("websocket.pcapng");
+    let Some((theirs, _)) = tshark(&["-r", &p, "-T", "json", "--no-duplicate-keys"]) else {
+        return;
+    };
+    let (ours, _, code) = coffeeshark(&["read", &p, "-T", "json"]);
+    assert_eq!(code, 0);
+    let theirs: serde_json::Value = serde_json::from_str(&theirs).unwrap();
+    let ours: serde_json::Value = serde_json::from_str(&ours).unwrap();
+    let (theirs, ours) = (theirs.as_array().unwrap(), ours.as_array().unwrap());
+    assert_eq!(theirs.len(), ours.len());
+    let mut compared = 0;
+    for (t, o) in theirs.iter().zip(ours) {
+        let (t, o) = (&t["_source"]["layers"], &o["_source"]["layers"]);
+        for key in [
+            "websocket",
+            "websocket.fragments",
+            "data-text-lines",
+            "data",
+        ] {
+            if t.get(key).is_some() || o.get(key).is_some() {
+                compared += 1;
+                assert_eq!(
+                    t.get(key),
+                    o.get(key),
+                    "frame {}: {key}",
+                    t["frame"]["frame.number"]
+                );
+            }
+        }
+    }
+    assert!(compared >= 30, "{compared} layers compared");
+}
+
+/// The upgraded stream stays out of `http`'s transactions: one row, the
+/// 101, marked upgraded, with tshark's request and response frames.
+#[test]
+fn websocket_stream_is_one_upgraded_transaction() {
+    let p = path("websocket.pcapng");
+    let Some((frames, _)) = tshark(&[
+        "-r",
+        &p,
+        "-Y",
+        "http.response.code == 101",
+        "-T",
+        "fields",
+        "-e",
+        "http.request_in",
+        "-e",
+        "frame.number",
+    ]) else {
+        return;
+    };
+    let (req, resp) = frames.trim().split_once('\t').unwrap();
+    let (out, err, code) = coffeeshark(&["http", &p, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{out}");
+    assert_eq!(rows[0]["request_frame"].to_string(), req);
+    assert_eq!(rows[0]["response_frame"].to_string(), resp);
+    assert_eq!(rows[0]["status"], 101);
+    assert_eq!(rows[0]["upgrade"], "websocket");
+    let (table, _, _) = coffeeshark(&["http", &p]);
+    assert!(table.contains("(upgraded to websocket)"), "{table}");
 }

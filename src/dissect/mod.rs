@@ -39,6 +39,7 @@ pub mod htcpcp;
 pub mod http;
 pub mod stream;
 pub mod tls;
+pub mod websocket;
 
 /// A protocol recognised by content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

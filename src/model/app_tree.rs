@@ -64,6 +64,14 @@ pub fn push_layers(
                 }
             }
             PduBody::Tls(r) => tls_records.push(r),
+            // tshark's HTTP dissector hands the upgraded stream on: `http`
+            // stays in frame.protocols, once, before `websocket`.
+            PduBody::WebSocket(w) => {
+                if !protocols.contains(&"websocket") {
+                    protocols.extend(["http", "websocket"]);
+                }
+                super::websocket_tree::push_frame(pdu, w, span, layers, protocols);
+            }
         }
     }
     if !tls_records.is_empty() {

@@ -79,6 +79,10 @@ pub struct ResponsePart {
     /// The frame of the RST that cut the response off (then `frame` is 0:
     /// tshark shows the response in no frame).
     pub reset_in: Option<u64>,
+    /// A `101 Switching Protocols`: the protocol its `Upgrade` names. The
+    /// stream's later data is that protocol's (WebSocket frames are no
+    /// transactions).
+    pub upgrade: Option<String>,
 }
 
 /// One transaction.
@@ -476,6 +480,9 @@ fn response_part(frame: u64, msg: &Message, request: Option<&RequestRef>) -> Res
         time_nanos: request.map(|r| r.elapsed_nanos),
         complete: msg.complete,
         reset_in: None,
+        upgrade: code
+            .filter(|&c| c == 101)
+            .and_then(|_| header(msg, "Upgrade")),
     }
 }
 

@@ -553,6 +553,11 @@ impl Collector {
                             mark_start(&mut f.segments, first_frame, tls_label(r), true);
                         }
                     }
+                    PduBody::WebSocket(w) => {
+                        if c.in_diagram {
+                            mark_start(&mut f.segments, first_frame, w.info(), false);
+                        }
+                    }
                 }
             }
             // Messages this frame's RST cut off: no frame shows them (as in

@@ -30,7 +30,7 @@ pub struct Renderer {
     rows: u64,
 }
 
-const CSV_HEADER: &str = "stream,protocol,request_frame,response_frame,client,server,method,uri,request_version,status,reason,response_version,content_type,body_length,time,if_none_match,if_modified_since,request_complete,response_complete,decrypted,client_address,client_port,server_address,server_port,response_reset_in\n";
+const CSV_HEADER: &str = "stream,protocol,request_frame,response_frame,client,server,method,uri,request_version,status,reason,response_version,content_type,body_length,time,if_none_match,if_modified_since,request_complete,response_complete,decrypted,client_address,client_port,server_address,server_port,response_reset_in,upgrade\n";
 
 impl Renderer {
     pub fn new(format: Format) -> Self {
@@ -191,6 +191,10 @@ fn reason_cell(out: &mut String, t: &Transaction) {
         let text = format!("response incomplete (RST at frame {n})");
         return cell(out, &text, REASON, false);
     }
+    if let Some(u) = t.response.as_ref().and_then(|r| r.upgrade.as_deref()) {
+        let text = format!("Switching Protocols (upgraded to {u})");
+        return cell(out, &text, REASON, false);
+    }
     let phrase = match &t.response {
         None => "[no response]",
         Some(r) if r.code.is_none() => "[no status line]",
@@ -294,6 +298,9 @@ pub fn json_record(t: &Transaction) -> Value {
         "server_port": t.server.map(|e| e.port),
         // The RST that cut the response off (no frame shows the response).
         "response_reset_in": resp.and_then(|r| r.reset_in),
+        // A 101's new protocol (`websocket`): the stream's later data is
+        // no HTTP transaction.
+        "upgrade": resp.and_then(|r| r.upgrade.as_deref()),
     })
 }
 
@@ -361,6 +368,7 @@ mod tests {
                 time_nanos: Some(1_666_746),
                 complete: true,
                 reset_in: None,
+                upgrade: None,
             }),
             matched: true,
         };
@@ -412,6 +420,7 @@ mod tests {
                 time_nanos: None,
                 complete: false,
                 reset_in: None,
+                upgrade: None,
             }),
             matched: true,
         };
@@ -525,11 +534,11 @@ mod tests {
         assert_eq!(CSV_HEADER.trim_end().split(',').collect::<Vec<_>>(), names);
         assert_eq!(
             lines.next(),
-            Some("0,HTTP,4,16,127.0.0.1:39700,127.0.0.1:5031,GET,\"/?method=brew&message=start&pots=ducky,tea\",HTTP/1.1,302,FOUND,HTTP/1.1,text/html; charset=utf-8,189,0.001666746,,,true,true,false,127.0.0.1,39700,127.0.0.1,5031,")
+            Some("0,HTTP,4,16,127.0.0.1:39700,127.0.0.1:5031,GET,\"/?method=brew&message=start&pots=ducky,tea\",HTTP/1.1,302,FOUND,HTTP/1.1,text/html; charset=utf-8,189,0.001666746,,,true,true,false,127.0.0.1,39700,127.0.0.1,5031,,")
         );
         assert_eq!(
             lines.next(),
-            Some("1,HTCPCP,9,,127.0.0.1:54504,127.0.0.1:5030,BREW,coffee://ducky,HTTP/1.1,,,,,,,,,true,,false,127.0.0.1,54504,127.0.0.1,5030,")
+            Some("1,HTCPCP,9,,127.0.0.1:54504,127.0.0.1:5030,BREW,coffee://ducky,HTTP/1.1,,,,,,,,,true,,false,127.0.0.1,54504,127.0.0.1,5030,,")
         );
     }
 }

@@ -186,6 +186,22 @@ impl MessageParser {
         })
     }
 
+    /// After a `101 Switching Protocols`: the bytes this parser took since
+    /// as tunnel data (the next protocol's first bytes) and the stream
+    /// offset where they start. The parser is done with the stream.
+    pub fn take_tunnel(&mut self) -> (u64, Vec<u8>) {
+        let start = self.pos - self.buf.len() as u64;
+        let out = match self.cur.take() {
+            Some(m) if matches!(m.start_line, StartLine::Invalid(_)) => (m.range.start, m.body),
+            other => {
+                self.cur = other;
+                (start, std::mem::take(&mut self.buf))
+            }
+        };
+        self.state = State::Done;
+        out
+    }
+
     /// For a response parser: the peer sent a request with `method`, so the
     /// next final response answers it (an answer to HEAD has no body).
     pub fn expect_response_to(&mut self, method: &str) {

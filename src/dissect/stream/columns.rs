@@ -21,7 +21,7 @@ impl StreamState {
         let mut record_version = None;
         for (_, p) in parsed {
             match p {
-                Parsed::Http(_) => {}
+                Parsed::Http(_) | Parsed::Ws(_) => {}
                 Parsed::Tls(r) => {
                     if let Some(v) = r.selected_version() {
                         self.tls_version = Some(v);
@@ -90,6 +90,18 @@ impl StreamState {
                     began,
                     first_offset.is_some() && pending,
                     wait,
+                )
+            }
+            Parser::WebSocket(p) => {
+                // tcp_dissect_pdus: a frame's first segments keep TCP's
+                // Info, with `[TCP segment of a reassembled PDU]`.
+                let pending = p.pending_start();
+                let began = matches!((pending, first_offset), (Some(s), Some(o)) if s >= o);
+                (
+                    None,
+                    began,
+                    first_offset.is_some() && pending.is_some(),
+                    None,
                 )
             }
             Parser::Undecided => (None, false, first_offset.is_some(), None),
@@ -185,6 +197,15 @@ pub(super) fn messages_info(messages: &[Pdu]) -> (String, Option<&'static str>) 
                     segment_info = true;
                     after_tls = false;
                 }
+            }
+            // Each WebSocket frame sets the column anew: the last one of
+            // the segment shows (checked on a real capture with two
+            // frames in one segment).
+            PduBody::WebSocket(f) => {
+                info.clear();
+                info.push_str(&f.info());
+                name = Some("WebSocket");
+                after_tls = false;
             }
             PduBody::Tls(r) => {
                 if i > 0 && !info.is_empty() {

@@ -45,6 +45,7 @@ use state::{owned, OwnedEvent};
 use super::htcpcp::Htcpcp;
 use super::http::Message;
 use super::tls::Record;
+use super::websocket;
 use super::Protocol;
 use std::cell::OnceCell;
 
@@ -90,6 +91,8 @@ pub enum PduBody {
     Http(Box<HttpPdu>),
     /// One TLS record.
     Tls(Box<Record>),
+    /// One WebSocket frame (RFC 6455), after an HTTP upgrade.
+    WebSocket(Box<websocket::Frame>),
 }
 
 /// An HTTP or HTCPCP message with what its stream tells about it.
@@ -299,6 +302,8 @@ enum Parser {
     Plain,
     Http(Box<MessageParser>),
     Tls(RecordParser),
+    /// After `101 Switching Protocols` to `websocket`.
+    WebSocket(Box<websocket::FrameParser>),
 }
 
 struct Dir {
@@ -378,6 +383,8 @@ struct StreamState {
     keylog: Option<Arc<KeyLog>>,
     /// A TLS stream with a key log: the session and the HTTP inside.
     decrypted: Option<Box<Decrypted>>,
+    /// Upgraded to WebSocket: each direction's fragmented message.
+    websocket: Option<Box<[websocket::Fragments; 2]>>,
 }
 
 /// A message parsed during the current frame, before it becomes a [`Pdu`].
@@ -387,6 +394,7 @@ enum Parsed {
     /// moved once, not at each step.
     Http(Box<HttpPdu>),
     Tls(Record),
+    Ws(websocket::Frame),
 }
 
 impl Parsed {
@@ -472,6 +480,7 @@ impl StreamDissector {
                         last_response: None,
                         keylog: self.keylog.clone(),
                         decrypted: None,
+                        websocket: None,
                     }),
                 };
                 if decision != Decision::Undecided {

@@ -36,6 +36,7 @@ impl StreamState {
             let range = match &p {
                 Parsed::Http(h) => h.message.range.clone(),
                 Parsed::Tls(r) => r.range.clone(),
+                Parsed::Ws(f) => f.range.clone(),
             };
             let dir = &mut self.dirs[d];
             dir.emitted_to = dir.emitted_to.max(range.end);
@@ -48,6 +49,19 @@ impl StreamState {
             let direction = d as u8;
             let body = match p {
                 Parsed::Tls(r) => PduBody::Tls(Box::new(r)),
+                Parsed::Ws(mut f) => {
+                    // Fragments are put together by the frames they were
+                    // attributed to (`websocket.fragment`).
+                    let attributed = if frame > 0 {
+                        frame
+                    } else {
+                        segments.last().map_or(0, |s| s.0)
+                    };
+                    if let Some(ws) = self.websocket.as_mut() {
+                        ws[d].frame(&mut f, attributed);
+                    }
+                    PduBody::WebSocket(Box::new(f))
+                }
                 Parsed::Http(mut pdu) => {
                     dir.count += 1;
                     let index = dir.count;

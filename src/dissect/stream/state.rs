@@ -53,6 +53,7 @@ impl StreamState {
         self.last_request = None;
         self.last_response = None;
         self.decrypted = None;
+        self.websocket = None;
     }
 
     pub(super) fn decide(&mut self, decision: Decision) {
@@ -203,7 +204,10 @@ impl StreamState {
                         data,
                         frame: f,
                     } if events.is_empty()
-                        && matches!(parser, Parser::Http(_) | Parser::Tls(_)) =>
+                        && matches!(
+                            parser,
+                            Parser::Http(_) | Parser::Tls(_) | Parser::WebSocket(_)
+                        ) =>
                     {
                         if f == frame && first_offset.is_none() {
                             first_offset = Some(offset);
@@ -213,6 +217,9 @@ impl StreamState {
                         match parser {
                             Parser::Http(p) => p.push(data, |m| parsed.push((d, Parsed::http(m)))),
                             Parser::Tls(p) => p.push(data, |r| parsed.push((d, Parsed::Tls(r)))),
+                            Parser::WebSocket(p) => {
+                                p.push(data, |f| parsed.push((d, Parsed::Ws(f))))
+                            }
                             Parser::Undecided | Parser::Plain => {}
                         }
                     }
@@ -231,6 +238,17 @@ impl StreamState {
                 }
             }
             self.apply_owned(d, e, frame, parsed);
+        }
+        // `101 Switching Protocols` to WebSocket: both directions carry
+        // WebSocket frames from the end of its head on, as tshark hands the
+        // stream to its WebSocket dissector.
+        if self.websocket.is_none()
+            && self.decision == Decision::Proto(Protocol::Http)
+            && parsed
+                .iter()
+                .any(|(_, p)| matches!(p, Parsed::Http(h) if is_websocket_upgrade(&h.message)))
+        {
+            self.upgrade_to_websocket(parsed);
         }
         // The lab's web app sends BREW with no Content-Length: its body is
         // what came with the head, as the lab's pot reads it.
@@ -356,6 +374,7 @@ impl StreamState {
                 match &mut dir.parser {
                     Parser::Http(p) => p.gap(len, |m| parsed.push((d, Parsed::http(m)))),
                     Parser::Tls(p) => p.gap(len, |r| parsed.push((d, Parsed::Tls(r)))),
+                    Parser::WebSocket(p) => p.gap(len),
                     // A hole before the protocol is known: give up on this direction.
                     Parser::Undecided => {
                         dir.held.clear();
@@ -436,6 +455,7 @@ impl StreamState {
         match &mut self.dirs[d].parser {
             Parser::Http(p) => p.push(data, |m| parsed.push((d, Parsed::http(m)))),
             Parser::Tls(p) => p.push(data, |r| parsed.push((d, Parsed::Tls(r)))),
+            Parser::WebSocket(p) => p.push(data, |f| parsed.push((d, Parsed::Ws(f)))),
             Parser::Undecided | Parser::Plain => {}
         }
     }
@@ -461,6 +481,7 @@ impl StreamState {
         match &mut self.dirs[d].parser {
             Parser::Http(p) => p.end_of_stream(|m| parsed.push((d, Parsed::http(m)))),
             Parser::Tls(p) => p.end_of_stream(|r| parsed.push((d, Parsed::Tls(r)))),
+            Parser::WebSocket(p) => p.end_of_stream(),
             Parser::Undecided | Parser::Plain => {}
         }
     }
@@ -485,6 +506,25 @@ impl StreamState {
                     }
                     other => parsed.push((d, other)),
                 }
+            }
+        }
+    }
+
+    /// Both directions become WebSocket frame parsers, from where the
+    /// HTTP parser stopped (the bytes it took after the 101 as tunnel data
+    /// are parsed as frames).
+    pub(super) fn upgrade_to_websocket(&mut self, parsed: &mut Vec<(usize, Parsed)>) {
+        self.websocket = Some(Box::default());
+        for d in 0..2 {
+            let (start, bytes) = match &mut self.dirs[d].parser {
+                Parser::Http(p) => p.take_tunnel(),
+                _ => continue,
+            };
+            let mut ws = Box::new(websocket::FrameParser::new(start));
+            ws.push(&bytes, |f| parsed.push((d, Parsed::Ws(f))));
+            let old = std::mem::replace(&mut self.dirs[d].parser, Parser::WebSocket(ws));
+            if let Parser::Http(p) = old {
+                self.dirs[d].spare_parser = Some(p);
             }
         }
     }
@@ -524,4 +564,13 @@ pub(super) fn decisive_with_line(first: &[u8]) -> Option<(Protocol, Option<(usiz
 
 pub(super) fn is_status_line(b: &[u8]) -> bool {
     b.starts_with(b"HTTP/") || b.starts_with(b"HTCPCP/")
+}
+
+/// A `101` whose `Upgrade` names `websocket` (RFC 6455 §4.2.2).
+pub(super) fn is_websocket_upgrade(m: &Message) -> bool {
+    matches!(m.start_line, StartLine::Response { code: 101, .. })
+        && m.headers.all("Upgrade").any(|v| {
+            v.split(|&b| b == b',')
+                .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"websocket"))
+        })
 }
