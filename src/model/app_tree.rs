@@ -207,6 +207,8 @@ fn media_protocol(m: &Message) -> Option<&'static str> {
         None => "data",
         Some(t) if t.starts_with("text/") => "data-text-lines",
         Some("application/json") => "json",
+        // Checked with curl -d on a real capture (tshark 4.0).
+        Some("application/x-www-form-urlencoded") => "urlencoded-form",
         Some("image/gif")
             if m.body.len() >= 20
                 && (m.body.starts_with(b"GIF89a") || m.body.starts_with(b"GIF87a")) =>
@@ -539,6 +541,24 @@ fn http_layer(h: &HttpPdu, span: Span) -> Layer {
                 u64::from(h.index),
                 span,
             ));
+            // tshark 4.0's order: the time, the previous request (its
+            // request's) and response, then the request.
+            if let Some(r) = &h.request {
+                fields.push(f(
+                    "http.time",
+                    Value::Seconds(r.elapsed_nanos, 9),
+                    format!("[Time since request: {} seconds]", seconds(r.elapsed_nanos)),
+                    span,
+                ));
+                if let Some(p) = r.prev_in {
+                    fields.push(uint(
+                        "http.prev_request_in",
+                        format!("[Prev request in frame: {p}]"),
+                        p,
+                        span,
+                    ));
+                }
+            }
             if let Some(p) = h.prev_in {
                 fields.push(uint(
                     "http.prev_response_in",
@@ -548,12 +568,6 @@ fn http_layer(h: &HttpPdu, span: Span) -> Layer {
                 ));
             }
             if let Some(r) = &h.request {
-                fields.push(f(
-                    "http.time",
-                    Value::Seconds(r.elapsed_nanos, 9),
-                    format!("[Time since request: {} seconds]", seconds(r.elapsed_nanos)),
-                    span,
-                ));
                 fields.push(uint(
                     "http.request_in",
                     format!("[Request in frame: {}]", r.frame),

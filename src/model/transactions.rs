@@ -574,6 +574,7 @@ pub(crate) mod tests {
             elapsed_nanos: 1_500_000,
             if_none_match: None,
             if_modified_since: None,
+            prev_in: None,
         });
         HttpPdu::new(
             protocol,

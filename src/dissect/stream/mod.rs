@@ -178,6 +178,9 @@ pub struct RequestRef {
     /// 304.
     pub if_none_match: Option<String>,
     pub if_modified_since: Option<String>,
+    /// The request's own `http.prev_request_in`: tshark shows it on the
+    /// response too.
+    pub prev_in: Option<u64>,
 }
 
 use super::decrypted::Decrypted;

@@ -105,6 +105,7 @@ impl StreamState {
                                 elapsed_nanos: 0,
                                 if_none_match,
                                 if_modified_since,
+                                prev_in,
                             });
                         }
                         StartLine::Response { code, .. } if (100..200).contains(code) => {
