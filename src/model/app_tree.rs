@@ -329,10 +329,18 @@ fn http_header(h: &Header<'_>, request: bool, span: Span, out: &mut Vec<Field>) 
     let line = format!("{}: {value}\r\n", ascii_of(h.name));
     let label = escape_label(&line);
     let lower = h.name.to_ascii_lowercase();
-    let mut field = match http_header_field(&lower) {
-        Some(name) => f(name, Value::Str(value.clone()), label, span),
-        None => text(label, span),
+    let line_name = if request {
+        "http.request.line"
+    } else {
+        "http.response.line"
     };
+    let Some(name) = http_header_field(&lower) else {
+        // A header Wireshark has no field for is its `http.request.line`
+        // alone, shown (no text node: tshark's JSON has no key for it).
+        out.push(f(line_name, Value::Str(line), label, span));
+        return;
+    };
+    let mut field = f(name, Value::Str(value.clone()), label, span);
     match lower.as_str() {
         "content-length" => {
             if let Ok(n) = value.trim().parse::<u64>() {
@@ -354,11 +362,6 @@ fn http_header(h: &Header<'_>, request: bool, span: Span, out: &mut Vec<Field>) 
         _ => {}
     }
     out.push(field);
-    let line_name = if request {
-        "http.request.line"
-    } else {
-        "http.response.line"
-    };
     out.push(hidden(f(line_name, Value::Str(line), String::new(), span)));
 }
 
