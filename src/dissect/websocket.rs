@@ -412,6 +412,26 @@ mod tests {
         assert_eq!(frames(&bytes), whole);
     }
 
+    proptest::proptest! {
+        /// Any bytes, cut anywhere: never a panic, and the same frames as
+        /// when fed whole (chunking never matters).
+        #[test]
+        fn any_bytes_any_chunking(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+                                  cuts in proptest::collection::vec(0usize..400, 0..8)) {
+            let whole = frames(&[&data]);
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(data.len())).collect();
+            cuts.sort_unstable();
+            let mut pieces = Vec::new();
+            let mut at = 0;
+            for c in cuts {
+                pieces.push(&data[at..c]);
+                at = c;
+            }
+            pieces.push(&data[at..]);
+            proptest::prop_assert_eq!(frames(&pieces), whole);
+        }
+    }
+
     #[test]
     fn holes_and_truncation_never_panic() {
         let mut p = FrameParser::new(0);

@@ -1,5 +1,6 @@
 //! The application layer of the one pass: TCP segments in (capture order),
-//! per frame what HTTP, HTCPCP and TLS say about it out.
+//! per frame what HTTP, HTCPCP, TLS and WebSocket (after an HTTP upgrade,
+//! RFC 6455) say about it out.
 //!
 //! # Contract
 //!
