@@ -202,7 +202,10 @@ fn simultaneous_open_and_ipv6() {
     compare_with_tshark(&p);
     let rows = json(&p);
     assert_eq!(rows[0]["handshake_class"], "simultaneous-open");
-    assert_eq!(rows[0]["client"], "::1:40109");
+    // RFC 5952 §6: bracketed when joined with the port, and both apart.
+    assert_eq!(rows[0]["client"], "[::1]:40109");
+    assert_eq!(rows[0]["client_address"], "::1");
+    assert_eq!(rows[0]["client_port"], 40109);
     assert_eq!(rows[0]["close"], "fin");
 }
 

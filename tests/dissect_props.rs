@@ -460,6 +460,7 @@ proptest! {
                 let range = match &pdu.body {
                     PduBody::Http(h) => h.message.range.clone(),
                     PduBody::Tls(r) => r.range.clone(),
+                    PduBody::WebSocket(w) => w.range.clone(),
                 };
                 // (A stream both of whose directions ended starts afresh
                 // if more data comes, possibly with the other side first.)

@@ -361,7 +361,7 @@ fn decrypted_sources<'p>(pkt: &'p coffeeshark::model::Packet<'_>) -> Vec<&'p [u8
         .iter()
         .filter_map(|m| match &m.body {
             PduBody::Tls(r) => r.plaintext().map(|p| &p.data[..]),
-            PduBody::Http(_) => None,
+            PduBody::Http(_) | PduBody::WebSocket(_) => None,
         })
         .filter(|d| !d.is_empty())
         .collect()

@@ -29,6 +29,8 @@
 //!   expert [`http::Note`] and the rest is counted, not kept. A TLS record is
 //!   at most 2¹⁴ + 2048 bytes (RFC 8446 §5.2).
 //! - Malformed input is returned as far as it parsed, flagged, never dropped.
+//! - After an HTTP `101 Switching Protocols` to `websocket`, the stream
+//!   layer hands both directions to [`websocket::FrameParser`] (RFC 6455).
 //! - [`htcpcp::interpret`] reads the HTCPCP view (method, scheme, pot,
 //!   additions, status meaning) out of a message parsed on an HTCPCP stream.
 //!
@@ -39,6 +41,7 @@ pub mod htcpcp;
 pub mod http;
 pub mod stream;
 pub mod tls;
+pub mod websocket;
 
 /// A protocol recognised by content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

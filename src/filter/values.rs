@@ -303,7 +303,7 @@ impl<'p, 'a> PacketFields<'p, 'a> {
         if !TREE_PROTOCOLS.contains(&proto) {
             return false;
         }
-        if matches!(proto, "http" | "htcpcp" | "tls")
+        if matches!(proto, "http" | "htcpcp" | "tls" | "websocket")
             && self
                 .pkt
                 .app
@@ -555,7 +555,7 @@ impl PacketFields<'_, '_> {
         if matches!(k, Tls | TlsHandshakeType) {
             let mut records = app.messages.iter().filter_map(|m| match &m.body {
                 PduBody::Tls(r) => Some(r),
-                PduBody::Http(_) => None,
+                PduBody::Http(_) | PduBody::WebSocket(_) => None,
             });
             if k == Tls {
                 return records.next().is_some() && visit(Val::Bytes(payload));
@@ -652,6 +652,9 @@ pub const TREE_PROTOCOLS: &[&str] = &[
     "http",
     "htcpcp",
     "tls",
+    "websocket",
+    "websocket.fragments",
+    "data-text-lines",
     "unknown",
     "_ws.malformed",
 ];

@@ -101,6 +101,41 @@ const SEQ_NEW: SeqState = SeqState {
     maxseqtobeacked: 0,
 };
 
+/// `tcp.completeness` after a segment with TCP `flags` and `payload_len`
+/// bytes, tshark 4.0's rule (`dissect_tcp`): the segment that opens the
+/// conversation (`is_new`: first seen, or a port reuse) counts only as a
+/// pure SYN (and its data, TCP Fast Open); a capture that starts
+/// mid-connection gets nothing from its first segment, whatever it is.
+/// Every later segment adds SYN-ACK for SYN+ACK; for ACK without SYN, DATA
+/// when it carries bytes, else ACK (a bare ACK counts even when no
+/// handshake was seen); FIN for FIN+ACK; RST for RST.
+pub fn next_completeness(before: u8, is_new: bool, flags: u8, payload_len: u32) -> u8 {
+    use completeness as c;
+    let mut bits = before;
+    if is_new {
+        if flags & (SYN | ACK) == SYN {
+            bits |= c::SYN;
+            if payload_len > 0 {
+                bits |= c::DATA;
+            }
+        }
+        return bits;
+    }
+    if flags & (SYN | ACK) == SYN | ACK {
+        bits |= c::SYN_ACK;
+    }
+    if flags & (SYN | ACK) == ACK {
+        bits |= if payload_len > 0 { c::DATA } else { c::ACK };
+    }
+    if flags & (FIN | ACK) == FIN | ACK {
+        bits |= c::FIN;
+    }
+    if flags & RST != 0 {
+        bits |= c::RST;
+    }
+    bits
+}
+
 /// Wireshark's `tcp.completeness` bits.
 pub mod completeness {
     pub const SYN: u8 = 1;
@@ -356,6 +391,9 @@ impl<T: Default> TcpTracker<T> {
         let is_ack = flags & ACK != 0;
 
         let mut port_reused = false;
+        // The segment opened this connection's conversation (first seen,
+        // or a port reuse): tshark counts only a pure SYN there.
+        let mut is_new = false;
         let next_stream = &mut self.next_stream;
         let (report, forgotten) = (self.report_forgotten, &mut self.forgotten);
         let conn = self
@@ -366,6 +404,7 @@ impl<T: Default> TcpTracker<T> {
                 let fwd = &c.dirs[fwd_idx];
                 if syn && !is_ack && fwd.base_seq.is_some_and(|b| b != seq) {
                     port_reused = true;
+                    is_new = true;
                     let old = std::mem::replace(c, Conn::new(*next_stream, now));
                     if report {
                         forgotten.push((old.stream, old.user));
@@ -374,6 +413,7 @@ impl<T: Default> TcpTracker<T> {
                 }
             })
             .or_insert_with(|| {
+                is_new = true;
                 let c = Conn::new(*next_stream, now);
                 *next_stream += 1;
                 c
@@ -463,24 +503,7 @@ impl<T: Default> TcpTracker<T> {
         }
 
         let completeness_before = conn.completeness;
-        if syn {
-            conn.completeness |= if is_ack {
-                completeness::SYN_ACK
-            } else {
-                completeness::SYN
-            };
-        } else if is_ack && payload_len == 0 && conn.completeness & completeness::SYN_ACK != 0 {
-            conn.completeness |= completeness::ACK;
-        }
-        if payload_len > 0 {
-            conn.completeness |= completeness::DATA;
-        }
-        if flags & FIN != 0 {
-            conn.completeness |= completeness::FIN;
-        }
-        if flags & RST != 0 {
-            conn.completeness |= completeness::RST;
-        }
+        conn.completeness = next_completeness(conn.completeness, is_new, flags, payload_len);
 
         // Only a FIN or a RST can close the connection.
         let closes = flags & (FIN | RST) != 0 && {

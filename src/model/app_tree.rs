@@ -64,6 +64,14 @@ pub fn push_layers(
                 }
             }
             PduBody::Tls(r) => tls_records.push(r),
+            // tshark's HTTP dissector hands the upgraded stream on: `http`
+            // stays in frame.protocols, once, before `websocket`.
+            PduBody::WebSocket(w) => {
+                if !protocols.contains(&"websocket") {
+                    protocols.extend(["http", "websocket"]);
+                }
+                super::websocket_tree::push_frame(pdu, w, span, layers, protocols);
+            }
         }
     }
     if !tls_records.is_empty() {
@@ -199,6 +207,8 @@ fn media_protocol(m: &Message) -> Option<&'static str> {
         None => "data",
         Some(t) if t.starts_with("text/") => "data-text-lines",
         Some("application/json") => "json",
+        // Checked with curl -d on a real capture (tshark 4.0).
+        Some("application/x-www-form-urlencoded") => "urlencoded-form",
         Some("image/gif")
             if m.body.len() >= 20
                 && (m.body.starts_with(b"GIF89a") || m.body.starts_with(b"GIF87a")) =>
@@ -319,10 +329,18 @@ fn http_header(h: &Header<'_>, request: bool, span: Span, out: &mut Vec<Field>) 
     let line = format!("{}: {value}\r\n", ascii_of(h.name));
     let label = escape_label(&line);
     let lower = h.name.to_ascii_lowercase();
-    let mut field = match http_header_field(&lower) {
-        Some(name) => f(name, Value::Str(value.clone()), label, span),
-        None => text(label, span),
+    let line_name = if request {
+        "http.request.line"
+    } else {
+        "http.response.line"
     };
+    let Some(name) = http_header_field(&lower) else {
+        // A header Wireshark has no field for is its `http.request.line`
+        // alone, shown (no text node: tshark's JSON has no key for it).
+        out.push(f(line_name, Value::Str(line), label, span));
+        return;
+    };
+    let mut field = f(name, Value::Str(value.clone()), label, span);
     match lower.as_str() {
         "content-length" => {
             if let Ok(n) = value.trim().parse::<u64>() {
@@ -344,11 +362,6 @@ fn http_header(h: &Header<'_>, request: bool, span: Span, out: &mut Vec<Field>) 
         _ => {}
     }
     out.push(field);
-    let line_name = if request {
-        "http.request.line"
-    } else {
-        "http.response.line"
-    };
     out.push(hidden(f(line_name, Value::Str(line), String::new(), span)));
 }
 
@@ -531,6 +544,24 @@ fn http_layer(h: &HttpPdu, span: Span) -> Layer {
                 u64::from(h.index),
                 span,
             ));
+            // tshark 4.0's order: the time, the previous request (its
+            // request's) and response, then the request.
+            if let Some(r) = &h.request {
+                fields.push(f(
+                    "http.time",
+                    Value::Seconds(r.elapsed_nanos, 9),
+                    format!("[Time since request: {} seconds]", seconds(r.elapsed_nanos)),
+                    span,
+                ));
+                if let Some(p) = r.prev_in {
+                    fields.push(uint(
+                        "http.prev_request_in",
+                        format!("[Prev request in frame: {p}]"),
+                        p,
+                        span,
+                    ));
+                }
+            }
             if let Some(p) = h.prev_in {
                 fields.push(uint(
                     "http.prev_response_in",
@@ -540,12 +571,6 @@ fn http_layer(h: &HttpPdu, span: Span) -> Layer {
                 ));
             }
             if let Some(r) = &h.request {
-                fields.push(f(
-                    "http.time",
-                    Value::Seconds(r.elapsed_nanos, 9),
-                    format!("[Time since request: {} seconds]", seconds(r.elapsed_nanos)),
-                    span,
-                ));
                 fields.push(uint(
                     "http.request_in",
                     format!("[Request in frame: {}]", r.frame),

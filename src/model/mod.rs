@@ -9,6 +9,7 @@ pub mod follow;
 pub mod summary;
 pub mod transactions;
 pub mod tree;
+pub mod websocket_tree;
 
 use crate::decode::Decoded;
 use crate::dissect::stream::AppFrame;

@@ -76,6 +76,13 @@ pub struct ResponsePart {
     pub time_nanos: Option<i128>,
     /// False when the capture ended inside the response.
     pub complete: bool,
+    /// The frame of the RST that cut the response off (then `frame` is 0:
+    /// tshark shows the response in no frame).
+    pub reset_in: Option<u64>,
+    /// A `101 Switching Protocols`: the protocol its `Upgrade` names. The
+    /// stream's later data is that protocol's (WebSocket frames are no
+    /// transactions).
+    pub upgrade: Option<String>,
 }
 
 /// One transaction.
@@ -196,12 +203,12 @@ impl TransactionTable {
     pub fn wants(pkt: &Packet) -> bool {
         pkt.app
             .as_deref()
-            .is_some_and(|a| a.pdu_continues || !a.messages.is_empty())
+            .is_some_and(|a| a.pdu_continues || !a.messages.is_empty() || !a.reset.is_empty())
     }
 
     /// The HTTP/HTCPCP messages of one packet. `matched`: the packet passed
     /// the display filter (true without one).
-    pub fn add_packet<F: FnMut(Transaction)>(&mut self, pkt: &Packet, matched: bool, emit: F) {
+    pub fn add_packet<F: FnMut(Transaction)>(&mut self, pkt: &Packet, matched: bool, mut emit: F) {
         let Some(app) = pkt.app.as_deref() else {
             return;
         };
@@ -221,7 +228,8 @@ impl TransactionTable {
             addrs,
             matched,
         };
-        self.add_frame(origin, &app.messages, app.pdu_continues, emit);
+        self.add_frame(origin, &app.messages, app.pdu_continues, &mut emit);
+        self.add_frame(origin, &app.reset, false, &mut emit);
     }
 
     /// The messages attributed to one frame ([`Origin`]; TLS records are
@@ -328,7 +336,12 @@ impl TransactionTable {
                 );
             }
             StartLine::Response { .. } | StartLine::None => {
-                let response = response_part(origin.frame, msg, pdu.request.as_ref());
+                let mut response = response_part(origin.frame, msg, pdu.request.as_ref());
+                if pdu.reset_in.is_some() {
+                    // Cut off by a RST: attributed to no frame, as tshark.
+                    response.frame = 0;
+                    response.reset_in = pdu.reset_in;
+                }
                 let waiting = pdu
                     .request
                     .as_ref()
@@ -466,6 +479,10 @@ fn response_part(frame: u64, msg: &Message, request: Option<&RequestRef>) -> Res
         body_len: msg.body_len,
         time_nanos: request.map(|r| r.elapsed_nanos),
         complete: msg.complete,
+        reset_in: None,
+        upgrade: code
+            .filter(|&c| c == 101)
+            .and_then(|_| header(msg, "Upgrade")),
     }
 }
 
@@ -557,6 +574,7 @@ pub(crate) mod tests {
             elapsed_nanos: 1_500_000,
             if_none_match: None,
             if_modified_since: None,
+            prev_in: None,
         });
         HttpPdu::new(
             protocol,

@@ -264,15 +264,13 @@ impl Connection {
         self.client_server().1.port
     }
 
-    /// `client:port → server:port`.
+    /// `client:port → server:port` (IPv6 as `[::1]:port`, RFC 5952 §6).
     pub fn endpoints_text(&self) -> String {
         let (cl, sv) = self.client_server();
         format!(
-            "{}:{} \u{2192} {}:{}",
-            addr_text(&cl, self.v6),
-            cl.port,
-            addr_text(&sv, self.v6),
-            sv.port
+            "{} \u{2192} {}",
+            endpoint_text(&cl, self.v6),
+            endpoint_text(&sv, self.v6)
         )
     }
 
@@ -555,6 +553,37 @@ impl Collector {
                             mark_start(&mut f.segments, first_frame, tls_label(r), true);
                         }
                     }
+                    PduBody::WebSocket(w) => {
+                        if c.in_diagram {
+                            mark_start(&mut f.segments, first_frame, w.info(), false);
+                        }
+                    }
+                }
+            }
+            // Messages this frame's RST cut off: no frame shows them (as in
+            // tshark), but the diagram says where they began and why they
+            // never finished.
+            for pdu in app.reset.iter().filter(|_| c.in_diagram) {
+                let PduBody::Http(h) = &pdu.body else {
+                    continue;
+                };
+                let Some(first_frame) = pdu.segments.first().map(|s| s.0) else {
+                    continue;
+                };
+                let what = if h.message.is_request() {
+                    "request"
+                } else {
+                    "response"
+                };
+                let label = format!(
+                    "{} ({what} incomplete: RST at frame {frame})",
+                    message_label(&h.message)
+                );
+                mark_start(&mut f.segments, first_frame, label, false);
+                for &(sf, _) in pdu.segments.iter().skip(1) {
+                    if sf != first_frame {
+                        mark_continues(&mut f.segments, sf, first_frame);
+                    }
                 }
             }
         }
@@ -775,7 +804,16 @@ impl Roles {
     }
 }
 
-/// `addr` or `addr:port` as tshark writes them (IPv6 unbracketed).
+/// `addr:port`, an IPv6 address in brackets (RFC 5952 §6).
+pub fn endpoint_text(e: &Endpoint, v6: bool) -> String {
+    if v6 {
+        format!("[{}]:{}", addr_text(e, v6), e.port)
+    } else {
+        format!("{}:{}", addr_text(e, v6), e.port)
+    }
+}
+
+/// An address as tshark writes it (IPv6 unbracketed).
 pub fn addr_text(e: &Endpoint, v6: bool) -> String {
     if v6 {
         std::net::Ipv6Addr::from(e.addr).to_string()

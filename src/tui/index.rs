@@ -72,7 +72,7 @@ fn expert_hits(pkt: &Packet<'_>, info: &str, mut hit: impl FnMut(usize)) {
     if let Some(app) = &pkt.app {
         if app.messages.iter().any(|m| match &m.body {
             PduBody::Http(h) => !h.message.notes.is_empty(),
-            PduBody::Tls(_) => false,
+            PduBody::Tls(_) | PduBody::WebSocket(_) => false,
         }) {
             hit(1);
         }

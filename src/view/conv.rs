@@ -17,18 +17,33 @@ use std::fmt::Write;
 const RULE: &str =
     "================================================================================";
 
-/// An endpoint as `addr:port` (IPv6 addresses are not bracketed, as tshark).
+/// An endpoint as `addr:port`, an IPv6 address in brackets
+/// (`[::1]:49374`, RFC 5952 §6) so that the port can be split off. Only
+/// tshark's own block ([`tshark_row`]) writes IPv6 unbracketed, as tshark.
 pub fn endpoint_text(c: &Conversation, side: usize) -> String {
     let mut s = String::with_capacity(24);
     write_endpoint(&mut s, c, side);
     s
 }
 
-/// Appends `addr:port` without going through `format!` (a table row has four).
+/// The address alone (IPv6 unbracketed: nothing follows it).
+pub fn address_text(c: &Conversation, side: usize) -> String {
+    let e = c.endpoint(side);
+    let mut s = String::with_capacity(16);
+    if c.v6 {
+        let _ = write!(s, "{}", std::net::Ipv6Addr::from(e.addr));
+    } else {
+        crate::model::summary::write_ipv4(&mut s, [e.addr[0], e.addr[1], e.addr[2], e.addr[3]]);
+    }
+    s
+}
+
+/// Appends `addr:port` (`[v6]:port`) without going through `format!` (a
+/// table row has four).
 fn write_endpoint(out: &mut String, c: &Conversation, side: usize) {
     let e = c.endpoint(side);
     if c.v6 {
-        let _ = write!(out, "{}", std::net::Ipv6Addr::from(e.addr));
+        let _ = write!(out, "[{}]", std::net::Ipv6Addr::from(e.addr));
     } else {
         crate::model::summary::write_ipv4(out, [e.addr[0], e.addr[1], e.addr[2], e.addr[3]]);
     }
@@ -201,12 +216,19 @@ fn decimal_len(n: u64) -> usize {
 }
 
 /// `addr:port` left-aligned in `width` (IPv4 by hand; IPv6 through its
-/// `Display`, not bracketed, as tshark).
-fn line_endpoint(line: &mut Line<'_>, c: &Conversation, side: usize, width: usize) {
+/// `Display`, bracketed when `brackets`: tshark's block writes it bare).
+fn line_endpoint(line: &mut Line<'_>, c: &Conversation, side: usize, width: usize, brackets: bool) {
     let e = c.endpoint(side);
     let mark = line.total;
     if c.v6 {
-        line.bytes(std::net::Ipv6Addr::from(e.addr).to_string().as_bytes());
+        let text = std::net::Ipv6Addr::from(e.addr).to_string();
+        if brackets {
+            line.byte(b'[');
+            line.bytes(text.as_bytes());
+            line.byte(b']');
+        } else {
+            line.bytes(text.as_bytes());
+        }
     } else {
         for (i, &octet) in e.addr[..4].iter().enumerate() {
             if i > 0 {
@@ -315,9 +337,9 @@ pub fn tshark_row(out: &mut Vec<u8>, c: &Conversation) {
     // "%-26s <-> %-26s  %6u %-9s  %6u %-9s  %6u %-9s  %14s   %12.4f"
     let mut line = Line::new(out);
     let (a, b) = (&c.sides[0], &c.sides[1]);
-    line_endpoint(&mut line, c, 0, 26);
+    line_endpoint(&mut line, c, 0, 26, false);
     line.bytes(b" <-> ");
-    line_endpoint(&mut line, c, 1, 26);
+    line_endpoint(&mut line, c, 1, 26, false);
     // Sums wrap, as tshark's 64-bit counters would (no real capture gets near).
     for (frames, bytes) in [
         (b.frames, b.bytes),
@@ -408,9 +430,9 @@ pub fn handshake_row(out: &mut Vec<u8>, c: &Conversation, requests: bool) {
     let mut line = Line::new(out);
     line.num_right(u64::from(c.stream), 6);
     line.spaces(2);
-    line_endpoint(&mut line, c, cs, 26);
+    line_endpoint(&mut line, c, cs, 26, true);
     line.byte(b' ');
-    line_endpoint(&mut line, c, ss, 26);
+    line_endpoint(&mut line, c, ss, 26, true);
     line.byte(b' ');
     line.left(c.handshake().as_str().as_bytes(), 17);
     line.byte(b' ');
@@ -463,6 +485,10 @@ pub fn json_record(c: &Conversation) -> Value {
         "stream": c.stream,
         "client": endpoint_text(c, cs),
         "server": endpoint_text(c, ss),
+        "client_address": address_text(c, cs),
+        "client_port": c.endpoint(cs).port,
+        "server_address": address_text(c, ss),
+        "server_port": c.endpoint(ss).port,
         "completeness": c.completeness,
         "conn_state": c.conn_state(),
         "history": c.history(),

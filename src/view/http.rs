@@ -30,7 +30,7 @@ pub struct Renderer {
     rows: u64,
 }
 
-const CSV_HEADER: &str = "stream,protocol,request_frame,response_frame,client,server,method,uri,request_version,status,reason,response_version,content_type,body_length,time,if_none_match,if_modified_since,request_complete,response_complete,decrypted\n";
+const CSV_HEADER: &str = "stream,protocol,request_frame,response_frame,client,server,method,uri,request_version,status,reason,response_version,content_type,body_length,time,if_none_match,if_modified_since,request_complete,response_complete,decrypted,client_address,client_port,server_address,server_port,response_reset_in,upgrade\n";
 
 impl Renderer {
     pub fn new(format: Format) -> Self {
@@ -101,13 +101,19 @@ fn write_endpoint(out: &mut String, e: Option<Endpoint>, v6: bool) {
     let Some(e) = e else {
         return;
     };
+    // IPv6 in brackets (`[::1]:49374`, RFC 5952 §6): the port splits off.
     if v6 {
-        let _ = write!(out, "{}", std::net::Ipv6Addr::from(e.addr));
+        let _ = write!(out, "[{}]", std::net::Ipv6Addr::from(e.addr));
     } else {
         crate::model::summary::write_ipv4(out, [e.addr[0], e.addr[1], e.addr[2], e.addr[3]]);
     }
     out.push(':');
     out.push_str(itoa::Buffer::new().format(e.port));
+}
+
+/// The address alone (IPv6 unbracketed).
+fn address_text(e: &Endpoint, v6: bool) -> String {
+    crate::report::addr_text(e, v6)
 }
 
 fn endpoint_text(e: Option<Endpoint>, v6: bool) -> Option<String> {
@@ -181,6 +187,14 @@ fn endpoint_cell(out: &mut String, e: Option<Endpoint>, v6: bool) {
 /// The Reason cell: the phrase, or what is missing, and whether a part was
 /// cut by the end of the capture.
 fn reason_cell(out: &mut String, t: &Transaction) {
+    if let Some(n) = t.response.as_ref().and_then(|r| r.reset_in) {
+        let text = format!("response incomplete (RST at frame {n})");
+        return cell(out, &text, REASON, false);
+    }
+    if let Some(u) = t.response.as_ref().and_then(|r| r.upgrade.as_deref()) {
+        let text = format!("Switching Protocols (upgraded to {u})");
+        return cell(out, &text, REASON, false);
+    }
     let phrase = match &t.response {
         None => "[no response]",
         Some(r) if r.code.is_none() => "[no status line]",
@@ -277,6 +291,16 @@ pub fn json_record(t: &Transaction) -> Value {
         "response_complete": resp.map(|r| r.complete),
         // Last, so that the earlier columns keep their places.
         "decrypted": t.decrypted,
+        // The endpoints' parts, for scripts that do not split `[v6]:port`.
+        "client_address": t.client.map(|e| address_text(&e, t.v6)),
+        "client_port": t.client.map(|e| e.port),
+        "server_address": t.server.map(|e| address_text(&e, t.v6)),
+        "server_port": t.server.map(|e| e.port),
+        // The RST that cut the response off (no frame shows the response).
+        "response_reset_in": resp.and_then(|r| r.reset_in),
+        // A 101's new protocol (`websocket`): the stream's later data is
+        // no HTTP transaction.
+        "upgrade": resp.and_then(|r| r.upgrade.as_deref()),
     })
 }
 
@@ -343,6 +367,8 @@ mod tests {
                 body_len: 189,
                 time_nanos: Some(1_666_746),
                 complete: true,
+                reset_in: None,
+                upgrade: None,
             }),
             matched: true,
         };
@@ -393,6 +419,8 @@ mod tests {
                 body_len: 2,
                 time_nanos: None,
                 complete: false,
+                reset_in: None,
+                upgrade: None,
             }),
             matched: true,
         };
@@ -435,7 +463,9 @@ mod tests {
         assert_eq!(brew["protocol"], "HTCPCP");
         assert_eq!(brew["response_frame"], Value::Null);
         assert_eq!(brew["status"], Value::Null);
-        assert_eq!(v[2]["client"], "::1:40000");
+        assert_eq!(v[2]["client"], "[::1]:40000");
+        assert_eq!(v[2]["client_address"], "::1");
+        assert_eq!(v[2]["client_port"], 40000);
         assert_eq!(v[3]["request_frame"], Value::Null);
         assert_eq!(v[3]["stream"], Value::Null);
         assert_eq!(v[3]["response_complete"], false);
@@ -504,11 +534,11 @@ mod tests {
         assert_eq!(CSV_HEADER.trim_end().split(',').collect::<Vec<_>>(), names);
         assert_eq!(
             lines.next(),
-            Some("0,HTTP,4,16,127.0.0.1:39700,127.0.0.1:5031,GET,\"/?method=brew&message=start&pots=ducky,tea\",HTTP/1.1,302,FOUND,HTTP/1.1,text/html; charset=utf-8,189,0.001666746,,,true,true,false")
+            Some("0,HTTP,4,16,127.0.0.1:39700,127.0.0.1:5031,GET,\"/?method=brew&message=start&pots=ducky,tea\",HTTP/1.1,302,FOUND,HTTP/1.1,text/html; charset=utf-8,189,0.001666746,,,true,true,false,127.0.0.1,39700,127.0.0.1,5031,,")
         );
         assert_eq!(
             lines.next(),
-            Some("1,HTCPCP,9,,127.0.0.1:54504,127.0.0.1:5030,BREW,coffee://ducky,HTTP/1.1,,,,,,,,,true,,false")
+            Some("1,HTCPCP,9,,127.0.0.1:54504,127.0.0.1:5030,BREW,coffee://ducky,HTTP/1.1,,,,,,,,,true,,false,127.0.0.1,54504,127.0.0.1,5030,,")
         );
     }
 }

@@ -1,12 +1,13 @@
 //! `-T json` / `-T jsonl`: packets as tshark's JSON objects
 //! (`{"_index", "_type", "_score", "_source": {"layers": {...}}}`), with field
-//! values as strings and a field's children under `"<name>_tree"`, so that jq
+//! values as strings and a field's children under `"<name>_tree"` (under
+//! `"<name>"` itself when the field has no value, `FT_NONE`), so that jq
 //! scripts written for tshark keep working. A field that occurs several times
 //! (`tcp.port`) becomes an array, as with `tshark -T json --no-duplicate-keys`
 //! (plain tshark repeats the key, which most JSON parsers reduce to the last). `jsonl` writes the same object on
 //! one line per packet.
 
-use crate::model::tree::{Field, Tree};
+use crate::model::tree::{Field, Tree, Value as FieldValue};
 use crate::model::FrameInfo;
 use serde_json::{Map, Value};
 
@@ -39,6 +40,16 @@ fn insert_field(obj: &mut Map<String, Value>, f: &Field) {
     } else {
         f.name.to_string()
     };
+    // A named field without a value (`FT_NONE`: `tls.record`,
+    // `websocket.payload`) holds its children itself, as tshark writes it.
+    if !f.name.is_empty() && matches!(f.value, FieldValue::None) && !f.children.is_empty() {
+        let mut sub = Map::new();
+        for c in &f.children {
+            insert_field(&mut sub, c);
+        }
+        insert_multi(obj, key, Value::Object(sub));
+        return;
+    }
     if !f.name.is_empty() {
         insert_multi(obj, key.clone(), Value::String(f.value.show()));
     }
