@@ -139,7 +139,7 @@ impl Tally {
         self.pairs.iter().find(|p| p.server_port == port)
     }
 
-    /// Why HTTP on 5031 may be missing: it is inside TLS.
+    /// Why HTTP on the web app's port may be missing: it is inside TLS.
     pub(super) fn tls_note(&self) -> &'static str {
         if self.tls.decrypted_http > 0 {
             // A key log was given: the HTTP above was read inside TLS.

@@ -34,6 +34,8 @@ pub struct Report {
     pub capture: String,
     pub frames: u64,
     pub tcp_streams: u64,
+    /// The web app's and the pot's ports, and how they were found.
+    pub roles: super::roles::LabRoles,
     pub tasks: Vec<Task>,
 }
 
@@ -124,6 +126,7 @@ pub fn answer(facts: &super::Facts, capture: &str, tasks: &[u8]) -> Report {
         capture: capture.to_string(),
         frames: facts.frames,
         tcp_streams: facts.tcp_streams,
+        roles: facts.roles.clone(),
         tasks,
     }
 }

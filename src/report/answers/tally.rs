@@ -67,13 +67,13 @@ pub(super) struct Pair {
 /// Task 1: who talks to the pot.
 #[derive(Debug, Clone)]
 pub(super) struct PotReach {
-    /// Connections to 5030 opened while a browser request waited for its
+    /// Connections to the pot opened while a browser request waited for its
     /// answer: (stream, first frame, browser stream, browser frame, the
     /// browser's connection is TLS).
     pub(super) nested: Cited<(u32, u64, u32, u64, bool)>,
-    /// Connections to 5030 opened while no browser request waited.
+    /// Connections to the pot opened while no browser request waited.
     pub(super) alone: Cited<(u32, u64, String)>,
-    /// Requests to 5030 with an origin-form target (`GET /`), as a browser
+    /// Requests to the pot with an origin-form target (`GET /`), as a browser
     /// sends, not a `coffee://` URI.
     pub(super) origin_form: Cited<Line>,
     /// Client addresses of the pot's connections, with their counts.
@@ -169,7 +169,7 @@ pub(super) struct ErrRow {
     pub(super) outer: Option<Outer>,
 }
 
-/// Task 8: TLS on 5031.
+/// Task 8: TLS on the web app's port.
 #[derive(Debug, Clone, Default)]
 pub(super) struct TlsStats {
     pub(super) records: u64,
@@ -189,6 +189,9 @@ pub(super) struct TlsStats {
 /// What the answers need, accumulated in one pass (see the module doc).
 #[derive(Debug, Clone)]
 pub struct Tally {
+    /// The web app's and the pot's server ports (`report::roles`).
+    pub(super) web_port: u16,
+    pub(super) pot_port: u16,
     pub(super) cap: usize,
     pub(super) max_body: usize,
     pub(super) app_seen: bool,
@@ -251,9 +254,17 @@ impl Default for Tally {
 }
 
 impl Tally {
+    /// A tally for the lab's ports ([`WEBAPP_PORT`], [`POT_PORT`]).
     pub fn new(limits: Limits) -> Self {
+        Tally::with_ports(limits, WEBAPP_PORT, POT_PORT)
+    }
+
+    /// A tally for the web app on `web` and the pot on `pot`.
+    pub fn with_ports(limits: Limits, web: u16, pot: u16) -> Self {
         let cap = limits.max_cited;
         Tally {
+            web_port: web,
+            pot_port: pot,
             cap,
             max_body: limits.max_body,
             app_seen: false,
@@ -314,7 +325,7 @@ impl Tally {
 
     /// A connection's first packet.
     pub(crate) fn opened(&mut self, c: &mut Connection) {
-        if c.server_port() != POT_PORT {
+        if c.server_port() != self.pot_port {
             return;
         }
         // The browser request waiting for its answer right now, the latest
@@ -334,7 +345,7 @@ impl Tally {
     /// A FIN or RST from `side`: a browser connection the web app closes
     /// waits for nothing any more.
     pub(crate) fn closing(&mut self, c: &mut Connection, side: usize) {
-        if c.server_port() != WEBAPP_PORT || side == c.client_side() {
+        if c.server_port() != self.web_port || side == c.client_side() {
             return;
         }
         self.tls_busy.remove(&c.stream);
@@ -376,10 +387,11 @@ impl Tally {
         if from_client {
             c.requests += 1;
         }
-        match c.server_port() {
-            WEBAPP_PORT => self.web_message(c, frame, from_client, pdu, h),
-            POT_PORT => self.pot_message(c, frame, from_client, h),
-            _ => {}
+        let port = c.server_port();
+        if port == self.web_port {
+            self.web_message(c, frame, from_client, pdu, h);
+        } else if port == self.pot_port {
+            self.pot_message(c, frame, from_client, h);
         }
     }
 }
@@ -397,7 +409,7 @@ impl Tally {
         self.app_seen = true;
         c.tls += 1;
         c.first_tls = c.first_tls.or(std::num::NonZeroU64::new(frame));
-        if c.server_port() != WEBAPP_PORT {
+        if c.server_port() != self.web_port {
             return;
         }
         let from_client = from_a == (c.client_side() == 0);
@@ -457,7 +469,10 @@ impl Tally {
         // Task 1: the pair and its protocols.
         let pair = match self.pairs.iter_mut().position(|p| p.server_port == port) {
             Some(i) => Some(i),
-            None if self.pairs.len() < MAX_NAMES || port == WEBAPP_PORT || port == POT_PORT => {
+            None if self.pairs.len() < MAX_NAMES
+                || port == self.web_port
+                || port == self.pot_port =>
+            {
                 self.pairs.push(Pair {
                     server_port: port,
                     connections: 0,
@@ -505,10 +520,12 @@ impl Tally {
             }
             None => self.other_pairs += 1,
         }
-        let ports = match port {
-            WEBAPP_PORT => Some(&mut self.web_ports),
-            POT_PORT => Some(&mut self.pot_ports),
-            _ => None,
+        let ports = if port == self.web_port {
+            Some(&mut self.web_ports)
+        } else if port == self.pot_port {
+            Some(&mut self.pot_ports)
+        } else {
+            None
         };
         if let Some(ps) = ports {
             ps.client_ports[client.port as usize / 64] |= 1 << (client.port % 64);
@@ -517,7 +534,7 @@ impl Tally {
                 (c.stream, c.first_frame, client.port, server.port, endpoints)
             });
         }
-        if port == WEBAPP_PORT {
+        if port == self.web_port {
             push_distinct(&mut self.browser_addrs, &caddr);
             push_distinct(&mut self.webapp_addrs, &saddr);
             if c.http > 0 {
@@ -551,7 +568,7 @@ impl Tally {
                 self.pending.retain(|_, v| v.0 != c.stream);
             }
         }
-        if port == POT_PORT {
+        if port == self.pot_port {
             if c.htcpcp > 0 {
                 self.htcpcp_counts.connections += 1;
             }

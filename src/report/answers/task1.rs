@@ -70,13 +70,13 @@ pub(super) fn task1(t: &Tally) -> Task {
     let mut answers = Vec::new();
     for (port, q, who, usual) in [
         (
-            WEBAPP_PORT,
+            t.web_port,
             "Which protocols run between the browser and the web app?",
             "the browser and the web app",
             "HTTP",
         ),
         (
-            POT_PORT,
+            t.pot_port,
             "Which protocol runs between the web app and the coffee pot?",
             "the web app and the coffee pot",
             "HTCPCP",
@@ -95,17 +95,17 @@ pub(super) fn task1(t: &Tally) -> Task {
             protocols_text(p)
         );
         let has = |n: &str| p.protocols.iter().any(|x| x.0 == n);
-        if port == WEBAPP_PORT && has("TLS") {
+        if port == t.web_port && has("TLS") {
             answer.push_str(if t.tls.decrypted_http > 0 {
                 " TLS means HTTPS: the HTTP inside is encrypted, and read here with the key log (see Task 8)."
             } else {
                 " TLS means HTTPS: the HTTP inside is encrypted (see Task 8)."
             });
         }
-        if port == WEBAPP_PORT && has("HTTP") {
+        if port == t.web_port && has("HTTP") {
             answer.push_str(" HTTP/1.x: request lines such as `GET / HTTP/1.1` from the browser, status lines from the web app.");
         }
-        if port == POT_PORT && has("HTCPCP") {
+        if port == t.pot_port && has("HTCPCP") {
             answer.push_str(" HTCPCP is HTTP's coffee-pot dialect (RFC 2324): requests name a coffee:// URI, responses start `HTCPCP/1.x`.");
         }
         if !has(usual) {
@@ -124,7 +124,7 @@ pub(super) fn task1(t: &Tally) -> Task {
     let others: Vec<&Pair> = t
         .pairs
         .iter()
-        .filter(|p| p.server_port != WEBAPP_PORT && p.server_port != POT_PORT)
+        .filter(|p| p.server_port != t.web_port && p.server_port != t.pot_port)
         .collect();
     if t.conns == 0 {
         answers.push(cannot(q, "This capture holds no TCP connection.".into()));
@@ -158,8 +158,10 @@ pub(super) fn task1(t: &Tally) -> Task {
             question: q.into(),
             answerable: true,
             answer: if others.is_empty() {
-                "None: every TCP connection goes to the web app (5031) or the coffee pot (5030)."
-                    .to_string()
+                format!(
+                    "None: every TCP connection goes to the web app ({}) or the coffee pot ({}).",
+                    t.web_port, t.pot_port
+                )
             } else {
                 format!(
                     "Connections to {} other server {}: {}.",
@@ -188,8 +190,9 @@ pub(super) fn task1(t: &Tally) -> Task {
 
 pub(super) fn reach_answer(t: &Tally) -> Answer {
     let q = "Does the browser send messages directly to the coffee pot?";
+    let (web_port, pot_port) = (t.web_port, t.pot_port);
     let pot = &t.pot;
-    let web = t.pair(WEBAPP_PORT).map_or(0, |p| p.connections);
+    let web = t.pair(t.web_port).map_or(0, |p| p.connections);
     let pot_conns = pot.nested.total() + pot.alone.total();
     let pot_clients: Vec<&str> = pot.client_addrs.iter().map(|a| a.0.as_str()).collect();
     // Browser and web app told apart by address.
@@ -253,14 +256,14 @@ pub(super) fn reach_answer(t: &Tally) -> Answer {
         if web == 0 {
             return cannot(
                 q,
-                "This capture holds no connection to the web app (5031) or to the pot (5030): no lab traffic.".into(),
+                format!("This capture holds no connection to the web app ({web_port}) or to the pot ({pot_port}): no lab traffic."),
             );
         }
         set_direct(&mut facts, json!(false));
         return Answer {
             question: q.into(),
             answerable: true,
-            answer: format!("No: the capture holds {} from the browser to the web app (port 5031) and none at all to the pot's port 5030, so nothing reached the pot here.", plural(web, "connection", "connections")),
+            answer: format!("No: the capture holds {} from the browser to the web app (port {web_port}) and none at all to the pot's port {pot_port}, so nothing reached the pot here.", plural(web, "connection", "connections")),
             evidence,
             facts,
         };
@@ -270,14 +273,14 @@ pub(super) fn reach_answer(t: &Tally) -> Answer {
         let mut parts = Vec::new();
         if !from_browser.is_empty() {
             parts.push(format!(
-                "connections to port 5030 come from the browser's address {} (the web app is at {})",
+                "connections to port {pot_port} come from the browser's address {} (the web app is at {})",
                 from_browser.join(", "),
                 t.webapp_addrs.join(", ")
             ));
         }
         if !pot.origin_form.is_empty() {
             parts.push(format!(
-                "{} to port 5030 name a plain path instead of a coffee:// URI, as a browser does when pointed at the pot",
+                "{} to port {pot_port} name a plain path instead of a coffee:// URI, as a browser does when pointed at the pot",
                 plural(pot.origin_form.total(), "request", "requests")
             ));
         }
@@ -299,7 +302,7 @@ pub(super) fn reach_answer(t: &Tally) -> Answer {
             question: q.into(),
             answerable: true,
             answer: format!(
-                "No: all {} to the pot's port 5030 come from the web app's address {}, none from the browser's ({}); {} of them opened while a browser request waited for the web app's answer.{why}",
+                "No: all {} to the pot's port {pot_port} come from the web app's address {}, none from the browser's ({}); {} of them opened while a browser request waited for the web app's answer.{why}",
                 plural(pot_conns, "connection", "connections"),
                 t.webapp_addrs.join(", "),
                 t.browser_addrs.join(", "),
@@ -310,7 +313,7 @@ pub(super) fn reach_answer(t: &Tally) -> Answer {
         };
     }
     let same = if t.browser_addrs.is_empty() {
-        "there is no browser traffic (port 5031) to compare with".to_string()
+        format!("there is no browser traffic (port {web_port}) to compare with")
     } else {
         let mut all: Vec<&str> = pot_clients.clone();
         for a in t.browser_addrs.iter().chain(&t.webapp_addrs) {
@@ -330,7 +333,7 @@ pub(super) fn reach_answer(t: &Tally) -> Answer {
             question: q.into(),
             answerable: true,
             answer: format!(
-                "No stream goes from the browser to the pot: every one of the {} to port 5030 opened while a browser request to the web app was waiting for its answer (the web app asks the pot on the browser's behalf), and every request to the pot names an absolute URI such as coffee://ducky, as the web app writes them, not the plain path a browser sends ({same}).{why}",
+                "No stream goes from the browser to the pot: every one of the {} to port {pot_port} opened while a browser request to the web app was waiting for its answer (the web app asks the pot on the browser's behalf), and every request to the pot names an absolute URI such as coffee://ducky, as the web app writes them, not the plain path a browser sends ({same}).{why}",
                 plural(pot_conns, "connection", "connections"),
             ),
             evidence,
@@ -341,7 +344,7 @@ pub(super) fn reach_answer(t: &Tally) -> Answer {
         question: q.into(),
         answerable: false,
         answer: format!(
-            "The capture cannot tell for {} of the {} to port 5030: they opened while no browser request was waiting, and {same}. {} opened during a browser request (the web app asking on its behalf).",
+            "The capture cannot tell for {} of the {} to port {pot_port}: they opened while no browser request was waiting, and {same}. {} opened during a browser request (the web app asking on its behalf).",
             pot.alone.total(),
             plural(pot_conns, "connection", "connections"),
             plural(pot.nested.total(), "other", "others"),

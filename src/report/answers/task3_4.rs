@@ -5,7 +5,7 @@ use super::*;
 
 /// Handshakes and ports (Task 3's first questions), for connections to `port`.
 pub(super) fn ports_answer(t: &Tally, port: u16, who: &str, question: &str) -> Answer {
-    let ps = if port == WEBAPP_PORT {
+    let ps = if port == t.web_port {
         &t.web_ports
     } else {
         &t.pot_ports
@@ -65,7 +65,7 @@ pub(super) fn ports_answer(t: &Tally, port: u16, who: &str, question: &str) -> A
 }
 
 pub(super) fn count_answer(t: &Tally, port: u16, proto: &str, question: &str) -> Answer {
-    let c = if port == WEBAPP_PORT {
+    let c = if port == t.web_port {
         &t.http_counts
     } else {
         &t.htcpcp_counts
@@ -73,14 +73,14 @@ pub(super) fn count_answer(t: &Tally, port: u16, proto: &str, question: &str) ->
     let (nreq, nresp) = (c.requests.total(), c.responses.total());
     if nreq == 0 && nresp == 0 {
         let mut why = t.no_message(&format!("{proto} message on TCP {port}"));
-        if port == WEBAPP_PORT && t.app_seen && !t.tls_note().is_empty() {
+        if port == t.web_port && t.app_seen && !t.tls_note().is_empty() {
             why.pop();
             why.push_str(t.tls_note());
             why.push('.');
         }
         return cannot(question, why);
     }
-    let status_word = if port == POT_PORT {
+    let status_word = if port == t.pot_port {
         "HTCPCP/1.x"
     } else {
         "HTTP/1.x"
@@ -185,25 +185,25 @@ pub(super) fn task3(t: &Tally) -> Task {
     }
     answers.push(ports_answer(
         t,
-        WEBAPP_PORT,
+        t.web_port,
         "browser \u{2194} web app",
         "Which ports do the browser and the web app use?",
     ));
     answers.push(ports_answer(
         t,
-        POT_PORT,
+        t.pot_port,
         "web app \u{2194} coffee pot",
         "Which ports do the web app and the coffee pot use?",
     ));
     answers.push(count_answer(
         t,
-        WEBAPP_PORT,
+        t.web_port,
         "HTTP",
         "How many HTTP requests and responses are there, and how do you tell them apart?",
     ));
     answers.push(count_answer(
         t,
-        POT_PORT,
+        t.pot_port,
         "HTCPCP",
         "How many HTCPCP requests and responses are there, and how do you tell them apart?",
     ));
@@ -216,7 +216,7 @@ pub(super) fn task3(t: &Tally) -> Task {
 
 pub(super) fn task4(t: &Tally) -> Task {
     let mut answers = Vec::new();
-    let none = || t.no_message("HTCPCP message on TCP 5030");
+    let none = || t.no_message(&format!("HTCPCP message on TCP {}", t.pot_port));
     for (q, p, what) in [
         (
             "What does an HTCPCP request look like?",
@@ -281,7 +281,7 @@ pub(super) fn task4(t: &Tally) -> Task {
     }
     answers.push(ports_answer(
         t,
-        POT_PORT,
+        t.pot_port,
         "web app \u{2194} coffee pot",
         "Which ports do the web app and the pot use, and do they stay the same?",
     ));

@@ -9,7 +9,8 @@ pub(super) fn task5(t: &Tally) -> Task {
     let no_http = || {
         if t.app_seen {
             format!(
-                "No HTTP request to TCP 5031 in this capture{}.",
+                "No HTTP request to TCP {} in this capture{}.",
+                t.web_port,
                 t.tls_note()
             )
         } else {
@@ -39,7 +40,7 @@ pub(super) fn task5(t: &Tally) -> Task {
     }
     answers.push(ports_answer(
         t,
-        WEBAPP_PORT,
+        t.web_port,
         "browser \u{2194} web app",
         "Which ports do the browser and the web app use, and do they stay the same?",
     ));

@@ -12,7 +12,8 @@ pub(super) fn task6(t: &Tally) -> Task {
             answers.push(cannot(
                 &q,
                 format!(
-                    "No HTTP {code} response on TCP 5031 in this capture{}.",
+                    "No HTTP {code} response on TCP {} in this capture{}.",
+                    t.web_port,
                     t.tls_note()
                 ),
             ));

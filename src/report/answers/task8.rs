@@ -5,11 +5,15 @@ use super::*;
 pub(super) fn task8(t: &Tally) -> Task {
     let mut answers = Vec::new();
     let tl = &t.tls;
+    let web = t.web_port;
     let q = "With HTTPS on, what is still visible between the browser and the web app?";
     if tl.records == 0 {
         answers.push(cannot(
             q,
-            "No TLS on TCP 5031 in this capture: HTTPS was not in use.".into(),
+            format!(
+                "No TLS on TCP {} in this capture: HTTPS was not in use.",
+                t.web_port
+            ),
         ));
         return Task {
             task: 8,
@@ -24,7 +28,7 @@ pub(super) fn task8(t: &Tally) -> Task {
         question: q.into(),
         answerable: true,
         answer: format!(
-            "{} on {} to port 5031 ({}). Visible: addresses, ports, TCP handshakes and teardowns, the TLS handshake messages ({}), record types and sizes, and timing. Hidden: {} Application Data records ({} bytes) carry the HTTP requests and responses encrypted, so no URL, header, form field or status code is visible ({} HTTP messages dissected on port 5031).",
+            "{} on {} to port {web} ({}). Visible: addresses, ports, TCP handshakes and teardowns, the TLS handshake messages ({}), record types and sizes, and timing. Hidden: {} Application Data records ({} bytes) carry the HTTP requests and responses encrypted, so no URL, header, form field or status code is visible ({} HTTP messages dissected on port {web}).",
             plural(tl.records, "TLS record", "TLS records"),
             plural(streams, "connection", "connections"),
             if versions.is_empty() { "version not shown".to_string() } else { versions.join(", ") },
@@ -35,7 +39,7 @@ pub(super) fn task8(t: &Tally) -> Task {
             t.http_on_web - tl.decrypted_http
         ),
         evidence: tl.kinds.iter().map(|(k, f)| ev(f.clone(), None, format!("{k} (first frames)"))).collect(),
-        facts: json!({"tls_streams": t.tls_streams.iter().collect::<Vec<_>>(), "tls_stream_count": streams, "records": tl.records, "application_data_records": tl.app_records, "application_data_bytes": tl.app_bytes, "versions": versions, "http_messages_on_5031": t.http_on_web}),
+        facts: json!({"tls_streams": t.tls_streams.iter().collect::<Vec<_>>(), "tls_stream_count": streams, "records": tl.records, "application_data_records": tl.app_records, "application_data_bytes": tl.app_bytes, "versions": versions, "http_messages_on_web_port": t.http_on_web}),
     });
     let q = "What does the key log (SSLKEYLOGFILE) reveal?";
     if tl.decrypted > 0 || tl.opaque_with_keys > 0 {
@@ -63,7 +67,10 @@ pub(super) fn task8(t: &Tally) -> Task {
     }
     let q = "Is the web app \u{2194} pot leg still readable?";
     if t.pot_msgs.is_empty() {
-        answers.push(cannot(q, "No HTCPCP on TCP 5030 in this capture.".into()));
+        answers.push(cannot(
+            q,
+            format!("No HTCPCP on TCP {} in this capture.", t.pot_port),
+        ));
     } else {
         let mut evidence: Vec<Evidence> = t
             .pot_msgs
