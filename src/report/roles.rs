@@ -105,9 +105,10 @@ struct Server {
     tls_conns: u64,
     first_tls: Option<u64>,
     /// Times its host opened an HTCPCP exchange while one of its clients
-    /// waited; the first (client's waiting request, pot message) frames.
+    /// waited; the first (client's waiting request, HTCPCP message, HTCPCP
+    /// server port).
     nested: u64,
-    first_nested: Option<(u64, u64)>,
+    first_nested: Option<(u64, u64, u16)>,
 }
 
 /// One open connection.
@@ -287,7 +288,7 @@ impl Detector {
             if n > 0 && ep.addr == client.addr && ep.port != pot_port {
                 let s = servers.entry(ep.port).or_default();
                 s.nested += 1;
-                s.first_nested.get_or_insert((wait_frame, frame));
+                s.first_nested.get_or_insert((wait_frame, frame, pot_port));
             }
         }
     }
@@ -391,13 +392,13 @@ impl Detector {
                 let nested = best(&|s| (s.nested, s.http_requests));
                 let http = best(&|s| (s.http_requests, 0));
                 if let Some(&(port, s)) = nested.first() {
-                    let (wait, asked) = s.first_nested.expect("counted");
+                    let (wait, asked, asked_port) = s.first_nested.expect("counted");
                     let mut frames: Vec<u64> = first_web(s).into_iter().collect();
                     frames.extend([wait, asked]);
                     frames.dedup();
                     let mut how = format!(
                         "the server on port {port} asks the pot for its clients: a request to it (#{wait}) was still waiting when its host sent HTCPCP to port {} (#{asked}); {} began so",
-                        pot.port,
+                        asked_port,
                         plural(s.nested, "exchange with the pot", "exchanges with the pot")
                     );
                     if let Some(f) = first_web(s) {
@@ -461,4 +462,126 @@ pub fn detect(reader: &mut CaptureReader, web: Option<u16>, pot: Option<u16>) ->
         d.add(raw.link_type, raw.data);
     }
     d.decide(web, pot)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::link::linktype;
+    use etherparse::PacketBuilder;
+
+    const APP: [u8; 4] = [10, 0, 0, 1];
+    const BROWSER: [u8; 4] = [10, 0, 0, 2];
+    const POT: [u8; 4] = [10, 0, 0, 3];
+
+    /// One raw-IP TCP segment: `flags` of "S", "SA", "A", "PA", "FA".
+    fn seg(src: ([u8; 4], u16), dst: ([u8; 4], u16), flags: &str, payload: &[u8]) -> Vec<u8> {
+        let mut b = PacketBuilder::ipv4(src.0, dst.0, 64).tcp(src.1, dst.1, 1, 65535);
+        if flags.contains('S') {
+            b = b.syn();
+        }
+        if flags.contains('A') {
+            b = b.ack(1);
+        }
+        if flags.contains('P') {
+            b = b.psh();
+        }
+        if flags.contains('F') {
+            b = b.fin();
+        }
+        let mut out = Vec::new();
+        b.write(&mut out, payload).unwrap();
+        out
+    }
+
+    fn run(frames: &[Vec<u8>], web: Option<u16>, pot: Option<u16>) -> LabRoles {
+        let mut d = Detector::new();
+        for f in frames {
+            d.add(linktype::RAW, f);
+        }
+        d.decide(web, pot)
+    }
+
+    /// A browser on HTTPS (7443) whose request waits while the web app asks
+    /// the pot (7000), whose request is HTTP-looking (the lab's bad-scheme
+    /// test) and whose answer is HTCPCP.
+    fn https_lab() -> Vec<Vec<u8>> {
+        let (b, w, a, p) = ((BROWSER, 50000), (APP, 7443), (APP, 40000), (POT, 7000));
+        vec![
+            seg(b, w, "S", b""),
+            seg(w, b, "SA", b""),
+            seg(b, w, "A", b""),
+            // A TLS Application Data record from the browser.
+            seg(b, w, "PA", &[23, 3, 3, 0, 2, 0xab, 0xcd]),
+            seg(a, p, "S", b""),
+            seg(p, a, "SA", b""),
+            seg(a, p, "PA", b"GET caffeine://ducky HTTP/1.1\r\n\r\n"),
+            seg(p, a, "PA", b"HTCPCP/1.1 400 Bad Request\r\n\r\n"),
+            seg(p, a, "FA", b""),
+            seg(a, p, "FA", b""),
+            seg(w, b, "PA", &[23, 3, 3, 0, 2, 0x12, 0x34]),
+            seg(w, b, "FA", b""),
+            seg(b, w, "FA", b""),
+        ]
+    }
+
+    #[test]
+    fn the_pot_is_the_htcpcp_server_and_the_web_app_asks_it() {
+        let r = run(&https_lab(), None, None);
+        assert_eq!(r.pot.port, 7000);
+        assert_eq!(r.pot.found, Found::Detected);
+        // The pot's answer is the first HTCPCP message (its request looked
+        // like HTTP).
+        assert_eq!(r.pot.frames, vec![8]);
+        assert_eq!(r.web_app.port, 7443);
+        assert_eq!(r.web_app.found, Found::Detected);
+        // The browser's first TLS record, the same frame waiting, the pot's
+        // first HTCPCP message.
+        assert_eq!(r.web_app.frames, vec![4, 8]);
+        assert!(r.web_app.how.contains("#4") && r.web_app.how.contains("7000"));
+    }
+
+    #[test]
+    fn a_lone_tls_server_is_not_taken_and_flags_win() {
+        // Without the pot's leg, TLS alone names no web app.
+        let frames: Vec<Vec<u8>> = https_lab()
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| !(4..10).contains(i))
+            .map(|(_, f)| f)
+            .collect();
+        let r = run(&frames, None, None);
+        assert_eq!(r.web_app.found, Found::Missing);
+        assert_eq!(r.web_app.port, WEBAPP_PORT);
+        assert_eq!(r.pot.found, Found::Missing);
+        assert_eq!(r.pot.port, POT_PORT);
+        // Flags: a web port given is kept even where nothing was seen, and
+        // the pot is not looked for on the web app's port.
+        let r = run(&https_lab(), Some(7000), None);
+        assert_eq!(r.web_app.port, 7000);
+        assert_eq!(r.web_app.found, Found::Flag);
+        assert_eq!(r.pot.found, Found::Missing);
+        let r = run(&https_lab(), None, Some(9999));
+        assert_eq!(r.pot.port, 9999);
+        assert_eq!(r.pot.found, Found::Flag);
+        assert!(r.pot.frames.is_empty());
+        // The web app is then the server whose clients waited: still 7443,
+        // and 7000 (the real pot) is a candidate no more (no HTTP request).
+        assert_eq!(r.web_app.port, 7443);
+        assert!(
+            r.web_app.how.contains("HTCPCP to port 7000"),
+            "{}",
+            r.web_app.how
+        );
+    }
+
+    #[test]
+    fn closed_connections_are_forgotten() {
+        let mut d = Detector::new();
+        for f in https_lab() {
+            d.add(linktype::RAW, &f);
+        }
+        assert!(d.conns.is_empty(), "{:?}", d.conns);
+        assert!(d.waiting.values().all(|w| w.0 == 0));
+    }
 }
