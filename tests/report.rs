@@ -1337,6 +1337,22 @@ fn roles_flags_override_detection() {
     assert_eq!(answer(&r, "HTCPCP requests")["answerable"], true);
     let how = r["roles"]["web_app"]["how"].as_str().unwrap();
     assert!(how.contains("--web-port 6131"), "{how}");
+    // A pipe is read once: no detection, the flags' ports or the lab's.
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "{} report <(cat {}) --format json --task 3 --pot-port 6130",
+            env!("CARGO_BIN_EXE_coffeeshark"),
+            moved.display()
+        ))
+        .output()
+        .expect("bash");
+    assert!(out.status.success(), "{out:?}");
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["roles"]["pot"]["found"], "flag");
+    assert_eq!(r["roles"]["web_app"]["found"], "default");
+    assert_eq!(r["roles"]["web_app"]["port"], 5031);
+    assert_eq!(answer(&r, "HTCPCP requests")["answerable"], true);
     // The diagram takes the flags too: 5031 is then an unnamed server.
     let (txt, _, code) = coffeeshark(&[
         "diagram",

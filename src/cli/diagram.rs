@@ -73,12 +73,18 @@ pub(crate) fn collect(
     keylog: Option<std::sync::Arc<coffeeshark::dissect::tls::KeyLog>>,
     (web_port, pot_port): (Option<u16>, Option<u16>),
 ) -> Result<(Facts, Option<String>)> {
-    // Damage ends the detection quietly: the report's pass says it.
-    let roles = coffeeshark::report::roles::detect(
-        &mut coffeeshark::source::CaptureReader::open(file)?,
-        web_port,
-        pot_port,
-    );
+    use coffeeshark::report::roles;
+    // A pipe or FIFO can be read once only: its roles are the flags' or
+    // the lab's. Damage ends the detection quietly: the report's pass says it.
+    let roles = if std::fs::metadata(file).is_ok_and(|m| m.is_file()) {
+        roles::detect(
+            &mut coffeeshark::source::CaptureReader::open(file)?,
+            web_port,
+            pot_port,
+        )
+    } else {
+        roles::LabRoles::without_detection(web_port, pot_port)
+    };
     let mut reader = coffeeshark::source::CaptureReader::open(file)?;
     Ok(coffeeshark::report::pass::collect(
         &mut reader,

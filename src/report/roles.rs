@@ -80,6 +80,26 @@ impl Default for LabRoles {
 }
 
 impl LabRoles {
+    /// Roles from the flags where given, else the lab's ports, without
+    /// looking at the traffic (a capture that can be read only once).
+    pub fn without_detection(web: Option<u16>, pot: Option<u16>) -> Self {
+        let mut r = LabRoles::default();
+        for (role, flag, name) in [
+            (&mut r.web_app, web, "--web-port"),
+            (&mut r.pot, pot, "--pot-port"),
+        ] {
+            if let Some(port) = flag {
+                *role = Role {
+                    port,
+                    found: Found::Flag,
+                    how: format!("from {name} {port}"),
+                    frames: Vec::new(),
+                };
+            }
+        }
+        r
+    }
+
     /// The diagram's lanes: Browser → Web app on the web port, Web app →
     /// Coffee pot on the pot's.
     pub fn diagram_roles(&self) -> super::Roles {
