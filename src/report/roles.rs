@@ -31,6 +31,9 @@ use crate::source::CaptureReader;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+/// Bytes of a segment searched for its first line.
+const MAX_LINE: usize = 8192;
+
 /// How a role's port was decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -198,8 +201,12 @@ impl Detector {
         }
         if !payload.is_empty() {
             let dir = usize::from(src != key.0);
-            let line = &payload[..memchr::memchr(b'\n', payload).unwrap_or(payload.len())];
-            let start = if tls::looks_like_record(payload) {
+            // A start line is looked for in the first 8 KiB only (a body
+            // segment without a line end costs no more than that).
+            let head = &payload[..payload.len().min(MAX_LINE)];
+            let line = &head[..memchr::memchr(b'\n', head).unwrap_or(head.len())];
+            let tls_record = tls::looks_like_record(payload);
+            let start = if tls_record {
                 None
             } else {
                 detect_start_line(line)
@@ -208,7 +215,7 @@ impl Detector {
                 c.looked[dir] = true;
                 let class = match start {
                     Some((p, _)) => Some(p),
-                    None if tls::looks_like_record(payload) => Some(Protocol::Tls),
+                    None if tls_record => Some(Protocol::Tls),
                     None => None,
                 };
                 if c.server.is_none() {
