@@ -167,6 +167,15 @@ impl Analyzer {
         self
     }
 
+    /// Takes `port` as the coffee pot's too
+    /// ([`StreamDissector::set_pot_port`]).
+    pub fn with_pot_port(mut self, port: u16) -> Self {
+        if let Some(app) = self.app.as_mut() {
+            app.set_pot_port(port);
+        }
+        self
+    }
+
     /// An analyser without TCP sequence analysis nor application layer, for
     /// jobs that only count (conversations): the flags and messages would be
     /// computed and thrown away.

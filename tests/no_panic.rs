@@ -12,7 +12,7 @@ mod support;
 use coffeeshark::model::summary::{self, Columns};
 use coffeeshark::model::tree;
 use coffeeshark::pipeline::Analyzer;
-use coffeeshark::report::{answers, diagram, Collector, Limits, Selection};
+use coffeeshark::report::{answers, diagram, roles, Collector, Limits, Selection};
 use coffeeshark::source::CaptureReader;
 use coffeeshark::view;
 use proptest::prelude::*;
@@ -37,8 +37,12 @@ fn read_all(bytes: Vec<u8>) -> usize {
             max_arrows: 50,
         }),
     );
+    // The roles' pre-pass sees the same frames (its decision is not used:
+    // the collector keeps the lab's ports, so the pass stays one).
+    let mut detector = roles::Detector::new();
     // Bounded: a reader that never ends would fail the test by timeout.
     while let Ok(Some(raw)) = reader.next_frame() {
+        detector.add(raw.link_type, raw.data);
         let pkt = analyzer.process(&raw);
         collector.add(&pkt, true);
         summary::fill(&pkt, &mut cols);
@@ -50,6 +54,7 @@ fn read_all(bytes: Vec<u8>) -> usize {
         view::hex::write(&mut out, pkt.decoded.data);
         n += 1;
     }
+    let _ = detector.decide(None, None);
     // The report and the diagram of whatever came out, in every format.
     let facts = collector.finish();
     let r = answers::answer(&facts, "fuzz", &answers::TASKS);

@@ -35,6 +35,15 @@ pub struct DiagramArgs {
     /// (`5030:client="Web app"`). The lab's 5031 and 5030 are known.
     #[arg(long = "role", value_name = "PORT=NAME")]
     roles: Vec<String>,
+    /// The web app's server port. Default: found in the traffic (the HTTP
+    /// server that asks the pot while its client waits, else the busiest
+    /// HTTP server); the lab's 5031 when none is found.
+    #[arg(long, value_name = "PORT")]
+    web_port: Option<u16>,
+    /// The coffee pot's server port. Default: found in the traffic (the
+    /// server that speaks HTCPCP); the lab's 5030 when none is found.
+    #[arg(long, value_name = "PORT")]
+    pot_port: Option<u16>,
     /// Hide pure ACKs and window updates (the handshake's ACK and the
     /// teardown's ACKs stay).
     #[arg(long)]
@@ -53,14 +62,29 @@ pub enum DiagramFormat {
     Msc,
 }
 
-/// Reads a capture file once into [`Facts`] (`report::pass::collect`).
+/// Reads a capture file into [`Facts`]: first the roles' cheap pass
+/// (`report::roles::detect`; `web_port` / `pot_port` are the flags), then
+/// the report's pass (`report::pass::collect`) with those ports.
 pub(crate) fn collect(
     file: &Path,
     filter: Option<&coffeeshark::filter::Filter>,
     limits: Limits,
     selection: Option<Selection>,
     keylog: Option<std::sync::Arc<coffeeshark::dissect::tls::KeyLog>>,
+    (web_port, pot_port): (Option<u16>, Option<u16>),
 ) -> Result<(Facts, Option<String>)> {
+    use coffeeshark::report::roles;
+    // A pipe or FIFO can be read once only: its roles are the flags' or
+    // the lab's. Damage ends the detection quietly: the report's pass says it.
+    let roles = if std::fs::metadata(file).is_ok_and(|m| m.is_file()) {
+        roles::detect(
+            &mut coffeeshark::source::CaptureReader::open(file)?,
+            web_port,
+            pot_port,
+        )
+    } else {
+        roles::LabRoles::without_detection(web_port, pot_port)
+    };
     let mut reader = coffeeshark::source::CaptureReader::open(file)?;
     Ok(coffeeshark::report::pass::collect(
         &mut reader,
@@ -68,6 +92,7 @@ pub(crate) fn collect(
         limits,
         selection,
         keylog,
+        roles,
     ))
 }
 
@@ -84,9 +109,10 @@ pub fn run(args: DiagramArgs) -> Result<ExitCode> {
         Some(Err(code)) => return Ok(code),
         None => None,
     };
-    let mut roles = Roles::default();
+    // The lanes' names come after the pass (the ports may be detected);
+    // the `--role` specs are checked now.
     for r in &args.roles {
-        if let Err(e) = roles.apply(r) {
+        if let Err(e) = Roles::default().apply(r) {
             eprintln!("coffeeshark: {e}");
             return Ok(ExitCode::from(1));
         }
@@ -107,7 +133,15 @@ pub fn run(args: DiagramArgs) -> Result<ExitCode> {
         Limits::default(),
         Some(selection),
         keylog,
+        (args.web_port, args.pot_port),
     )?;
+    let mut roles = facts.roles.diagram_roles();
+    for r in &args.roles {
+        if let Err(e) = roles.apply(r) {
+            eprintln!("coffeeshark: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    }
     let mut title = format!("{}: space-time diagram", file_name(&args.file));
     if let Some(f) = &args.display_filter {
         title.push_str(&format!(" (filter: {f})"));

@@ -35,6 +35,15 @@ pub struct ReportArgs {
     /// Draw at most this many arrows in the embedded diagram (0: no diagram).
     #[arg(long, default_value_t = 400, value_name = "N")]
     max_arrows: usize,
+    /// The web app's server port. Default: found in the traffic (the HTTP
+    /// server that asks the pot while its client waits, else the busiest
+    /// HTTP server); the lab's 5031 when none is found.
+    #[arg(long, value_name = "PORT")]
+    web_port: Option<u16>,
+    /// The coffee pot's server port. Default: found in the traffic (the
+    /// server that speaks HTCPCP); the lab's 5030 when none is found.
+    #[arg(long, value_name = "PORT")]
+    pot_port: Option<u16>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,7 +80,14 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
             hide_acks: true,
             max_arrows: args.max_arrows,
         });
-    let (facts, err) = collect(&args.file, None, Limits::default(), selection, keylog)?;
+    let (facts, err) = collect(
+        &args.file,
+        None,
+        Limits::default(),
+        selection,
+        keylog,
+        (args.web_port, args.pot_port),
+    )?;
     let name = file_name(&args.file);
     let report = answers::answer(&facts, &name, &tasks);
     let stem = args.file.file_stem().map_or_else(
@@ -88,7 +104,7 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
             &facts,
             &Options {
                 title: format!("{name}: space-time diagram (pure ACKs hidden)"),
-                ..Options::default()
+                roles: facts.roles.diagram_roles(),
             },
         )
     });

@@ -19,6 +19,7 @@
 pub mod answers;
 pub mod diagram;
 pub mod pass;
+pub mod roles;
 
 use crate::dissect::stream::PduBody;
 use crate::dissect::tls;
@@ -326,6 +327,8 @@ pub struct Facts {
     pub diagram_conns: BTreeMap<u32, Connection>,
     /// The answers' accumulated facts.
     pub tally: answers::Tally,
+    /// The web app's and the pot's ports, and how they were found.
+    pub roles: roles::LabRoles,
     /// Frames that were not TCP.
     pub non_tcp: u64,
     /// Packets of connections already forgotten.
@@ -363,8 +366,19 @@ pub fn is_asset(target: &str) -> bool {
 }
 
 impl Collector {
-    /// `selection`: which segments become diagram arrows (`None`: no diagram).
+    /// `selection`: which segments become diagram arrows (`None`: no
+    /// diagram). The web app and the pot are on the lab's ports.
     pub fn new(limits: Limits, selection: Option<Selection>) -> Self {
+        Collector::with_roles(limits, selection, roles::LabRoles::default())
+    }
+
+    /// [`Collector::new`] with the web app and the pot on the ports of
+    /// `roles` (found by `roles::detect` or given by flags).
+    pub fn with_roles(
+        limits: Limits,
+        selection: Option<Selection>,
+        roles: roles::LabRoles,
+    ) -> Self {
         Collector {
             limits,
             selection,
@@ -372,7 +386,8 @@ impl Collector {
             next_stream: 0,
             sweep_at: SWEEP_MIN,
             facts: Facts {
-                tally: answers::Tally::new(limits),
+                tally: answers::Tally::with_ports(limits, roles.web_app.port, roles.pot.port),
+                roles,
                 ..Facts::default()
             },
         }

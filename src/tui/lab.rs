@@ -5,10 +5,14 @@
 //!   that is a browser ↔ web app connection, the pot connections opened
 //!   while it was open (the web app asking the pot on the browser's
 //!   behalf). Its frames are read back by offset (`PacketLoader::replay`),
-//!   not by a pass over the file.
+//!   not by a pass over the file. It keeps the lab's ports (5031 browser ↔
+//!   web app, 5030 pot) for its lanes and for which streams belong
+//!   together: it reads a few streams, not the capture, so it has no
+//!   traffic to detect roles from.
 //! - **Answers**: `coffeeshark report` (Tasks 1, 3–8, `report::answers` +
 //!   `view::report::markdown`) over what is captured so far
-//!   (`Index::snapshot`).
+//!   (`Index::snapshot`), with the roles detected as the CLI does
+//!   (`report::roles`).
 //!
 //! Each line keeps the frames it cites (`#N`), so Enter can jump to them.
 //! Live, a pane is computed again when more frames came (at most once per
@@ -18,7 +22,7 @@ use super::index::Index;
 use super::packet::PacketLoader;
 use crate::report::answers::{self, TASKS};
 use crate::report::diagram::{self, Options};
-use crate::report::{pass, Collector, Limits, Roles, Selection, POT_PORT, WEBAPP_PORT};
+use crate::report::{self, pass, Collector, Limits, Roles, Selection, POT_PORT, WEBAPP_PORT};
 use crate::view;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -261,13 +265,20 @@ fn related_streams(index: &Index, loader: &mut PacketLoader, stream: u32) -> Vec
     out
 }
 
-/// The lab report over what is captured now.
+/// The lab report over what is captured now: the roles detected on one
+/// snapshot (`report::roles::detect`, as `coffeeshark report` does), the
+/// answers read from a second (a live capture may have grown in between:
+/// the roles then come from the first frames only).
 fn answers_text(index: &Index, name: &str) -> LabText {
+    let roles = match index.snapshot() {
+        Ok(mut r) => report::roles::detect(&mut r, None, None),
+        Err(e) => return LabText::new("Answers".into(), &e.to_string()),
+    };
     let mut reader = match index.snapshot() {
         Ok(r) => r,
         Err(e) => return LabText::new("Answers".into(), &e.to_string()),
     };
-    let (facts, err) = pass::collect(&mut reader, None, Limits::default(), None, None);
+    let (facts, err) = pass::collect(&mut reader, None, Limits::default(), None, None, roles);
     let report = answers::answer(&facts, name, &TASKS);
     let mut text = view::report::markdown(&report, None);
     if let Some(e) = err {

@@ -285,6 +285,9 @@ pub struct StreamDissector {
     events: Vec<OwnedEvent>,
     /// The key log (`-o tls.keylog_file:`): TLS streams are decrypted.
     keylog: Option<Arc<KeyLog>>,
+    /// A port taken as the pot's besides [`POT_PORT`]
+    /// ([`StreamDissector::set_pot_port`]).
+    other_pot_port: Option<u16>,
     /// Messages decrypted from TLS that were still unfinished when their
     /// stream ended (a body running to the close): tshark never shows them
     /// in a frame, as TLS does not see the FIN; they come out with
@@ -441,6 +444,13 @@ impl StreamDissector {
         self.keylog = keylog;
     }
 
+    /// Take `port` as the pot's too (the report, when it found the pot on
+    /// another port): HTTP-looking requests there are HTCPCP, as on
+    /// [`POT_PORT`], so the lab's `GET caffeine://ducky` reads the same.
+    pub fn set_pot_port(&mut self, port: u16) {
+        self.other_pot_port = (port != POT_PORT).then_some(port);
+    }
+
     /// Streams whose state is held now.
     pub fn open_streams(&self) -> usize {
         self.streams.len()
@@ -466,7 +476,8 @@ impl StreamDissector {
                     None => Decision::Undecided,
                 };
                 let first_src = seg.src;
-                let pot_port = seg.src.port == POT_PORT || seg.dst.port == POT_PORT;
+                let is_pot = |p: u16| p == POT_PORT || Some(p) == self.other_pot_port;
+                let pot_port = is_pot(seg.src.port) || is_pot(seg.dst.port);
                 let mut st = match spare {
                     Some(mut st) => {
                         st.reuse(first_src, pot_port);
