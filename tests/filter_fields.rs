@@ -247,3 +247,14 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     let s = format!("{}tcp", "!".repeat(5000));
     assert!(Filter::compile(&s).is_err());
 }
+
+#[test]
+fn long_arithmetic_chains_are_an_error_not_a_stack_overflow() {
+    let s = format!("tcp.port == 1{}", " + 1".repeat(5000));
+    assert!(Filter::compile(&s).is_err());
+    let s = format!("tcp.port == {}1{}", "{".repeat(5000), "}".repeat(5000));
+    assert!(Filter::compile(&s).is_err());
+    let s = format!("tcp.port == {}1", "-".repeat(5000));
+    assert!(Filter::compile(&s).is_err());
+    assert!(Filter::compile(&format!("tcp.port == 1{}", " + 1".repeat(30))).is_ok());
+}

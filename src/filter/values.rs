@@ -116,6 +116,8 @@ pub enum Fast {
     /// A packet-list column (`_ws.col.*`): its index in
     /// `view::list::split_cells`, or `None` for `_ws.col.No.`.
     Column(Option<u8>),
+    /// A protocol only tshark dissects (`dns`): in no packet of ours.
+    Absent,
 }
 
 /// The fast extractor of a field, if it has one.
@@ -233,6 +235,15 @@ impl FieldRef {
         }
     }
 
+    /// A protocol tshark knows and we never dissect: typed as a protocol
+    /// (the `frame` entry's type), absent from every packet.
+    pub fn absent_protocol() -> Self {
+        FieldRef {
+            id: fields::lookup("frame").expect("registered"),
+            fast: Some(Fast::Absent),
+        }
+    }
+
     /// Same field, always through the field tree (for tests).
     pub fn tree_only(id: FieldId) -> Self {
         FieldRef { id, fast: None }
@@ -291,6 +302,56 @@ impl<'p, 'a> PacketFields<'p, 'a> {
         }
     }
 
+    /// Calls `visit` with each value of the field found in a layer of its
+    /// protocol that `layer(k, n)` accepts (`k`-th of `n`, from 1): `ip.addr#2`.
+    pub fn each_in_layers(
+        &self,
+        f: FieldRef,
+        layer: &dyn Fn(usize, usize) -> bool,
+        visit: &mut dyn FnMut(Val<'_>) -> bool,
+    ) -> bool {
+        let def = fields::def(f.id);
+        let proto = match def.ftype {
+            Ftype::Protocol => def.name,
+            _ => def.parent(),
+        };
+        // Our decoder has one layer of each of these: the fast path is it.
+        if f.fast.is_some() && !matches!(proto, "http" | "htcpcp" | "tls") {
+            return layer(1, 1) && self.each(f, visit);
+        }
+        if !TREE_PROTOCOLS.contains(&proto) || !self.exists(f) {
+            return false;
+        }
+        let tree = self.tree();
+        let data = self.pkt.decoded.data;
+        let n = tree.layers.iter().filter(|l| l.proto == proto).count();
+        let names: &[&str] = if def.alias_of.is_empty() {
+            std::slice::from_ref(&def.name)
+        } else {
+            def.alias_of
+        };
+        let mut k = 0;
+        for l in tree.layers.iter().filter(|l| l.proto == proto) {
+            k += 1;
+            if !layer(k, n) {
+                continue;
+            }
+            if def.ftype == Ftype::Protocol {
+                if visit(Val::Bytes(span(data, l.start, l.len))) {
+                    return true;
+                }
+                continue;
+            }
+            for name in names {
+                let ftype = fields::lookup(name).map_or(def.ftype, |id| fields::def(id).ftype);
+                if rec_fields(&l.fields, name, ftype, data, visit) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
     fn each_tree(&self, id: FieldId, visit: &mut dyn FnMut(Val<'_>) -> bool) -> bool {
         let def = fields::def(id);
         // A protocol the tree never produces has no fields, and HTTP,
@@ -327,30 +388,9 @@ impl<'p, 'a> PacketFields<'p, 'a> {
                 .filter(|l| l.proto == def.name)
                 .any(|l| visit(Val::Bytes(span(data, l.start, l.len))));
         }
-        fn rec(
-            fields: &[Field],
-            name: &str,
-            ftype: Ftype,
-            data: &[u8],
-            visit: &mut dyn FnMut(Val<'_>) -> bool,
-        ) -> bool {
-            for f in fields {
-                if f.name == name {
-                    if let Some(v) = tree_val(f, ftype, data) {
-                        if visit(v) {
-                            return true;
-                        }
-                    }
-                }
-                if !f.children.is_empty() && rec(&f.children, name, ftype, data, visit) {
-                    return true;
-                }
-            }
-            false
-        }
         tree.layers
             .iter()
-            .any(|l| rec(&l.fields, def.name, def.ftype, data, visit))
+            .any(|l| rec_fields(&l.fields, def.name, def.ftype, data, visit))
     }
 
     fn each_fast(&self, k: Fast, visit: &mut dyn FnMut(Val<'_>) -> bool) -> bool {
@@ -360,6 +400,7 @@ impl<'p, 'a> PacketFields<'p, 'a> {
         let fr = &pkt.frame;
         let int = |v: u64| Val::Int(v as i128);
         match k {
+            Absent => false,
             Frame => visit(Val::Bytes(d.data)),
             FrameNumber => visit(int(fr.number)),
             FrameLen => visit(int(fr.orig_len as u64)),
@@ -398,6 +439,8 @@ impl<'p, 'a> PacketFields<'p, 'a> {
                 let tags = vlans.iter().flatten().count();
                 tags > 0 && visit(Val::Bytes(span(d.data, 14, 4 * tags)))
             }
+            // Wireshark's IPv6 dissector adds `ip.version` too (6).
+            IpVersion if matches!(&d.net, Some(LaxNetSlice::Ipv6(_))) => visit(int(6)),
             Ip | IpSrc | IpDst | IpAddr | IpProto | IpTtl | IpLen | IpId | IpVersion | IpHdrLen => {
                 let Some(LaxNetSlice::Ipv4(v4)) = &d.net else {
                     return false;
@@ -655,6 +698,29 @@ pub const TREE_PROTOCOLS: &[&str] = &[
     "unknown",
     "_ws.malformed",
 ];
+
+/// Visits the values of every field named `name` in `fields`, depth first.
+fn rec_fields(
+    fields: &[Field],
+    name: &str,
+    ftype: Ftype,
+    data: &[u8],
+    visit: &mut dyn FnMut(Val<'_>) -> bool,
+) -> bool {
+    for f in fields {
+        if f.name == name {
+            if let Some(v) = tree_val(f, ftype, data) {
+                if visit(v) {
+                    return true;
+                }
+            }
+        }
+        if !f.children.is_empty() && rec_fields(&f.children, name, ftype, data, visit) {
+            return true;
+        }
+    }
+    false
+}
 
 /// `data[start..start + len]`, clamped.
 fn span(data: &[u8], start: usize, len: usize) -> &[u8] {

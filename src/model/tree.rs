@@ -754,8 +754,15 @@ fn ipv6_layer(pkt: &Packet<'_>, v6: &etherparse::LaxIpv6Slice<'_>) -> Layer {
     let src = h.source_addr();
     let dst = h.destination_addr();
     let nxt = h.next_header().0;
+    // Wireshark's IPv6 dissector also adds a hidden `ip.version`, so that
+    // `ip.version == 6` matches IPv6 packets.
+    let mut ip_version = uint("ip.version", "Version", 6, start, 1);
+    ip_version.hidden = true;
+    ip_version.label =
+        "Version: 6 [This field makes the filter match on \"ip.version == 6\" possible]".into();
     let mut fields = vec![
         uint("ipv6.version", "Version", 6, start, 1),
+        ip_version,
         Field::new(
             "ipv6.tclass",
             Value::Hex(h.traffic_class() as u64, 2),
