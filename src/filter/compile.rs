@@ -25,13 +25,37 @@ pub struct FieldOp {
     pub slice: Option<Range>,
 }
 
+/// How tshark 4.0 keeps an arithmetic result: unsigned fields of up to 32
+/// bits in 32 bits (`+` and `*` wrap; a subtraction below zero turns
+/// signed), 64-bit ones in 64, signed ones in 32 or 64; times exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Width {
+    U32,
+    U64,
+    I32,
+    I64,
+    Exact,
+}
+
+impl Width {
+    fn of(t: Ftype) -> Width {
+        match t {
+            Ftype::UInt(b) if b > 32 => Width::U64,
+            Ftype::UInt(_) | Ftype::FrameNum => Width::U32,
+            Ftype::Int(b) if b > 32 => Width::I64,
+            Ftype::Int(_) => Width::I32,
+            _ => Width::Exact,
+        }
+    }
+}
+
 /// A compiled value expression: yields zero or more values per packet.
 #[derive(Debug)]
 pub enum VExpr {
     Field(FieldOp),
     Lit(Lit),
-    Neg(Box<VExpr>),
-    Arith(ArOp, Box<VExpr>, Box<VExpr>),
+    Neg(Width, Box<VExpr>),
+    Arith(ArOp, Width, Box<VExpr>, Box<VExpr>),
     Func(Func, Vec<VExpr>),
     /// `${field}`: the values of the selected packet, fixed at compile time.
     Refs(Vec<Lit>),
@@ -41,6 +65,10 @@ pub enum VExpr {
 pub enum Rhs {
     Val(VExpr),
     Regex(regex::bytes::Regex),
+    /// A negative constant against an unsigned field: tshark 4.0 cannot
+    /// compare them, which fails `any` and passes `all` (every pair it
+    /// could compare passed).
+    Incomparable,
 }
 
 #[derive(Debug)]
@@ -290,20 +318,25 @@ impl Compiler<'_, '_> {
         if let (CmpOp::Matches, Value::Str(s)) = (op, &rhs.node) {
             let pattern = String::from_utf8_lossy(s);
             // PCRE2 in tshark is caseless unless the pattern says `(?-i)`.
-            let re = regex::bytes::RegexBuilder::new(&pattern)
-                .case_insensitive(true)
-                .size_limit(1 << 20)
-                .build()
-                .map_err(|e| {
-                    let detail = match &e {
-                        regex::Error::Syntax(s) => {
-                            let last = s.lines().last().unwrap_or("").trim();
-                            last.trim_start_matches("error: ").to_string()
-                        }
-                        other => other.to_string(),
-                    };
-                    FilterError::plain(format!("Regex compilation error: {detail}."))
-                })?;
+            // Byte semantics (`.` is any byte but `\n`, as PCRE2 on raw
+            // bytes) unless the pattern needs Unicode (`\p{..}`).
+            let build = |unicode: bool| {
+                regex::bytes::RegexBuilder::new(&pattern)
+                    .case_insensitive(true)
+                    .unicode(unicode)
+                    .size_limit(1 << 20)
+                    .build()
+            };
+            let re = build(false).or_else(|_| build(true)).map_err(|e| {
+                let detail = match &e {
+                    regex::Error::Syntax(s) => {
+                        let last = s.lines().last().unwrap_or("").trim();
+                        last.trim_start_matches("error: ").to_string()
+                    }
+                    other => other.to_string(),
+                };
+                FilterError::plain(format!("Regex compilation error: {detail}."))
+            })?;
             return Ok(Node::Cmp {
                 lhs: l,
                 op,
@@ -317,6 +350,16 @@ impl Compiler<'_, '_> {
             t
         };
         let r = self.operand(rhs, want, lhs)?;
+        let unsigned = matches!(t, Ftype::UInt(_) | Ftype::FrameNum)
+            && matches!(lhs.node, Value::Word { .. } | Value::Call { .. });
+        if unsigned && matches!(r, VExpr::Lit(Lit::Int(i)) if i < 0) {
+            return Ok(Node::Cmp {
+                lhs: l,
+                op,
+                quant,
+                rhs: Rhs::Incomparable,
+            });
+        }
         Ok(Node::Cmp {
             lhs: l,
             op,
@@ -459,7 +502,7 @@ impl Compiler<'_, '_> {
                 Ok(match self.value(x, t)? {
                     VExpr::Lit(Lit::Int(i)) => VExpr::Lit(Lit::Int(-i)),
                     VExpr::Lit(Lit::Time(i)) => VExpr::Lit(Lit::Time(-i)),
-                    other => VExpr::Neg(Box::new(other)),
+                    other => VExpr::Neg(t.map_or(Width::Exact, Width::of), Box::new(other)),
                 })
             }
             Value::Arith(op, a, b) => {
@@ -503,7 +546,8 @@ impl Compiler<'_, '_> {
                 }
                 let x = self.value(a, t)?;
                 let y = self.value(b, t)?;
-                Ok(VExpr::Arith(*op, Box::new(x), Box::new(y)))
+                let w = t.map_or(Width::Exact, Width::of);
+                Ok(VExpr::Arith(*op, w, Box::new(x), Box::new(y)))
             }
             Value::Call {
                 name,

@@ -2,15 +2,19 @@
 //!
 //! Values stream through callbacks (`each`): a field with several values,
 //! arithmetic (every pair of values, as tshark), functions; nothing is
-//! collected, and integer arithmetic allocates nothing. A comparison is
-//! true for `any` when some pair of values satisfies it, for `all` when
-//! every field it reads is present and every pair satisfies it — tshark
-//! 4.0 reads the fields first and gives up when one is absent (`a != b`
-//! needs both), then tests the values computed from them, so a slice past
-//! the end (no value) passes `all`: `http.request.method[0:4] != "HEAD"`
-//! matches `GET`. Division by zero and overflow give no value.
+//! collected, and integer arithmetic allocates nothing.
+//!
+//! Comparisons follow tshark 4.0's virtual machine as observed: the fields
+//! a comparison reads must all be present (`a != b` is false without `b`);
+//! then `any` wants some pair of values to pass and `all` every pair, and
+//! at least one value of every slice (`all x[9:2] == 0` is false past the
+//! end); `a != b` is "no pair equal" and `any a != b` is "not every pair
+//! equal" (so `http.request.method[0:4] != "HEAD"` matches `GET`).
+//! Arithmetic keeps tshark's widths: an unsigned result of up to 32 bits
+//! that overflows, a negation or a subtraction below `i32::MIN`, division
+//! by zero — no value.
 
-use super::compile::{FieldOp, Node, Rhs, SetEl, VExpr};
+use super::compile::{FieldOp, Node, Rhs, SetEl, VExpr, Width};
 use super::functions::each_call;
 use super::literal::Lit;
 use super::parser::{ArOp, CmpOp, Quant, Range};
@@ -35,23 +39,63 @@ pub fn eval(n: &Node, pf: &PacketFields<'_, '_>) -> bool {
             op,
             quant,
             rhs,
-        } => match rhs {
-            Rhs::Regex(re) => quantified(*quant, lhs, pf, &mut |v| match v {
-                Val::Bytes(b) => re.is_match(b),
-                _ => false,
-            }),
-            Rhs::Val(VExpr::Lit(l)) => quantified(*quant, lhs, pf, &mut |v| lit_cmp(&v, *op, l)),
-            Rhs::Val(r) => pairs(*quant, lhs, r, pf, *op),
-        },
+        } => {
+            let reads =
+                || reads_exist(lhs, pf) && !matches!(rhs, Rhs::Val(r) if !reads_exist(r, pf));
+            let sliced = || {
+                slices_nonempty(lhs, pf) && !matches!(rhs, Rhs::Val(r) if !slices_nonempty(r, pf))
+            };
+            match (quant, op) {
+                // tshark 4.0: `a != b` is "not any equal", `any a != b` is
+                // "not all equal"; both after reading the fields.
+                (Quant::All, CmpOp::Ne) => reads() && !any_pair(lhs, rhs, CmpOp::Eq, pf),
+                (Quant::Any, CmpOp::Ne) => {
+                    reads() && !(sliced() && all_pairs(lhs, rhs, CmpOp::Eq, pf))
+                }
+                (Quant::All, _) => reads() && sliced() && all_pairs(lhs, rhs, *op, pf),
+                (Quant::Any, _) => any_pair(lhs, rhs, *op, pf),
+            }
+        }
         Node::In {
             lhs,
             quant: Quant::Any,
             set,
         } => each(lhs, pf, &mut |v| set.iter().any(|el| in_el(&v, el, pf))),
         // tshark 4.0: `all x in {a, b}` is `all x == a || all x == b`.
-        Node::In { lhs, set, .. } => set
-            .iter()
-            .any(|el| quantified(Quant::All, lhs, pf, &mut |v| in_el(&v, el, pf))),
+        Node::In { lhs, set, .. } => set.iter().any(|el| {
+            reads_exist(lhs, pf)
+                && slices_nonempty(lhs, pf)
+                && !each(lhs, pf, &mut |v| !in_el(&v, el, pf))
+        }),
+    }
+}
+
+/// Some pair of values satisfies `op` (an incomparable right side has
+/// none).
+fn any_pair(lhs: &VExpr, rhs: &Rhs, op: CmpOp, pf: &PacketFields<'_, '_>) -> bool {
+    match rhs {
+        Rhs::Incomparable => false,
+        Rhs::Regex(re) => each(
+            lhs,
+            pf,
+            &mut |v| matches!(v, Val::Bytes(b) if re.is_match(b)),
+        ),
+        Rhs::Val(VExpr::Lit(l)) => each(lhs, pf, &mut |v| lit_cmp(&v, op, l)),
+        Rhs::Val(r) => each(lhs, pf, &mut |a| each(r, pf, &mut |b| val_cmp(&a, op, &b))),
+    }
+}
+
+/// Every pair of values satisfies `op` (true when there is none).
+fn all_pairs(lhs: &VExpr, rhs: &Rhs, op: CmpOp, pf: &PacketFields<'_, '_>) -> bool {
+    match rhs {
+        Rhs::Incomparable => true,
+        Rhs::Regex(re) => !each(
+            lhs,
+            pf,
+            &mut |v| !matches!(v, Val::Bytes(b) if re.is_match(b)),
+        ),
+        Rhs::Val(VExpr::Lit(l)) => !each(lhs, pf, &mut |v| !lit_cmp(&v, op, l)),
+        Rhs::Val(r) => !each(lhs, pf, &mut |a| each(r, pf, &mut |b| !val_cmp(&a, op, &b))),
     }
 }
 
@@ -63,7 +107,8 @@ fn in_el(v: &Val<'_>, el: &SetEl, pf: &PacketFields<'_, '_>) -> bool {
     }
 }
 
-/// Whether every field `e` reads has a value (before slicing).
+/// Whether every field `e` reads has a value (before slicing): tshark
+/// reads them first and fails the comparison when one is absent.
 fn reads_exist(e: &VExpr, pf: &PacketFields<'_, '_>) -> bool {
     match e {
         VExpr::Field(o) => {
@@ -72,34 +117,22 @@ fn reads_exist(e: &VExpr, pf: &PacketFields<'_, '_>) -> bool {
         }
         VExpr::Lit(_) => true,
         VExpr::Refs(ls) => !ls.is_empty(),
-        VExpr::Neg(x) => reads_exist(x, pf),
-        VExpr::Arith(_, a, b) => reads_exist(a, pf) && reads_exist(b, pf),
-        VExpr::Func(_, args) => args.iter().all(|a| reads_exist(a, pf)),
+        VExpr::Neg(_, x) => reads_exist(x, pf),
+        VExpr::Arith(_, _, a, b) => reads_exist(a, pf) && reads_exist(b, pf),
+        // A function without a result fails the test (`count` of an absent
+        // field), but `min`/`max` skip absent arguments.
+        VExpr::Func(..) => each(e, pf, &mut |_| true),
     }
 }
 
-/// `any`: some value passes `test`; `all`: there are values and all pass.
-fn quantified(
-    q: Quant,
-    e: &VExpr,
-    pf: &PacketFields<'_, '_>,
-    test: &mut dyn FnMut(Val<'_>) -> bool,
-) -> bool {
-    match q {
-        Quant::Any => each(e, pf, test),
-        Quant::All => reads_exist(e, pf) && !each(e, pf, &mut |v| !test(v)),
-    }
-}
-
-/// Two computed sides: every pair of values.
-fn pairs(q: Quant, l: &VExpr, r: &VExpr, pf: &PacketFields<'_, '_>, op: CmpOp) -> bool {
-    match q {
-        Quant::Any => each(l, pf, &mut |a| each(r, pf, &mut |b| val_cmp(&a, op, &b))),
-        Quant::All => {
-            reads_exist(l, pf)
-                && reads_exist(r, pf)
-                && !each(l, pf, &mut |a| each(r, pf, &mut |b| !val_cmp(&a, op, &b)))
-        }
+/// Whether every slice in `e` has a value: an `all` comparison of a slice
+/// past the end is false in tshark 4.0 (arithmetic that fails is not).
+fn slices_nonempty(e: &VExpr, pf: &PacketFields<'_, '_>) -> bool {
+    match e {
+        VExpr::Field(o) => o.slice.is_none() || each_field(o, pf, &mut |_| true),
+        VExpr::Neg(_, x) => slices_nonempty(x, pf),
+        VExpr::Arith(_, _, a, b) => slices_nonempty(a, pf) && slices_nonempty(b, pf),
+        VExpr::Lit(_) | VExpr::Refs(_) | VExpr::Func(..) => true,
     }
 }
 
@@ -119,19 +152,25 @@ pub fn each(e: &VExpr, pf: &PacketFields<'_, '_>, visit: &mut dyn FnMut(Val<'_>)
         VExpr::Field(o) => each_field(o, pf, visit),
         VExpr::Lit(l) => visit(lit_val(l)),
         VExpr::Refs(ls) => ls.iter().any(|l| visit(lit_val(l))),
-        VExpr::Neg(x) => each(x, pf, &mut |v| match v {
-            Val::Int(i) => visit(Val::Int(-i)),
+        VExpr::Neg(w, x) => each(x, pf, &mut |v| match v {
+            // tshark 4.0 negates an unsigned value into a signed one of the
+            // same width, and fails (no value) when it does not fit.
+            Val::Int(i) => match w {
+                Width::U32 | Width::I32 => i32::try_from(-i).is_ok() && visit(Val::Int(-i)),
+                Width::U64 | Width::I64 => i64::try_from(-i).is_ok() && visit(Val::Int(-i)),
+                Width::Exact => visit(Val::Int(-i)),
+            },
             Val::Time(t) => visit(Val::Time(-t)),
             _ => false,
         }),
-        VExpr::Arith(op, a, b) => each(a, pf, &mut |x| {
+        VExpr::Arith(op, w, a, b) => each(a, pf, &mut |x| {
             each(b, pf, &mut |y| match (x, y) {
                 (Val::Bytes(p), Val::Bytes(q)) if *op == ArOp::BitAnd => {
                     // Rare (bytes & mask): one small buffer per pair.
                     let out: Vec<u8> = p.iter().zip(q).map(|(a, b)| a & b).collect();
                     visit(Val::Bytes(&out))
                 }
-                _ => match arith(*op, x, y) {
+                _ => match arith(*op, *w, x, y) {
                     Some(v) => visit(v),
                     None => false,
                 },
@@ -141,12 +180,29 @@ pub fn each(e: &VExpr, pf: &PacketFields<'_, '_>, visit: &mut dyn FnMut(Val<'_>)
     }
 }
 
-fn arith(op: ArOp, x: Val<'_>, y: Val<'_>) -> Option<Val<'static>> {
+fn arith(op: ArOp, w: Width, x: Val<'_>, y: Val<'_>) -> Option<Val<'static>> {
+    // tshark 4.0 fails an operation whose result does not fit (no value).
+    let wrap = |v: i128| -> Option<i128> {
+        let fits = match w {
+            Width::U32 => u32::try_from(v).is_ok(),
+            Width::U64 => u64::try_from(v).is_ok(),
+            Width::I32 => i32::try_from(v).is_ok(),
+            Width::I64 => i64::try_from(v).is_ok(),
+            Width::Exact => true,
+        };
+        fits.then_some(v)
+    };
     let f = |a: i128, b: i128| -> Option<i128> {
         match op {
-            ArOp::Add => a.checked_add(b),
-            ArOp::Sub => a.checked_sub(b),
-            ArOp::Mul => a.checked_mul(b),
+            ArOp::Add => a.checked_add(b).and_then(wrap),
+            // Below zero, tshark's unsigned subtraction gives a signed
+            // result of the same width.
+            ArOp::Sub => a.checked_sub(b).and_then(|v| match w {
+                Width::U32 if v < 0 => i32::try_from(v).ok().map(i128::from),
+                Width::U64 if v < 0 => i64::try_from(v).ok().map(i128::from),
+                _ => wrap(v),
+            }),
+            ArOp::Mul => a.checked_mul(b).and_then(wrap),
             ArOp::Div => a.checked_div(b),
             ArOp::Mod => a.checked_rem(b),
             ArOp::BitAnd => Some(a & b),

@@ -9,8 +9,9 @@
 
 use super::compile::{Compiler, FieldOp, VExpr};
 use super::eval::each;
-use super::fields::Ftype;
+use super::fields::{self, Ftype};
 use super::parser::{Spanned, Value};
+use super::values::FieldRef;
 use super::values::{PacketFields, Val};
 use super::FilterError;
 
@@ -113,6 +114,15 @@ pub fn compile(
     let f = match name {
         "len" => {
             let (op, t) = field_arg(c)?;
+            // Wireshark's `ip` item covers the header only (its value, for
+            // `contains` and slices, is the whole datagram).
+            if t == Ftype::Protocol && fields::def(op.field.id).name == "ip" {
+                let hdr = fields::lookup("ip.hdr_len").expect("registered");
+                return Ok(VExpr::Field(FieldOp {
+                    field: FieldRef::new(hdr),
+                    ..op
+                }));
+            }
             return Ok(VExpr::Func(Func::Len(int_width(t)), vec![VExpr::Field(op)]));
         }
         "count" => {

@@ -185,8 +185,8 @@ fn uses_layers(n: &Node) -> bool {
     fn v(e: &VExpr) -> bool {
         match e {
             VExpr::Field(o) => o.layer.is_some(),
-            VExpr::Neg(x) => v(x),
-            VExpr::Arith(_, a, b) => v(a) || v(b),
+            VExpr::Neg(_, x) => v(x),
+            VExpr::Arith(_, _, a, b) => v(a) || v(b),
             VExpr::Func(_, args) => args.iter().any(v),
             VExpr::Lit(_) | VExpr::Refs(_) => false,
         }
@@ -219,8 +219,8 @@ fn strict_app(e: &VExpr) -> bool {
     };
     match e {
         VExpr::Field(o) => app(o),
-        VExpr::Neg(x) => strict_app(x),
-        VExpr::Arith(_, a, b) => strict_app(a) || strict_app(b),
+        VExpr::Neg(_, x) => strict_app(x),
+        VExpr::Arith(_, _, a, b) => strict_app(a) || strict_app(b),
         VExpr::Func(functions::Func::Min | functions::Func::Max, args) => {
             args.iter().all(strict_app)
         }

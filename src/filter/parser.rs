@@ -649,7 +649,15 @@ impl Parser {
         } else if let Some(dash) = text[1..].find('-') {
             // `[-3-4]` is not a thing; a leading `-` is a negative start.
             let (a, b) = (num(&text[..dash + 1])?, num(&text[dash + 2..])?);
-            if b < a || (a < 0) != (b < 0) {
+            // tshark 4.0 wants the end after the start (`[4-4]` is refused).
+            if b <= a {
+                return Err(FilterError::new(
+                    format!("Range {a}-{b} isn't valid because {a} is greater or equal than {b}"),
+                    start,
+                    t.start + t.len - start,
+                ));
+            }
+            if (a < 0) != (b < 0) {
                 return Err(bad());
             }
             Range {
