@@ -9,10 +9,11 @@
 //! runs through tshark (one run per capture and batch, `filter_oracle`)
 //! and through our compiler and evaluator; verdicts and frames must agree.
 //!
-//! `COFFEESHARK_FILTER_FUZZ_N` (default 400) filters per capture,
+//! `COFFEESHARK_FILTER_FUZZ_N` (default 1500) filters per capture,
 //! `COFFEESHARK_FILTER_FUZZ_SEED` (default fixed) to explore further: the
 //! long run is `COFFEESHARK_FILTER_FUZZ_N=20000 cargo test --release --test
-//! filter_fuzz -- --nocapture` (docs/FILTERS.md has its figures).
+//! filter_fuzz -- --nocapture` (docs/FILTERS.md has its figures). The
+//! default run takes a few seconds: one tshark run per capture.
 
 mod filter_oracle;
 
@@ -551,7 +552,14 @@ impl Gen<'_> {
 
     /// A well-formed filter, or now and then a near-miss.
     fn filter(&mut self) -> String {
-        let f = self.expr(3);
+        let mut f = self.expr(3);
+        // Two known differences the generator steers clear of (docs/
+        // FILTERS.md): tshark 4.0 shares one read between `x#N` and `x` in
+        // a filter (the second sees the first's layers), and it gives TLS
+        // several layers in a frame where our tree has one.
+        while layered_twice(&f) || (f.contains("tls") && f.contains('#')) {
+            f = self.expr(3);
+        }
         if !self.rng.chance(12) {
             return f;
         }
@@ -566,12 +574,32 @@ impl Gen<'_> {
     }
 }
 
+/// Whether some field appears both with a layer (`x#..`) and without.
+fn layered_twice(f: &str) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
+    let mut layered = Vec::new();
+    let mut plain = Vec::new();
+    let mut rest = f;
+    while let Some(i) = rest.find(|c: char| c.is_ascii_alphabetic()) {
+        let s = &rest[i..];
+        let n = s.find(|c: char| !word(c)).unwrap_or(s.len());
+        let name = &s[..n];
+        if s[n..].starts_with('#') {
+            layered.push(name);
+        } else {
+            plain.push(name);
+        }
+        rest = &s[n..];
+    }
+    layered.iter().any(|l| plain.contains(l))
+}
+
 #[test]
 fn random_filters_agree_with_tshark() {
     let n: usize = std::env::var("COFFEESHARK_FILTER_FUZZ_N")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(400);
+        .unwrap_or(1500);
     let seed: u64 = std::env::var("COFFEESHARK_FILTER_FUZZ_SEED")
         .ok()
         .and_then(|s| s.parse().ok())

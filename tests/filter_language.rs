@@ -232,6 +232,19 @@ fn errors_read_as_tshark_says_them() {
         "tcp.flags.syn == \"yes\"",
         "tcp.port ==",
         "tcp.analysis.flags == 1",
+        "tcp.port == '''",
+        "tcp.port == 'ab'",
+        "tcp.port == '\\q'",
+        "frame.len > 1 + \"a\"",
+        "tcp.port[0] == 1",
+        "len(tcp.payload[0:2]) == 2",
+        "tcp.payload contains \"\\x\"",
+        "tcp.srcport-1 == 1",
+        "tcp.port == 'a",
+        "tcp.port == '\\x'",
+        "tcp.port == '\\xfff'",
+        "tcp.port == '\\400'",
+        "tcp.port == '\x7f'",
     ];
     let file = SAMPLES[0];
     for f in cases {
@@ -329,4 +342,54 @@ proptest! {
         let _ = Filter::compile(&String::from_utf8_lossy(&bytes));
         let _ = Filter::compile(&mutate(CONSTRUCTS[which], &picks));
     }
+}
+
+/// The TUI resolves `${field}` from the selected packet's tree
+/// (`values::tree_values`): `tcp.port == ${tcp.port}` then selects the
+/// frames sharing a port with it, as the same filter with the ports
+/// written out does.
+#[test]
+fn field_references_from_a_packet_tree() {
+    use coffeeshark::filter::values::tree_values;
+    use coffeeshark::model::tree;
+    let mut reader = coffeeshark::source::CaptureReader::open(Path::new(SAMPLES[0])).unwrap();
+    let mut analyzer = coffeeshark::pipeline::Analyzer::new();
+    let raw = reader.next_frame().unwrap().unwrap();
+    let first = analyzer.process(&raw);
+    let t = tree::build(&first);
+    let data = first.decoded.data.to_vec();
+    let refs = |id| tree_values(&t, &data, id);
+    let with_refs =
+        Filter::compile_with_refs("tcp.port == ${tcp.port} && ip.src == ${ip.src}", &refs).unwrap();
+    let port = |f: &str| {
+        coffeeshark::filter::values::PacketFields::new(&first)
+            .tree()
+            .walk()
+            .find(|x| x.name == f)
+            .map(|x| format!("{:?}", x.value))
+            .unwrap()
+    };
+    let (sp, dp) = (port("tcp.srcport"), port("tcp.dstport"));
+    let digits = |s: String| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    let written = Filter::compile(&format!(
+        "tcp.port in {{{}, {}}} && ip.src == 127.0.0.1",
+        digits(sp),
+        digits(dp)
+    ))
+    .unwrap();
+    drop(first);
+    let mut reader = coffeeshark::source::CaptureReader::open(Path::new(SAMPLES[0])).unwrap();
+    let mut analyzer = coffeeshark::pipeline::Analyzer::new();
+    let mut hits = 0;
+    while let Some(raw) = reader.next_frame().unwrap() {
+        let pkt = analyzer.process(&raw);
+        assert_eq!(
+            with_refs.matches(&pkt),
+            written.matches(&pkt),
+            "frame {}",
+            pkt.frame.number
+        );
+        hits += usize::from(written.matches(&pkt));
+    }
+    assert!(hits > 10);
 }

@@ -200,9 +200,11 @@ impl Compiler<'_, '_> {
                         }
                     });
                 }
+                // tshark 4.0: `all x not in {..}` is `not x in {..}` (no value
+                // in the set), whatever the quantifier.
                 let n = Node::In {
                     lhs: l,
-                    quant: *quant,
+                    quant: if *negated { Quant::Any } else { *quant },
                     set,
                 };
                 if *negated {
@@ -283,8 +285,12 @@ impl Compiler<'_, '_> {
         quant: Quant,
         rhs: &Spanned<Value>,
     ) -> Result<Node, FilterError> {
+        // Only what reads as a literal (a number, an address, a string), not
+        // a misspelt field name, is flipped.
         let is_lit = |v: &Spanned<Value>| {
-            matches!(&v.node, Value::Word { text, .. } if field_of(text).is_none())
+            matches!(&v.node, Value::Word { text, dot: false, .. }
+                if field_of(text).is_none()
+                    && text.starts_with(|c: char| c.is_ascii_digit() || c == ':'))
                 || matches!(v.node, Value::Str(_) | Value::Char(_))
         };
         let (lhs, op, rhs) = match self.infer(lhs) {
@@ -350,6 +356,16 @@ impl Compiler<'_, '_> {
             t
         };
         let r = self.operand(rhs, want, lhs)?;
+        let op = match (
+            op,
+            matches!(t, Ftype::Bytes | Ftype::Ether | Ftype::Protocol),
+        ) {
+            (CmpOp::Lt, true) => CmpOp::LenLt,
+            (CmpOp::Le, true) => CmpOp::LenLe,
+            (CmpOp::Gt, true) => CmpOp::LenGt,
+            (CmpOp::Ge, true) => CmpOp::LenGe,
+            (op, _) => op,
+        };
         let unsigned = matches!(t, Ftype::UInt(_) | Ftype::FrameNum)
             && matches!(lhs.node, Value::Word { .. } | Value::Call { .. });
         if unsigned && matches!(r, VExpr::Lit(Lit::Int(i)) if i < 0) {
@@ -376,8 +392,11 @@ impl Compiler<'_, '_> {
         t: Ftype,
         lhs: &Spanned<Value>,
     ) -> Result<VExpr, FilterError> {
+        // A slice compares with any field that has bytes (tshark slices it
+        // whole).
+        let slice_lhs = matches!(lhs.node, Value::Word { slice: Some(_), .. });
         if let Some(rt) = self.infer(v) {
-            if !compatible(t, rt) {
+            if !(compatible(t, rt) || (slice_lhs && sliceable(rt))) {
                 return err(
                     format!(
                         "{} and {} are not of compatible types.",
@@ -452,9 +471,16 @@ impl Compiler<'_, '_> {
                                 def.ftype.pretty()
                             ),
                             v.start,
-                            v.len,
+                            text.len() + usize::from(*dot),
                         );
                     }
+                    // Wireshark's `ip` item is the header: its slices and
+                    // length are the header's (`contains` reads it all).
+                    let field = if slice.is_some() && def.name == "ip" {
+                        FieldRef::ip_header()
+                    } else {
+                        field
+                    };
                     return Ok(VExpr::Field(FieldOp {
                         field,
                         layer: *layer,
@@ -586,6 +612,7 @@ fn check_op(
         CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge => {
             !matches!(t, Ftype::None | Ftype::Protocol | Ftype::Boolean)
         }
+        CmpOp::LenLt | CmpOp::LenLe | CmpOp::LenGt | CmpOp::LenGe => true,
         CmpOp::Contains => t.is_bytes_like(),
         CmpOp::Matches => matches!(t, Ftype::String | Ftype::Protocol | Ftype::Bytes),
     };

@@ -11,8 +11,9 @@
 //! end); `a != b` is "no pair equal" and `any a != b` is "not every pair
 //! equal" (so `http.request.method[0:4] != "HEAD"` matches `GET`).
 //! Arithmetic keeps tshark's widths: an unsigned result of up to 32 bits
-//! that overflows, a negation or a subtraction below `i32::MIN`, division
-//! by zero — no value.
+//! that overflows, the negation of a value above `i32::MAX`, a subtraction
+//! below zero from an operand above `i32::MAX`, division by zero — no
+//! value (64-bit fields alike with 64 bits).
 
 use super::compile::{FieldOp, Node, Rhs, SetEl, VExpr, Width};
 use super::functions::each_call;
@@ -156,8 +157,10 @@ pub fn each(e: &VExpr, pf: &PacketFields<'_, '_>, visit: &mut dyn FnMut(Val<'_>)
             // tshark 4.0 negates an unsigned value into a signed one of the
             // same width, and fails (no value) when it does not fit.
             Val::Int(i) => match w {
-                Width::U32 | Width::I32 => i32::try_from(-i).is_ok() && visit(Val::Int(-i)),
-                Width::U64 | Width::I64 => i64::try_from(-i).is_ok() && visit(Val::Int(-i)),
+                Width::U32 => i <= i32::MAX as i128 && visit(Val::Int(-i)),
+                Width::U64 => i <= i64::MAX as i128 && visit(Val::Int(-i)),
+                Width::I32 => i32::try_from(-i).is_ok() && visit(Val::Int(-i)),
+                Width::I64 => i64::try_from(-i).is_ok() && visit(Val::Int(-i)),
                 Width::Exact => visit(Val::Int(-i)),
             },
             Val::Time(t) => visit(Val::Time(-t)),
@@ -197,11 +200,12 @@ fn arith(op: ArOp, w: Width, x: Val<'_>, y: Val<'_>) -> Option<Val<'static>> {
             ArOp::Add => a.checked_add(b).and_then(wrap),
             // Below zero, tshark's unsigned subtraction gives a signed
             // result of the same width.
-            ArOp::Sub => a.checked_sub(b).and_then(|v| match w {
-                Width::U32 if v < 0 => i32::try_from(v).ok().map(i128::from),
-                Width::U64 if v < 0 => i64::try_from(v).ok().map(i128::from),
-                _ => wrap(v),
-            }),
+            // result of the same width, from operands that fit it.
+            ArOp::Sub => match w {
+                Width::U32 if b > a => (a.max(b) <= i32::MAX as i128).then_some(a - b),
+                Width::U64 if b > a => (a.max(b) <= i64::MAX as i128).then_some(a - b),
+                _ => a.checked_sub(b).and_then(wrap),
+            },
             ArOp::Mul => a.checked_mul(b).and_then(wrap),
             ArOp::Div => a.checked_div(b),
             ArOp::Mod => a.checked_rem(b),
@@ -283,10 +287,10 @@ fn ord_ok(op: CmpOp, o: Ordering) -> bool {
     match op {
         CmpOp::Eq => o == Ordering::Equal,
         CmpOp::Ne => o != Ordering::Equal,
-        CmpOp::Lt => o == Ordering::Less,
-        CmpOp::Le => o != Ordering::Greater,
-        CmpOp::Gt => o == Ordering::Greater,
-        CmpOp::Ge => o != Ordering::Less,
+        CmpOp::Lt | CmpOp::LenLt => o == Ordering::Less,
+        CmpOp::Le | CmpOp::LenLe => o != Ordering::Greater,
+        CmpOp::Gt | CmpOp::LenGt => o == Ordering::Greater,
+        CmpOp::Ge | CmpOp::LenGe => o != Ordering::Less,
         CmpOp::Contains | CmpOp::Matches => false,
     }
 }
@@ -312,6 +316,9 @@ pub fn val_cmp(v: &Val<'_>, op: CmpOp, w: &Val<'_>) -> bool {
         (Val::Bytes(a), Val::Bytes(b)) => match op {
             CmpOp::Contains => {
                 b.is_empty() || (b.len() <= a.len() && a.windows(b.len()).any(|x| x == *b))
+            }
+            CmpOp::LenLt | CmpOp::LenLe | CmpOp::LenGt | CmpOp::LenGe => {
+                ord_ok(op, a.len().cmp(&b.len()).then_with(|| a.cmp(b)))
             }
             _ => ord_ok(op, a.cmp(b)),
         },

@@ -97,11 +97,13 @@ pub fn compile(
     let a = &args[0];
     let field_arg = |c: &mut Compiler<'_, '_>| -> Result<(FieldOp, Ftype), FilterError> {
         let only = || {
-            FilterError::new(
-                format!("Only fields can be used as parameter for {name}()"),
-                a.start,
-                a.len,
-            )
+            let m = format!("Only fields can be used as parameter for {name}()");
+            // tshark points at a word, not at a slice.
+            if matches!(a.node, Value::Word { slice: Some(_), .. }) {
+                FilterError::plain(m)
+            } else {
+                FilterError::new(m, a.start, a.len)
+            }
         };
         match &a.node {
             Value::Word { slice: None, .. } => match (c.infer(a), c.value(a, None)) {
@@ -115,14 +117,15 @@ pub fn compile(
         "len" => {
             let (op, t) = field_arg(c)?;
             // Wireshark's `ip` item covers the header only (its value, for
-            // `contains` and slices, is the whole datagram).
-            if t == Ftype::Protocol && fields::def(op.field.id).name == "ip" {
-                let hdr = fields::lookup("ip.hdr_len").expect("registered");
-                return Ok(VExpr::Field(FieldOp {
-                    field: FieldRef::new(hdr),
+            // `contains`, is the whole datagram).
+            let op = if t == Ftype::Protocol && fields::def(op.field.id).name == "ip" {
+                FieldOp {
+                    field: FieldRef::ip_header(),
                     ..op
-                }));
-            }
+                }
+            } else {
+                op
+            };
             return Ok(VExpr::Func(Func::Len(int_width(t)), vec![VExpr::Field(op)]));
         }
         "count" => {

@@ -148,7 +148,7 @@ fn escape(src: &str, at: usize) -> Result<(Vec<u8>, usize), FilterError> {
             }
             if n == 0 {
                 return Err(FilterError::new(
-                    "\\x escape with no hex digits.".into(),
+                    "\\x is not a valid character escape sequence".into(),
                     at,
                     2,
                 ));
@@ -228,39 +228,87 @@ fn lex_string(src: &str, quote: usize, raw: bool) -> Result<(Vec<u8>, usize), Fi
     ))
 }
 
-/// A character constant at `start` (the `'`): its value and end offset.
+/// A character constant at `start` (the `'`): its value and end offset,
+/// with tshark 4.0's checks (one byte, printable, a known escape).
 fn lex_char(src: &str, start: usize) -> Result<(u32, usize), FilterError> {
     let b = src.as_bytes();
-    let bad = |end: usize| {
-        let end = end.min(src.len());
-        FilterError::new(
-            format!("{} is not a valid character constant.", &src[start..end]),
-            start,
-            end - start,
-        )
-    };
-    let i = start + 1;
-    let (v, end) = match b.get(i) {
-        None => return Err(bad(i)),
-        Some(b'\\') => {
-            let (bytes, end) = escape(src, i)?;
-            let v = match std::str::from_utf8(&bytes) {
-                Ok(s) if s.chars().count() == 1 && bytes.len() > 1 => {
-                    s.chars().next().expect("one") as u32
-                }
-                _ if bytes.len() == 1 => bytes[0] as u32,
-                _ => return Err(bad(end)),
-            };
-            (v, end)
+    // The closing quote: the next `'` not escaped by a backslash.
+    let mut close = None;
+    let mut i = start + 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'\'' => {
+                close = Some(i);
+                break;
+            }
+            _ => i += 1,
         }
-        Some(_) => {
-            let ch = src[i..].chars().next().expect("in bounds");
-            (ch as u32, i + ch.len_utf8())
-        }
-    };
-    if b.get(end) != Some(&b'\'') {
-        let close = src[end..].find('\'').map_or(src.len(), |p| end + p + 1);
-        return Err(bad(close));
     }
-    Ok((v, end + 1))
+    let Some(close) = close else {
+        return Err(FilterError::new(
+            "The final quote was missing from a character constant.".into(),
+            src.len(),
+            0,
+        ));
+    };
+    let text = &src[start..=close];
+    let body = &b[start + 1..close];
+    let fail = |why: &str| Err(FilterError::new(format!("{text} {why}"), start, text.len()));
+    let invalid = "isn't a valid character constant.";
+    let long = "is too long to be a valid character constant.";
+    let v: u32 = match body {
+        [] => {
+            return Err(FilterError::new(
+                "Empty character constant.".into(),
+                start,
+                2,
+            ))
+        }
+        [b'\\', b'x', hex @ ..] => {
+            if hex.is_empty() || !hex.iter().all(u8::is_ascii_hexdigit) {
+                return fail(invalid);
+            }
+            if hex.len() > 2 {
+                return fail(long);
+            }
+            u32::from_str_radix(std::str::from_utf8(hex).expect("ascii"), 16).expect("hex")
+        }
+        [b'\\', oct @ ..] if oct.first().is_some_and(|c| (b'0'..=b'7').contains(c)) => {
+            if !oct.iter().all(|c| (b'0'..=b'7').contains(c)) {
+                return fail(invalid);
+            }
+            if oct.len() > 3 {
+                return fail(long);
+            }
+            let v =
+                u32::from_str_radix(std::str::from_utf8(oct).expect("ascii"), 8).expect("octal");
+            if v > 255 {
+                return fail("is too large to be a valid character constant.");
+            }
+            v
+        }
+        [b'\\', e] => match e {
+            b'n' => 10,
+            b't' => 9,
+            b'r' => 13,
+            b'a' => 7,
+            b'b' => 8,
+            b'f' => 12,
+            b'v' => 11,
+            b'\\' | b'\'' | b'"' => *e as u32,
+            _ => return fail(invalid),
+        },
+        [b'\\', ..] => return fail(invalid),
+        [c] if *c < 0x20 || *c == 0x7f => {
+            return Err(FilterError::new(
+                format!("Non-printable value '0x{c:02x}' in character constant."),
+                start,
+                text.len(),
+            ))
+        }
+        [c] => *c as u32,
+        _ => return fail(long),
+    };
+    Ok((v, close + 1))
 }

@@ -32,6 +32,12 @@ pub enum CmpOp {
     Ge,
     Contains,
     Matches,
+    /// `<`, `<=`, `>`, `>=` on byte sequences, which tshark 4.0 orders by
+    /// length first (the compiler picks these for bytes, not strings).
+    LenLt,
+    LenLe,
+    LenGt,
+    LenGe,
 }
 
 /// Whether some or every pair of values must satisfy a comparison.

@@ -118,6 +118,8 @@ pub enum Fast {
     Column(Option<u8>),
     /// A protocol only tshark dissects (`dns`): in no packet of ours.
     Absent,
+    /// The `ip` protocol's own item, the header (slices and `len(ip)`).
+    IpHeader,
 }
 
 /// The fast extractor of a field, if it has one.
@@ -241,6 +243,14 @@ impl FieldRef {
         FieldRef {
             id: fields::lookup("frame").expect("registered"),
             fast: Some(Fast::Absent),
+        }
+    }
+
+    /// The `ip` protocol as its header bytes (Wireshark's item length).
+    pub fn ip_header() -> Self {
+        FieldRef {
+            id: fields::lookup("ip").expect("registered"),
+            fast: Some(Fast::IpHeader),
         }
     }
 
@@ -401,6 +411,10 @@ impl<'p, 'a> PacketFields<'p, 'a> {
         let int = |v: u64| Val::Int(v as i128);
         match k {
             Absent => false,
+            IpHeader => match &d.net {
+                Some(LaxNetSlice::Ipv4(v4)) => visit(Val::Bytes(v4.header().slice())),
+                _ => false,
+            },
             Frame => visit(Val::Bytes(d.data)),
             FrameNumber => visit(int(fr.number)),
             FrameLen => visit(int(fr.orig_len as u64)),
@@ -720,6 +734,42 @@ fn rec_fields(
         }
     }
     false
+}
+
+/// The values of a field in a built tree (`${field}` in the TUI: the
+/// selected packet's), as literals.
+pub fn tree_values(tree: &Tree, data: &[u8], id: FieldId) -> Vec<super::Lit> {
+    use super::Lit;
+    let def = fields::def(id);
+    let names: &[&str] = if def.alias_of.is_empty() {
+        std::slice::from_ref(&def.name)
+    } else {
+        def.alias_of
+    };
+    let mut out = Vec::new();
+    let mut push = |v: Val<'_>| {
+        out.push(match v {
+            Val::Int(i) => Lit::Int(i),
+            Val::Time(t) => Lit::Time(t),
+            Val::V4(a) => Lit::V4(a, u32::MAX),
+            Val::V6(a) => Lit::V6(a, u128::MAX),
+            Val::Bytes(b) => Lit::Bytes(b.to_vec()),
+        });
+        false
+    };
+    for l in &tree.layers {
+        if def.ftype == Ftype::Protocol {
+            if l.proto == def.name {
+                push(Val::Bytes(span(data, l.start, l.len)));
+            }
+            continue;
+        }
+        for name in names {
+            let ftype = fields::lookup(name).map_or(def.ftype, |i| fields::def(i).ftype);
+            rec_fields(&l.fields, name, ftype, data, &mut push);
+        }
+    }
+    out
 }
 
 /// `data[start..start + len]`, clamped.
