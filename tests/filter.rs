@@ -11,9 +11,9 @@
 //! - `htcpcp*`: tshark has no HTCPCP (the fixture's pot port is HTTP to
 //!   it); checked against the frames the payload bytes pick, and the
 //!   http/tls filters against tshark in `tests/app_fields.rs`;
-//! - `xor`/`^^`, `true`/`false`, `any_ne`: Wireshark 4.2 syntax, not in 4.0;
-//! - sets without commas (`{5030 5031}`): tshark 4.0.17 matches nothing
-//!   with them (a bug; 4.0's own manual shows that syntax);
+//! - `xor`/`^^`, `true`/`false`: Wireshark 4.2 syntax, not in 4.0;
+//! - sets without commas (`{5030 5031}`): tshark 4.0.17 refuses them
+//!   (4.0's own manual shows that syntax; 4.2 reads them);
 //!
 //! Each of those is checked against an equivalent filter tshark does run.
 

@@ -73,6 +73,7 @@ fn fits(ftype: Ftype, v: &Value) -> bool {
     match v {
         Value::None => matches!(ftype, Ftype::None),
         Value::UInt(_) | Value::Hex(..) => ftype.is_integer() && ftype != Ftype::Boolean,
+        Value::Int(_) => matches!(ftype, Ftype::Int(_)),
         Value::Bool(_) => ftype == Ftype::Boolean,
         Value::Str(_) => matches!(ftype, Ftype::String | Ftype::RelTime),
         Value::Ipv4(_) => ftype == Ftype::Ipv4,

@@ -393,3 +393,89 @@ fn field_references_from_a_packet_tree() {
     }
     assert!(hits > 10);
 }
+
+/// The value strings and protocol names the compiler ships
+/// (`src/filter/value_strings.tsv`, `src/filter/protocols.txt`) are
+/// tshark's own: every line is in `tshark -G values` / `-G protocols`, and
+/// every value string tshark has for a field we register is in the file.
+#[test]
+fn value_strings_and_protocols_are_tsharks() {
+    let Some((values, _)) = tshark(&["-G", "values"]) else {
+        return;
+    };
+    let (protocols, _) = tshark(&["-G", "protocols"]).unwrap();
+    let ours_vals = include_str!("../src/filter/value_strings.tsv");
+    let registered: std::collections::HashSet<&str> = coffeeshark::filter::fields::FIELDS
+        .iter()
+        .map(|d| d.name)
+        .collect();
+    let theirs: std::collections::HashSet<&str> = values
+        .lines()
+        .filter(|l| {
+            let mut c = l.split('\t');
+            matches!(c.next(), Some("V" | "T")) && c.next().is_some_and(|f| registered.contains(f))
+        })
+        .collect();
+    let ours: std::collections::HashSet<&str> = ours_vals.lines().collect();
+    assert_eq!(
+        ours, theirs,
+        "value_strings.tsv = tshark -G values for our fields"
+    );
+    assert!(ours.len() > 1000);
+    let names: std::collections::HashSet<&str> = protocols
+        .lines()
+        .filter_map(|l| l.split('\t').nth(2))
+        .collect();
+    let listed: Vec<&str> = include_str!("../src/filter/protocols.txt")
+        .lines()
+        .collect();
+    assert_eq!(listed.len(), names.len());
+    assert!(listed.iter().all(|p| names.contains(p)));
+}
+
+/// `tcp.window_size_scalefactor` is -1 ("unknown") on a connection whose
+/// handshake the capture missed, as tshark sets it: the sample without its
+/// first two frames, compared with tshark.
+#[test]
+fn scale_factor_unknown_is_minus_one() {
+    let dir = tempdir();
+    let path = path_in(&dir, "mid_connection.pcapng");
+    let mut frames = Vec::new();
+    let mut link = 1;
+    let mut reader = coffeeshark::source::CaptureReader::open(Path::new(SAMPLES[0])).unwrap();
+    let mut n = 0;
+    while let Some(raw) = reader.next_frame().unwrap() {
+        n += 1;
+        link = raw.link_type;
+        if n > 2 {
+            frames.push(Frame {
+                ts_nanos: raw.ts.secs as u64 * 1_000_000_000 + raw.ts.nanos as u64,
+                data: raw.data.to_vec(),
+                interface: 0,
+            });
+        }
+    }
+    write_pcapng(
+        &path,
+        &[NgInterface {
+            linktype: link,
+            name: "lo",
+        }],
+        &frames,
+    );
+    let filters: Vec<String> = [
+        "tcp.window_size_scalefactor == -1",
+        "tcp.window_size_scalefactor == 1024",
+        "tcp.window_size_scalefactor < 0",
+        "tcp.window_size_scalefactor",
+        "abs(tcp.window_size_scalefactor) == 1",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let Some((diffs, nonempty)) = compare(&path, &filters) else {
+        return;
+    };
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+    assert_eq!(nonempty, filters.len());
+}

@@ -437,12 +437,13 @@ impl Compiler<'_, '_> {
                 )
             }
         };
-        convert(&written, t, self.field_name(t), v.start, v.len)
+        convert(&written, t, self.field_name(), v.start, v.len)
     }
 
-    /// The field whose value strings a literal of type `t` uses: the last
-    /// field compiled (the left side it is compared with).
-    fn field_name(&self, _t: Ftype) -> &'static str {
+    /// The field whose value strings a literal uses: the last field
+    /// compiled, which is the left side it is compared with (the left side
+    /// is compiled first).
+    fn field_name(&self) -> &'static str {
         self.fields
             .last()
             .map(|&id| fields::def(id).name)
@@ -549,9 +550,6 @@ impl Compiler<'_, '_> {
                         );
                     }
                     for side in [a, b] {
-                        if let (Some(st), Value::Str(_)) = (self.infer(side), &side.node) {
-                            let _ = st;
-                        }
                         if matches!(side.node, Value::Str(_)) {
                             return err(
                                 format!("{} is not a valid arithmetic operand.", self.text(side)),

@@ -28,6 +28,7 @@
 
 pub mod compile;
 pub mod eval;
+pub mod fast;
 pub mod fields;
 pub mod format;
 pub mod functions;
