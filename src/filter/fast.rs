@@ -79,6 +79,8 @@ pub enum Fast {
     HttpRequest,
     HttpResponse,
     HttpRequestMethod,
+    /// The request target, as the tree has it (`app_tree::ascii_of`).
+    HttpRequestUri,
     HttpResponseCode,
     Htcpcp,
     HtcpcpRequest,
@@ -178,6 +180,7 @@ pub fn fast_kind(name: &str) -> Option<Fast> {
         "http.request" => HttpRequest,
         "http.response" => HttpResponse,
         "http.request.method" => HttpRequestMethod,
+        "http.request.uri" => HttpRequestUri,
         "http.response.code" => HttpResponseCode,
         "htcpcp" => Htcpcp,
         "htcpcp.request" => HtcpcpRequest,

@@ -6,9 +6,10 @@
 //!
 //! Semantics are tshark 4.0's: a field name alone tests existence and
 //! arithmetic alone tests "not zero"; a comparison of multi-valued sides
-//! (`tcp.port`, `ip.addr`) is true when any pair of values satisfies it,
-//! except `!=` and `===`, which want every pair (`all`/`any` before a
-//! comparison choose); `in {..}` is any value in the set; `field#N` and
+//! (`tcp.port`, `ip.addr`) wants some pair of values to satisfy it (`==`,
+//! `any`), every pair (`===`, `all`), no pair equal (`!=`) or not every
+//! pair equal (`!==`), after reading every field it names (an absent one
+//! makes it false: see [`eval`]); `in {..}` is any value in the set; `field#N` and
 //! `field#[range]` pick protocol layers, `field[range]` bytes; functions
 //! `len count string upper lower min max abs`; arithmetic `+ - * / % &`
 //! with `{ }` for grouping. Wireshark 4.2's `xor`, `true`/`false`, sets

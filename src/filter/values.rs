@@ -382,9 +382,9 @@ impl<'p, 'a> PacketFields<'p, 'a> {
                     _ => visit(int(icmp.code_u8() as u64)),
                 }
             }
-            Http | HttpRequest | HttpResponse | HttpRequestMethod | HttpResponseCode | Htcpcp
-            | HtcpcpRequest | HtcpcpResponse | HtcpcpRequestMethod | HtcpcpResponseCode | Tls
-            | TlsHandshakeType => self.each_app(k, visit),
+            Http | HttpRequest | HttpResponse | HttpRequestMethod | HttpRequestUri
+            | HttpResponseCode | Htcpcp | HtcpcpRequest | HtcpcpResponse | HtcpcpRequestMethod
+            | HtcpcpResponseCode | Tls | TlsHandshakeType => self.each_app(k, visit),
             Icmpv6 | Icmpv6Type | Icmpv6Code => {
                 let Some(TransportSlice::Icmpv6(icmp)) = &d.transport else {
                     return false;
@@ -438,9 +438,8 @@ impl PacketFields<'_, '_> {
             });
         }
         let want = match k {
-            Http | HttpRequest | HttpResponse | HttpRequestMethod | HttpResponseCode => {
-                Protocol::Http
-            }
+            Http | HttpRequest | HttpResponse | HttpRequestMethod | HttpRequestUri
+            | HttpResponseCode => Protocol::Http,
             _ => Protocol::Htcpcp,
         };
         for m in &app.messages {
@@ -474,6 +473,18 @@ impl PacketFields<'_, '_> {
                     StartLine::Request { method, .. } => {
                         let m = crate::model::app_tree::ascii_of(method);
                         visit(Val::Bytes(m.as_bytes()))
+                    }
+                    _ => false,
+                },
+                // `http.request.uri` is read often (`len(http.request.uri)`),
+                // and the tree costs far more than the message's parse.
+                HttpRequestUri => match line {
+                    StartLine::Request { target, .. } if target.is_ascii() => {
+                        visit(Val::Bytes(target.as_bytes()))
+                    }
+                    StartLine::Request { target, .. } => {
+                        let t = crate::model::app_tree::ascii_of(target);
+                        visit(Val::Bytes(t.as_bytes()))
                     }
                     _ => false,
                 },
