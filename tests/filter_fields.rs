@@ -73,6 +73,7 @@ fn fits(ftype: Ftype, v: &Value) -> bool {
     match v {
         Value::None => matches!(ftype, Ftype::None),
         Value::UInt(_) | Value::Hex(..) => ftype.is_integer() && ftype != Ftype::Boolean,
+        Value::Int(_) => matches!(ftype, Ftype::Int(_)),
         Value::Bool(_) => ftype == Ftype::Boolean,
         Value::Str(_) => matches!(ftype, Ftype::String | Ftype::RelTime),
         Value::Ipv4(_) => ftype == Ftype::Ipv4,
@@ -246,4 +247,15 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     assert!(Filter::compile(&s).is_err());
     let s = format!("{}tcp", "!".repeat(5000));
     assert!(Filter::compile(&s).is_err());
+}
+
+#[test]
+fn long_arithmetic_chains_are_an_error_not_a_stack_overflow() {
+    let s = format!("tcp.port == 1{}", " + 1".repeat(5000));
+    assert!(Filter::compile(&s).is_err());
+    let s = format!("tcp.port == {}1{}", "{".repeat(5000), "}".repeat(5000));
+    assert!(Filter::compile(&s).is_err());
+    let s = format!("tcp.port == {}1", "-".repeat(5000));
+    assert!(Filter::compile(&s).is_err());
+    assert!(Filter::compile(&format!("tcp.port == 1{}", " + 1".repeat(30))).is_ok());
 }

@@ -28,195 +28,7 @@ pub enum Val<'a> {
     Bytes(&'a [u8]),
 }
 
-/// Fields computed without the field tree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fast {
-    Frame,
-    FrameNumber,
-    FrameLen,
-    FrameCapLen,
-    FrameTimeRelative,
-    FrameTimeDelta,
-    FrameTimeEpoch,
-    FrameInterfaceId,
-    Eth,
-    EthSrc,
-    EthDst,
-    EthAddr,
-    EthType,
-    /// 802.1Q tags: a protocol in Wireshark, a part of `eth` in our tree.
-    Vlan,
-    Ip,
-    IpSrc,
-    IpDst,
-    IpAddr,
-    IpProto,
-    IpTtl,
-    IpLen,
-    IpId,
-    IpVersion,
-    IpHdrLen,
-    Ipv6,
-    Ipv6Src,
-    Ipv6Dst,
-    Ipv6Addr,
-    Ipv6Nxt,
-    Ipv6Hlim,
-    Ipv6Plen,
-    Tcp,
-    TcpSrcport,
-    TcpDstport,
-    TcpPort,
-    TcpStream,
-    TcpLen,
-    TcpSeq,
-    TcpSeqRaw,
-    TcpAck,
-    TcpAckRaw,
-    TcpNxtseq,
-    TcpHdrLen,
-    TcpFlags,
-    /// One flag bit (mask).
-    TcpFlag(u16),
-    TcpWindowSizeValue,
-    TcpWindowSize,
-    TcpChecksum,
-    TcpUrgentPointer,
-    TcpCompleteness,
-    TcpTimeRelative,
-    TcpTimeDelta,
-    TcpPayload,
-    Udp,
-    UdpSrcport,
-    UdpDstport,
-    UdpPort,
-    UdpLength,
-    UdpChecksum,
-    Icmp,
-    IcmpType,
-    IcmpCode,
-    Icmpv6,
-    Icmpv6Type,
-    Icmpv6Code,
-    /// An HTTP (not HTCPCP) message completed in the frame: one value per
-    /// message, the frame's TCP payload (the layer's span).
-    Http,
-    HttpRequest,
-    HttpResponse,
-    HttpRequestMethod,
-    HttpResponseCode,
-    Htcpcp,
-    HtcpcpRequest,
-    HtcpcpResponse,
-    HtcpcpRequestMethod,
-    HtcpcpResponseCode,
-    /// TLS records completed in the frame: one layer.
-    Tls,
-    TlsHandshakeType,
-    /// A packet-list column (`_ws.col.*`): its index in
-    /// `view::list::split_cells`, or `None` for `_ws.col.No.`.
-    Column(Option<u8>),
-}
-
-/// The fast extractor of a field, if it has one.
-pub fn fast_kind(name: &str) -> Option<Fast> {
-    use Fast::*;
-    Some(match name {
-        "frame" => Frame,
-        "frame.number" => FrameNumber,
-        "frame.len" => FrameLen,
-        "frame.cap_len" => FrameCapLen,
-        "frame.time_relative" => FrameTimeRelative,
-        "frame.time_delta" => FrameTimeDelta,
-        "frame.time_epoch" => FrameTimeEpoch,
-        "frame.interface_id" => FrameInterfaceId,
-        "eth" => Eth,
-        "eth.src" => EthSrc,
-        "eth.dst" => EthDst,
-        "eth.addr" => EthAddr,
-        "eth.type" => EthType,
-        "vlan" => Vlan,
-        "ip" => Ip,
-        "ip.src" => IpSrc,
-        "ip.dst" => IpDst,
-        "ip.addr" => IpAddr,
-        "ip.proto" => IpProto,
-        "ip.ttl" => IpTtl,
-        "ip.len" => IpLen,
-        "ip.id" => IpId,
-        "ip.version" => IpVersion,
-        "ip.hdr_len" => IpHdrLen,
-        "ipv6" => Ipv6,
-        "ipv6.src" => Ipv6Src,
-        "ipv6.dst" => Ipv6Dst,
-        "ipv6.addr" => Ipv6Addr,
-        "ipv6.nxt" => Ipv6Nxt,
-        "ipv6.hlim" => Ipv6Hlim,
-        "ipv6.plen" => Ipv6Plen,
-        "tcp" => Tcp,
-        "tcp.srcport" => TcpSrcport,
-        "tcp.dstport" => TcpDstport,
-        "tcp.port" => TcpPort,
-        "tcp.stream" => TcpStream,
-        "tcp.len" => TcpLen,
-        "tcp.seq" => TcpSeq,
-        "tcp.seq_raw" => TcpSeqRaw,
-        "tcp.ack" => TcpAck,
-        "tcp.ack_raw" => TcpAckRaw,
-        "tcp.nxtseq" => TcpNxtseq,
-        "tcp.hdr_len" => TcpHdrLen,
-        "tcp.flags" => TcpFlags,
-        "tcp.flags.ae" => TcpFlag(0x100),
-        "tcp.flags.cwr" => TcpFlag(0x80),
-        "tcp.flags.ece" => TcpFlag(0x40),
-        "tcp.flags.urg" => TcpFlag(0x20),
-        "tcp.flags.ack" => TcpFlag(0x10),
-        "tcp.flags.push" => TcpFlag(0x08),
-        "tcp.flags.reset" => TcpFlag(0x04),
-        "tcp.flags.syn" => TcpFlag(0x02),
-        "tcp.flags.fin" => TcpFlag(0x01),
-        "tcp.window_size_value" => TcpWindowSizeValue,
-        "tcp.window_size" => TcpWindowSize,
-        "tcp.checksum" => TcpChecksum,
-        "tcp.urgent_pointer" => TcpUrgentPointer,
-        "tcp.completeness" => TcpCompleteness,
-        "tcp.time_relative" => TcpTimeRelative,
-        "tcp.time_delta" => TcpTimeDelta,
-        "tcp.payload" => TcpPayload,
-        "udp" => Udp,
-        "udp.srcport" => UdpSrcport,
-        "udp.dstport" => UdpDstport,
-        "udp.port" => UdpPort,
-        "udp.length" => UdpLength,
-        "udp.checksum" => UdpChecksum,
-        "icmp" => Icmp,
-        "icmp.type" => IcmpType,
-        "icmp.code" => IcmpCode,
-        "icmpv6" => Icmpv6,
-        "icmpv6.type" => Icmpv6Type,
-        "icmpv6.code" => Icmpv6Code,
-        "http" => Http,
-        "http.request" => HttpRequest,
-        "http.response" => HttpResponse,
-        "http.request.method" => HttpRequestMethod,
-        "http.response.code" => HttpResponseCode,
-        "htcpcp" => Htcpcp,
-        "htcpcp.request" => HtcpcpRequest,
-        "htcpcp.response" => HtcpcpResponse,
-        "htcpcp.request.method" => HtcpcpRequestMethod,
-        "htcpcp.response.code" => HtcpcpResponseCode,
-        "tls" => Tls,
-        "tls.handshake.type" => TlsHandshakeType,
-        "_ws.col.No." => Column(None),
-        "_ws.col.Time" => Column(Some(0)),
-        "_ws.col.Source" => Column(Some(1)),
-        "_ws.col.Destination" => Column(Some(2)),
-        "_ws.col.Protocol" => Column(Some(3)),
-        "_ws.col.Length" => Column(Some(4)),
-        "_ws.col.Info" => Column(Some(5)),
-        _ => return None,
-    })
-}
+pub use super::fast::{fast_kind, Fast};
 
 /// A field as the compiled filter and `-T fields` refer to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -230,6 +42,23 @@ impl FieldRef {
         FieldRef {
             id,
             fast: fast_kind(fields::def(id).name),
+        }
+    }
+
+    /// A protocol tshark knows and we never dissect: typed as a protocol
+    /// (the `frame` entry's type), absent from every packet.
+    pub fn absent_protocol() -> Self {
+        FieldRef {
+            id: fields::lookup("frame").expect("registered"),
+            fast: Some(Fast::Absent),
+        }
+    }
+
+    /// The `ip` protocol as its header bytes (Wireshark's item length).
+    pub fn ip_header() -> Self {
+        FieldRef {
+            id: fields::lookup("ip").expect("registered"),
+            fast: Some(Fast::IpHeader),
         }
     }
 
@@ -291,6 +120,56 @@ impl<'p, 'a> PacketFields<'p, 'a> {
         }
     }
 
+    /// Calls `visit` with each value of the field found in a layer of its
+    /// protocol that `layer(k, n)` accepts (`k`-th of `n`, from 1): `ip.addr#2`.
+    pub fn each_in_layers(
+        &self,
+        f: FieldRef,
+        layer: &dyn Fn(usize, usize) -> bool,
+        visit: &mut dyn FnMut(Val<'_>) -> bool,
+    ) -> bool {
+        let def = fields::def(f.id);
+        let proto = match def.ftype {
+            Ftype::Protocol => def.name,
+            _ => def.parent(),
+        };
+        // Our decoder has one layer of each of these: the fast path is it.
+        if f.fast.is_some() && !matches!(proto, "http" | "htcpcp" | "tls") {
+            return layer(1, 1) && self.each(f, visit);
+        }
+        if !TREE_PROTOCOLS.contains(&proto) || !self.exists(f) {
+            return false;
+        }
+        let tree = self.tree();
+        let data = self.pkt.decoded.data;
+        let n = tree.layers.iter().filter(|l| l.proto == proto).count();
+        let names: &[&str] = if def.alias_of.is_empty() {
+            std::slice::from_ref(&def.name)
+        } else {
+            def.alias_of
+        };
+        let mut k = 0;
+        for l in tree.layers.iter().filter(|l| l.proto == proto) {
+            k += 1;
+            if !layer(k, n) {
+                continue;
+            }
+            if def.ftype == Ftype::Protocol {
+                if visit(Val::Bytes(span(data, l.start, l.len))) {
+                    return true;
+                }
+                continue;
+            }
+            for name in names {
+                let ftype = fields::lookup(name).map_or(def.ftype, |id| fields::def(id).ftype);
+                if rec_fields(&l.fields, name, ftype, data, visit) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
     fn each_tree(&self, id: FieldId, visit: &mut dyn FnMut(Val<'_>) -> bool) -> bool {
         let def = fields::def(id);
         // A protocol the tree never produces has no fields, and HTTP,
@@ -327,30 +206,9 @@ impl<'p, 'a> PacketFields<'p, 'a> {
                 .filter(|l| l.proto == def.name)
                 .any(|l| visit(Val::Bytes(span(data, l.start, l.len))));
         }
-        fn rec(
-            fields: &[Field],
-            name: &str,
-            ftype: Ftype,
-            data: &[u8],
-            visit: &mut dyn FnMut(Val<'_>) -> bool,
-        ) -> bool {
-            for f in fields {
-                if f.name == name {
-                    if let Some(v) = tree_val(f, ftype, data) {
-                        if visit(v) {
-                            return true;
-                        }
-                    }
-                }
-                if !f.children.is_empty() && rec(&f.children, name, ftype, data, visit) {
-                    return true;
-                }
-            }
-            false
-        }
         tree.layers
             .iter()
-            .any(|l| rec(&l.fields, def.name, def.ftype, data, visit))
+            .any(|l| rec_fields(&l.fields, def.name, def.ftype, data, visit))
     }
 
     fn each_fast(&self, k: Fast, visit: &mut dyn FnMut(Val<'_>) -> bool) -> bool {
@@ -360,6 +218,11 @@ impl<'p, 'a> PacketFields<'p, 'a> {
         let fr = &pkt.frame;
         let int = |v: u64| Val::Int(v as i128);
         match k {
+            Absent => false,
+            IpHeader => match &d.net {
+                Some(LaxNetSlice::Ipv4(v4)) => visit(Val::Bytes(v4.header().slice())),
+                _ => false,
+            },
             Frame => visit(Val::Bytes(d.data)),
             FrameNumber => visit(int(fr.number)),
             FrameLen => visit(int(fr.orig_len as u64)),
@@ -398,6 +261,8 @@ impl<'p, 'a> PacketFields<'p, 'a> {
                 let tags = vlans.iter().flatten().count();
                 tags > 0 && visit(Val::Bytes(span(d.data, 14, 4 * tags)))
             }
+            // Wireshark's IPv6 dissector adds `ip.version` too (6).
+            IpVersion if matches!(&d.net, Some(LaxNetSlice::Ipv6(_))) => visit(int(6)),
             Ip | IpSrc | IpDst | IpAddr | IpProto | IpTtl | IpLen | IpId | IpVersion | IpHdrLen => {
                 let Some(LaxNetSlice::Ipv4(v4)) = &d.net else {
                     return false;
@@ -517,9 +382,9 @@ impl<'p, 'a> PacketFields<'p, 'a> {
                     _ => visit(int(icmp.code_u8() as u64)),
                 }
             }
-            Http | HttpRequest | HttpResponse | HttpRequestMethod | HttpResponseCode | Htcpcp
-            | HtcpcpRequest | HtcpcpResponse | HtcpcpRequestMethod | HtcpcpResponseCode | Tls
-            | TlsHandshakeType => self.each_app(k, visit),
+            Http | HttpRequest | HttpResponse | HttpRequestMethod | HttpRequestUri
+            | HttpResponseCode | Htcpcp | HtcpcpRequest | HtcpcpResponse | HtcpcpRequestMethod
+            | HtcpcpResponseCode | Tls | TlsHandshakeType => self.each_app(k, visit),
             Icmpv6 | Icmpv6Type | Icmpv6Code => {
                 let Some(TransportSlice::Icmpv6(icmp)) = &d.transport else {
                     return false;
@@ -573,9 +438,8 @@ impl PacketFields<'_, '_> {
             });
         }
         let want = match k {
-            Http | HttpRequest | HttpResponse | HttpRequestMethod | HttpResponseCode => {
-                Protocol::Http
-            }
+            Http | HttpRequest | HttpResponse | HttpRequestMethod | HttpRequestUri
+            | HttpResponseCode => Protocol::Http,
             _ => Protocol::Htcpcp,
         };
         for m in &app.messages {
@@ -609,6 +473,18 @@ impl PacketFields<'_, '_> {
                     StartLine::Request { method, .. } => {
                         let m = crate::model::app_tree::ascii_of(method);
                         visit(Val::Bytes(m.as_bytes()))
+                    }
+                    _ => false,
+                },
+                // `http.request.uri` is read often (`len(http.request.uri)`),
+                // and the tree costs far more than the message's parse.
+                HttpRequestUri => match line {
+                    StartLine::Request { target, .. } if target.is_ascii() => {
+                        visit(Val::Bytes(target.as_bytes()))
+                    }
+                    StartLine::Request { target, .. } => {
+                        let t = crate::model::app_tree::ascii_of(target);
+                        visit(Val::Bytes(t.as_bytes()))
                     }
                     _ => false,
                 },
@@ -659,6 +535,65 @@ pub const TREE_PROTOCOLS: &[&str] = &[
     "_ws.malformed",
 ];
 
+/// Visits the values of every field named `name` in `fields`, depth first.
+fn rec_fields(
+    fields: &[Field],
+    name: &str,
+    ftype: Ftype,
+    data: &[u8],
+    visit: &mut dyn FnMut(Val<'_>) -> bool,
+) -> bool {
+    for f in fields {
+        if f.name == name {
+            if let Some(v) = tree_val(f, ftype, data) {
+                if visit(v) {
+                    return true;
+                }
+            }
+        }
+        if !f.children.is_empty() && rec_fields(&f.children, name, ftype, data, visit) {
+            return true;
+        }
+    }
+    false
+}
+
+/// The values of a field in a built tree (`${field}` in the TUI: the
+/// selected packet's), as literals.
+pub fn tree_values(tree: &Tree, data: &[u8], id: FieldId) -> Vec<super::Lit> {
+    use super::Lit;
+    let def = fields::def(id);
+    let names: &[&str] = if def.alias_of.is_empty() {
+        std::slice::from_ref(&def.name)
+    } else {
+        def.alias_of
+    };
+    let mut out = Vec::new();
+    let mut push = |v: Val<'_>| {
+        out.push(match v {
+            Val::Int(i) => Lit::Int(i),
+            Val::Time(t) => Lit::Time(t),
+            Val::V4(a) => Lit::V4(a, u32::MAX),
+            Val::V6(a) => Lit::V6(a, u128::MAX),
+            Val::Bytes(b) => Lit::Bytes(b.to_vec()),
+        });
+        false
+    };
+    for l in &tree.layers {
+        if def.ftype == Ftype::Protocol {
+            if l.proto == def.name {
+                push(Val::Bytes(span(data, l.start, l.len)));
+            }
+            continue;
+        }
+        for name in names {
+            let ftype = fields::lookup(name).map_or(def.ftype, |i| fields::def(i).ftype);
+            rec_fields(&l.fields, name, ftype, data, &mut push);
+        }
+    }
+    out
+}
+
 /// `data[start..start + len]`, clamped.
 fn span(data: &[u8], start: usize, len: usize) -> &[u8] {
     let s = start.min(data.len());
@@ -670,6 +605,7 @@ fn tree_val<'t>(f: &'t Field, ftype: Ftype, data: &'t [u8]) -> Option<Val<'t>> {
     Some(match &f.value {
         Value::None => Val::Bytes(span(data, f.start, f.len)),
         Value::UInt(v) | Value::Hex(v, _) => Val::Int(*v as i128),
+        Value::Int(v) => Val::Int(*v as i128),
         Value::Bool(b) => Val::Int(*b as i128),
         Value::Str(s) if ftype == Ftype::RelTime => Val::Time(parse_seconds(s)?),
         Value::Str(s) => Val::Bytes(s.as_bytes()),

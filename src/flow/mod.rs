@@ -202,7 +202,7 @@ pub struct TcpMeta {
     /// The window as Wireshark's "Calculated window size".
     pub window: u32,
     /// Multiplier applied to the raw window, or `None` when unknown.
-    pub window_multiplier: Option<u32>,
+    pub window_multiplier: Option<i32>,
     /// Relative sequence number after this segment (`tcp.nxtseq`).
     pub next_seq: u32,
     /// The segment started a new stream on a 4-tuple used before.
@@ -453,9 +453,11 @@ impl<T: Default> TcpTracker<T> {
             (raw_window, None)
         } else {
             match conn.dirs[fwd_idx].win_scale {
-                WinScale::Shift(s) => (raw_window << s, Some(1u32 << s)),
-                WinScale::Off => (raw_window, Some(1)),
-                WinScale::Unknown => (raw_window, None),
+                WinScale::Shift(s) => (raw_window << s, Some(1i32 << s)),
+                // Wireshark's `tcp.window_size_scalefactor`: -2 for "no
+                // window scaling used", -1 for "unknown" (no handshake seen).
+                WinScale::Off => (raw_window, Some(-2)),
+                WinScale::Unknown => (raw_window, Some(-1)),
             }
         };
 

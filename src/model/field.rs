@@ -20,6 +20,8 @@ pub enum Value {
     /// A text-only node (no value of its own).
     None,
     UInt(u64),
+    /// A signed integer (`tcp.window_size_scalefactor`'s -1 and -2).
+    Int(i64),
     /// An unsigned integer Wireshark shows in hex, with this many digits.
     Hex(u64, u8),
     Bool(bool),
@@ -38,6 +40,7 @@ impl Value {
         match self {
             Value::None => String::new(),
             Value::UInt(v) => v.to_string(),
+            Value::Int(v) => v.to_string(),
             Value::Hex(v, w) => format!("0x{v:0width$x}", width = *w as usize),
             Value::Bool(b) => (if *b { "1" } else { "0" }).to_string(),
             Value::Str(s) => s.clone(),

@@ -628,8 +628,15 @@ fn ipv6_layer(pkt: &Packet<'_>, v6: &etherparse::LaxIpv6Slice<'_>) -> Layer {
     let src = h.source_addr();
     let dst = h.destination_addr();
     let nxt = h.next_header().0;
+    // Wireshark's IPv6 dissector also adds a hidden `ip.version`, so that
+    // `ip.version == 6` matches IPv6 packets.
+    let mut ip_version = uint("ip.version", "Version", 6, start, 1);
+    ip_version.hidden = true;
+    ip_version.label =
+        "Version: 6 [This field makes the filter match on \"ip.version == 6\" possible]".into();
     let mut fields = vec![
         uint("ipv6.version", "Version", 6, start, 1),
+        ip_version,
         Field::new(
             "ipv6.tclass",
             Value::Hex(h.traffic_class() as u64, 2),
@@ -874,10 +881,15 @@ fn tcp_layer(pkt: &Packet<'_>, tcp: &etherparse::TcpSlice<'_>) -> Layer {
         2,
     ));
     if let Some(m) = meta.window_multiplier {
+        let note = match m {
+            -1 => " (unknown)",
+            -2 => " (no window scaling used)",
+            _ => "",
+        };
         fields.push(Field::new(
             "tcp.window_size_scalefactor",
-            Value::UInt(m as u64),
-            format!("[Window size scaling factor: {m}]"),
+            Value::Int(m.into()),
+            format!("[Window size scaling factor: {m}{note}]"),
             0,
             0,
         ));

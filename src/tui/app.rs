@@ -332,7 +332,13 @@ impl App {
                 f.pass.cancel();
             }
         } else {
-            let compiled = Filter::compile(text).map_err(|e| e.message)?;
+            // `${field}` takes the selected packet's value, as in Wireshark.
+            let refs = |id| {
+                self.loaded.as_ref().map_or_else(Vec::new, |l| {
+                    crate::filter::values::tree_values(&l.tree, &l.bytes, id)
+                })
+            };
+            let compiled = Filter::compile_with_refs(text, &refs).map_err(|e| e.message)?;
             if let Some(f) = self.filter.take() {
                 f.pass.cancel();
             }
