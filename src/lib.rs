@@ -4,16 +4,22 @@
 //! The pipeline, one streaming pass over a capture:
 //!
 //! ```text
-//! source ──> link ──> decode ──> flow ──> model ──> view
-//! (pcap,     (NULL,   (IPv4/6,   (tcp.stream,  (Packet,   (list, details,
-//!  pcapng,    LOOP,    TCP, UDP,  relative      columns,   hex, json)
-//!  gzip)      Eth,     ICMP via   seq/ack,      field
-//!             SLL/2,   etherparse) window       tree)
-//!             RAW)                 scaling)
+//! source ──> link ──> decode ──> flow ──────> dissect ─────> model ──> filter ──> view ──> cli
+//! (pcap,     (NULL,   (IPv4/6,   (tcp.stream, (reassembly,    (Packet,  (display  (list,   (read, follow,
+//!  pcapng,    LOOP,    TCP, UDP,  relative     HTTP, HTCPCP,   columns,  filters,  details, conv, http,
+//!  gzip,      Eth,     ICMP via   seq/ack,     TLS records     field     -T        hex,     report,
+//!  live,      SLL/2,   etherparse) analysis,   and decryption, tree,     fields)   json,    diagram, tui)
+//!  -w out)    RAW)                completeness WebSocket)      streams,            pdml,
+//!                                 )                            transactions)       conv, ...)
 //! ```
 //!
-//! [`pipeline::Analyzer`] ties the stages together; views are pure functions
-//! of a [`model::Packet`]. Imports point down the pipeline only.
+//! Beside the pipeline: `report` (a whole capture as bounded facts: the
+//! lab's answers and the space-time diagram, from the same pass), `tui`
+//! (the terminal UI over the same model and views), `lab` (the reference
+//! pot and web app that make traffic to capture; nothing above imports it).
+//! [`pipeline::Analyzer`] ties the stages together (`pipeline::threads`
+//! runs them on two threads); views are pure functions of a
+//! [`model::Packet`]. Imports point down the pipeline only.
 
 pub mod decode;
 pub mod dissect;

@@ -74,6 +74,7 @@ fn protocols(listing: &str) -> String {
         ("icmpv6", "ICMPv6"),
         ("data", "Data"),
         ("websocket", "WebSocket"),
+        ("data-text-lines", "Line-based text data"),
         ("_ws.malformed", "Malformed packet"),
     ];
     let mut out = String::new();
