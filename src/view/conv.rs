@@ -6,7 +6,7 @@
 //! `conn_state` and history, and (when asked for) requests. `json` and
 //! `csv` carry everything, one record per stream in stream order; the JSON
 //! form is a stable interface for scripts and graders (documented in
-//! `docs/USAGE.md`). Every function renders one row into a `String` the caller
+//! `docs/CLI.md`). Every function renders one row into a `String` the caller
 //! flushes: the output streams.
 
 use crate::model::conversations::{Conversation, FrameRef};
