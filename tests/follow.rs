@@ -462,3 +462,53 @@ fn display_filter_picks_the_stream_of_the_first_match() {
         "{err}"
     );
 }
+
+/// tshark's spelling on `read`: `-q -z follow,tcp|tls,MODE,N` prints what
+/// `tshark -q -z ...` prints, and without `-q` the packet list comes first,
+/// as in tshark. Other statistics are refused, naming what is known.
+#[test]
+fn z_follow_on_read_equals_tsharks() {
+    let f = "sample_capture/coffee_brew.pcapng";
+    let mut compared = 0;
+    for (args, tls) in [
+        (vec!["-r", f, "-q", "-z", "follow,tcp,ascii,1"], false),
+        (vec!["-r", f, "-q", "-z", "follow,tcp,hex,0"], false),
+        (vec!["-r", f, "-q", "-z", "follow,tcp,raw,2"], false),
+        (
+            vec![
+                "-r",
+                f,
+                "-Y",
+                "tcp.port != 5030",
+                "-z",
+                "follow,tcp,ascii,0",
+            ],
+            false,
+        ),
+        (
+            vec![
+                "-r",
+                "sample_capture/coffee_https.pcapng",
+                "-q",
+                "-o",
+                "tls.keylog_file:sample_capture/coffee_https.keys",
+                "-z",
+                "follow,tls,ascii,0",
+            ],
+            true,
+        ),
+    ] {
+        let (ours, err, code) = coffeeshark(&args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        let Some((theirs, _)) = tshark(&args) else {
+            return;
+        };
+        assert_eq!(ours, theirs, "{args:?}");
+        assert!(ours.contains(if tls { "Follow: tls" } else { "Follow: tcp" }));
+        compared += 1;
+    }
+    assert_eq!(compared, 5);
+    let (out, err, code) = coffeeshark(&["-r", f, "-q", "-z", "io,phs"]);
+    assert_eq!((out.as_str(), code), ("", 2));
+    assert!(err.contains("Invalid -z argument \"io,phs\""), "{err}");
+}

@@ -73,6 +73,15 @@ pub struct ReadArgs {
     /// (microseconds) or nsecpcap (nanoseconds).
     #[arg(short = 'F', value_name = "FORMAT", requires = "write_file")]
     file_format: Option<String>,
+    /// Don't print the packet list (tshark's -q): with -z, only the
+    /// statistics; with -w, only the file.
+    #[arg(short = 'q')]
+    quiet: bool,
+    /// A statistic after the packets (tshark's -z). Known here:
+    /// `follow,tcp|tls,ascii|hex|raw,N` (the `follow` command's output). For
+    /// conversations, `coffeeshark conv`.
+    #[arg(short = 'z', value_name = "STATISTIC")]
+    statistics: Vec<String>,
     /// Print packet details, one block per layer.
     #[arg(short = 'V')]
     verbose: bool,
@@ -168,6 +177,18 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    let follows = match args
+        .statistics
+        .iter()
+        .map(|z| super::follow::from_statistic(z, &path, &args.keylog))
+        .collect::<Result<Vec<_>, String>>()
+    {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("coffeeshark: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     // -n is tshark's default for us: no name is ever resolved.
     let _ = (args.no_resolve, args.no_duplicate_keys);
     let keylog = match args.keylog.load() {
@@ -196,8 +217,9 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
             Some(Exporter::new(out, export_format).map_err(anyhow::Error::msg)?)
         }
     };
-    // Writing a file, the packet list is printed only with -P (tshark's rule).
-    let print = exporter.is_none() || args.summary;
+    // Writing a file, the packet list is printed only with -P (tshark's
+    // rule); -q prints none.
+    let print = (exporter.is_none() || args.summary) && !args.quiet;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut buf = String::with_capacity(FLUSH_AT * 2);
@@ -246,9 +268,9 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
         if let Some(e) = exporter.as_mut() {
             e.write(&pkt.frame, pkt.decoded.data)
                 .map_err(anyhow::Error::msg)?;
-            if !print {
-                return Ok(());
-            }
+        }
+        if !print {
+            return Ok(());
         }
         written += 1;
         if let Some(ff) = &fields_format {
@@ -319,35 +341,33 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
     })?;
     if let Some(e) = exporter {
         e.finish().map_err(anyhow::Error::msg)?;
-        if !print {
-            return Ok(match outcome.error {
-                None => ExitCode::SUCCESS,
-                Some(e) => {
-                    eprintln!("coffeeshark: {e}");
-                    ExitCode::from(2)
-                }
-            });
+    }
+    if print {
+        if args.format == OutputFormat::Json {
+            buf.push_str(if written == 0 { "]\n" } else { "\n]\n" });
+        }
+        if args.format == OutputFormat::Pdml {
+            view::pdml::end(&mut buf);
+        }
+        if args.format == OutputFormat::Psml {
+            view::psml::end(&mut buf);
+        }
+        out.write_all(buf.as_bytes())?;
+        out.flush()?;
+    }
+    drop(out);
+    if let Some(e) = outcome.error {
+        eprintln!("coffeeshark: {e}");
+        return Ok(ExitCode::from(2));
+    }
+    // -z statistics come after the packets, as tshark prints them.
+    for follow in follows {
+        let code = super::follow::run(follow)?;
+        if code != ExitCode::SUCCESS {
+            return Ok(code);
         }
     }
-    if args.format == OutputFormat::Json {
-        buf.push_str(if written == 0 { "]\n" } else { "\n]\n" });
-    }
-    if args.format == OutputFormat::Pdml {
-        view::pdml::end(&mut buf);
-    }
-    if args.format == OutputFormat::Psml {
-        view::psml::end(&mut buf);
-    }
-    out.write_all(buf.as_bytes())?;
-    out.flush()?;
-    match outcome.error {
-        None => Ok(ExitCode::SUCCESS),
-        Some(e) => {
-            drop(out);
-            eprintln!("coffeeshark: {e}");
-            Ok(ExitCode::from(2))
-        }
-    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The decrypted contents of a frame's TLS records (those with any), in
