@@ -51,34 +51,8 @@ echo "== generating $PACKETS packets" >&2
 "$GENERATE" "$BIG" "$PACKETS"
 cat "$BIG" >/dev/null
 
-now_ns() { date +%s%N; }
-
-# measure LABEL CMD...: best wall time of $RUNS runs in BEST_SECS, the peak
-# RSS of that run in BEST_RSS_KB.
-measure() {
-    local label="$1"
-    shift
-    BEST_SECS=""
-    BEST_RSS_KB=""
-    local i start end secs e rss
-    for ((i = 1; i <= RUNS; i++)); do
-        start=$(now_ns)
-        if ! /usr/bin/time -f '%e %M' -o "$WORK/time.txt" "$@" >/dev/null 2>"$WORK/stderr.txt"; then
-            echo "$label failed:" >&2
-            cat "$WORK/stderr.txt" >&2
-            exit 1
-        fi
-        end=$(now_ns)
-        secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
-        read -r e rss <"$WORK/time.txt"
-        printf '   %-12s run %d: %7s s, peak RSS %7.1f MiB\n' \
-            "$label" "$i" "$secs" "$(awk -v k="$rss" 'BEGIN { print k / 1024 }')" >&2
-        if [[ -z "$BEST_SECS" ]] || awk -v a="$secs" -v b="$BEST_SECS" 'BEGIN { exit !(a < b) }'; then
-            BEST_SECS="$secs"
-            BEST_RSS_KB="$rss"
-        fi
-    done
-}
+# measure LABEL CMD... (best wall time and its peak RSS) and now_ns.
+source benches/measure.sh # (the working directory is the repository)
 
 IFS=';' read -r -a FILTER_LIST <<<"$FILTERS"
 printf '%-60s %12s %12s %9s %8s %7s\n' "filter" "coffeeshark" "tshark" "ratio" "frames" "differ"

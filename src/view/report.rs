@@ -9,6 +9,21 @@ fn role_lines(r: &Report) -> [(&'static str, &Role); 2] {
     [("Web app", &r.roles.web_app), ("Coffee pot", &r.roles.pot)]
 }
 
+/// `Web app: TCP 8001 (detected) [#4, #6]`, a role's line before its
+/// explanation (no character in it needs HTML escaping).
+fn role_head(name: &str, role: &Role) -> String {
+    let frames = if role.frames.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", frames_text(&role.frames))
+    };
+    format!(
+        "{name}: TCP {} ({}){frames}",
+        role.port,
+        found_word(role.found)
+    )
+}
+
 fn found_word(f: Found) -> &'static str {
     match f {
         Found::Detected => "detected",
@@ -68,18 +83,7 @@ pub fn markdown(r: &Report, diagram: Option<&str>) -> String {
     );
     let _ = writeln!(out, "## Roles\n");
     for (name, role) in role_lines(r) {
-        let frames = if role.frames.is_empty() {
-            String::new()
-        } else {
-            format!(" [{}]", frames_text(&role.frames))
-        };
-        let _ = writeln!(
-            out,
-            "- {name}: TCP {} ({}){frames}: {}",
-            role.port,
-            found_word(role.found),
-            role.how
-        );
+        let _ = writeln!(out, "- {}: {}", role_head(name, role), role.how);
     }
     out.push('\n');
     if let Some(d) = diagram {
@@ -125,16 +129,10 @@ pub fn html(r: &Report, svg: Option<&str>) -> String {
     );
     out.push_str("<h2>Roles</h2>\n<ul>\n");
     for (name, role) in role_lines(r) {
-        let frames = if role.frames.is_empty() {
-            String::new()
-        } else {
-            format!(" [{}]", frames_text(&role.frames))
-        };
         let _ = writeln!(
             out,
-            "<li>{name}: TCP {} ({}){frames}: {}</li>",
-            role.port,
-            found_word(role.found),
+            "<li>{}: {}</li>",
+            role_head(name, role),
             esc(&role.how)
         );
     }
