@@ -85,14 +85,9 @@ pub(crate) fn collect(
     } else {
         roles::LabRoles::without_detection(web_port, pot_port)
     };
-    let mut reader = coffeeshark::source::CaptureReader::open(file)?;
+    let reader = coffeeshark::source::CaptureReader::open(file)?;
     Ok(coffeeshark::report::pass::collect(
-        &mut reader,
-        filter,
-        limits,
-        selection,
-        keylog,
-        roles,
+        reader, filter, limits, selection, keylog, roles,
     ))
 }
 

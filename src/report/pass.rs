@@ -7,8 +7,9 @@ use super::roles::LabRoles;
 use super::{Collector, Facts, Limits, Selection};
 use crate::filter::values::PacketFields;
 use crate::filter::Filter;
-use crate::pipeline::Analyzer;
+use crate::pipeline::threads;
 use crate::source::CaptureReader;
+use std::convert::Infallible;
 
 /// Reads `reader` to its end into [`Facts`]; `selection` says which
 /// segments become arrows (`None`: no diagram), `filter` which packets may,
@@ -16,35 +17,39 @@ use crate::source::CaptureReader;
 /// `roles::detect` over the same capture, or `LabRoles::default()`).
 /// Returns the facts and the reader's error, if the capture is damaged
 /// (what came before it is kept).
+///
+/// The pass runs on the threads of `read` and `http`
+/// ([`crate::pipeline::threads`]): reading and TCP, the application layer,
+/// and this collector each on their own, with the same packets as
+/// [`crate::pipeline::Analyzer`] would build.
 pub fn collect(
-    reader: &mut CaptureReader,
+    reader: CaptureReader,
     filter: Option<&Filter>,
     limits: Limits,
     selection: Option<Selection>,
     keylog: Option<std::sync::Arc<crate::dissect::tls::KeyLog>>,
     roles: LabRoles,
 ) -> (Facts, Option<String>) {
-    // TCP sequence analysis only labels arrows (`[Retransmission]`).
-    let mut analyzer = if selection.is_some() {
-        Analyzer::new()
-    } else {
-        Analyzer::messages_without_tcp_analysis(Vec::new())
-    }
-    .with_keylog(keylog)
-    // The lab's bad-scheme test (`GET caffeine://ducky`) is HTCPCP on the
-    // pot's port wherever the pot is.
-    .with_pot_port(roles.pot.port);
+    let options = threads::Options {
+        keylog,
+        // TCP sequence analysis only labels arrows (`[Retransmission]`).
+        tcp_analysis: selection.is_some(),
+        // The lab's bad-scheme test (`GET caffeine://ducky`) is HTCPCP on
+        // the pot's port wherever the pot is.
+        pot_port: Some(roles.pot.port),
+        // The TLS tally reads the Protocol column (the record's version).
+        columns: true,
+        ..threads::Options::default()
+    };
     let mut collector = Collector::with_roles(limits, selection, roles);
-    let err = loop {
-        match reader.next_frame() {
-            Ok(Some(raw)) => {
-                let pkt = analyzer.process(&raw);
-                let shown = filter.map_or(true, |f| f.matches_fields(&PacketFields::new(&pkt)));
-                collector.add(&pkt, shown);
-            }
-            Ok(None) => break None,
-            Err(e) => break Some(e.to_string()),
-        }
+    let outcome = threads::run(reader, options, |pkt| -> Result<(), Infallible> {
+        let shown = filter.map_or(true, |f| f.matches_fields(&PacketFields::new(pkt)));
+        collector.add(pkt, shown);
+        Ok(())
+    });
+    let err = match outcome {
+        Ok(o) => o.error.map(|e| e.to_string()),
+        Err(never) => match never {},
     };
     (collector.finish(), err)
 }

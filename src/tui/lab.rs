@@ -274,11 +274,11 @@ fn answers_text(index: &Index, name: &str) -> LabText {
         Ok(mut r) => report::roles::detect(&mut r, None, None),
         Err(e) => return LabText::new("Answers".into(), &e.to_string()),
     };
-    let mut reader = match index.snapshot() {
+    let reader = match index.snapshot() {
         Ok(r) => r,
         Err(e) => return LabText::new("Answers".into(), &e.to_string()),
     };
-    let (facts, err) = pass::collect(&mut reader, None, Limits::default(), None, None, roles);
+    let (facts, err) = pass::collect(reader, None, Limits::default(), None, None, roles);
     let report = answers::answer(&facts, name, &TASKS);
     let mut text = view::report::markdown(&report, None);
     if let Some(e) = err {
