@@ -73,6 +73,9 @@ impl FieldRef {
 pub struct PacketFields<'p, 'a> {
     pkt: &'p Packet<'a>,
     tree: OnceCell<Tree>,
+    /// The application layers alone ([`tree::build_app`]), for the fields
+    /// of [`APP_PROTOCOLS`] while the whole tree is not needed.
+    app_tree: OnceCell<Tree>,
     /// The packet list's cells (`_ws.col.*`), computed on first need.
     cells: OnceCell<(String, String)>,
 }
@@ -82,6 +85,7 @@ impl<'p, 'a> PacketFields<'p, 'a> {
         PacketFields {
             pkt,
             tree: OnceCell::new(),
+            app_tree: OnceCell::new(),
             cells: OnceCell::new(),
         }
     }
@@ -93,6 +97,18 @@ impl<'p, 'a> PacketFields<'p, 'a> {
     /// The field tree, built once.
     pub fn tree(&self) -> &Tree {
         self.tree.get_or_init(|| tree::build(self.pkt))
+    }
+
+    /// The tree to read a field of `proto` from: the whole tree if it is
+    /// built already, else for an application protocol its layers alone.
+    fn tree_for(&self, proto: &str) -> &Tree {
+        match self.tree.get() {
+            Some(t) => t,
+            None if APP_PROTOCOLS.contains(&proto) => {
+                self.app_tree.get_or_init(|| tree::build_app(self.pkt))
+            }
+            None => self.tree(),
+        }
     }
 
     /// The frame number and the list's cells (`view::list::write_cells`).
@@ -140,7 +156,7 @@ impl<'p, 'a> PacketFields<'p, 'a> {
         if !TREE_PROTOCOLS.contains(&proto) || !self.exists(f) {
             return false;
         }
-        let tree = self.tree();
+        let tree = self.tree_for(proto);
         let data = self.pkt.decoded.data;
         let n = tree.layers.iter().filter(|l| l.proto == proto).count();
         let names: &[&str] = if def.alias_of.is_empty() {
@@ -197,7 +213,7 @@ impl<'p, 'a> PacketFields<'p, 'a> {
                 .iter()
                 .any(|name| fields::lookup(name).is_some_and(|a| self.each_tree(a, &mut *visit)));
         }
-        let tree = self.tree();
+        let tree = self.tree_for(proto);
         let data = self.pkt.decoded.data;
         if def.ftype == Ftype::Protocol {
             return tree
@@ -533,6 +549,17 @@ pub const TREE_PROTOCOLS: &[&str] = &[
     "data-text-lines",
     "unknown",
     "_ws.malformed",
+];
+
+/// Protocols whose layers only the application layer makes
+/// (`app_tree::push_layers`): [`tree::build_app`] has all their fields.
+const APP_PROTOCOLS: &[&str] = &[
+    "http",
+    "htcpcp",
+    "tls",
+    "websocket",
+    "websocket.fragments",
+    "data-text-lines",
 ];
 
 /// Visits the values of every field named `name` in `fields`, depth first.

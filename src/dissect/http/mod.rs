@@ -351,8 +351,10 @@ pub fn ascii_lossy(b: &[u8]) -> String {
 
 /// [`ascii_lossy`], appended to `out`.
 fn push_ascii_lossy(b: &[u8], out: &mut String) {
-    match std::str::from_utf8(b) {
-        Ok(s) if s.is_ascii() => out.push_str(s),
+    // `is_ascii` first: a word at a time, where UTF-8 validation of a 64 KB
+    // body and then its ASCII check were two passes (callgrind, `-T fields`).
+    match b.is_ascii().then(|| std::str::from_utf8(b)) {
+        Some(Ok(s)) => out.push_str(s),
         _ => out.extend(
             b.iter()
                 .map(|&c| if c < 0x80 { c as char } else { '\u{fffd}' }),

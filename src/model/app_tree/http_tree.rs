@@ -409,7 +409,7 @@ pub(super) fn http_layer(h: &HttpPdu, span: Span) -> Layer {
     }
     if m.body_len > 0 {
         // An FT_STRING: the text ends at the first NUL, as in tshark.
-        let text_end = m.body.iter().position(|&b| b == 0).unwrap_or(m.body.len());
+        let text_end = memchr::memchr(0, &m.body).unwrap_or(m.body.len());
         fields.push(f(
             "http.file_data",
             Value::Str(ascii_lossy(&m.body[..text_end])),
