@@ -344,9 +344,6 @@ pub(super) fn tcp_layer(pkt: &Packet<'_>, tcp: &etherparse::TcpSlice<'_>) -> Lay
             .with(opts),
         );
     }
-    if meta.analysis.flags != 0 {
-        fields.push(analysis_fields(&meta.analysis, start));
-    }
     let digits = 9u8;
     fields.push(Field::text("[Timestamps]".into(), start, 0).with(vec![
         Field::new(
@@ -370,6 +367,10 @@ pub(super) fn tcp_layer(pkt: &Packet<'_>, tcp: &etherparse::TcpSlice<'_>) -> Lay
             0,
         ),
     ]));
+    // After the timestamps, as Wireshark adds it.
+    if meta.analysis.flags != 0 {
+        fields.push(analysis_fields(&meta.analysis, start));
+    }
     if plen > 0 {
         fields.push(Field::new(
             "tcp.payload",
