@@ -38,8 +38,8 @@ def field(layer, name):
     """A field's value as text, or None (pyshark's PDML, JSON and EK layers
     answer differently for a missing field)."""
     try:
-        v = layer.get_field_value(name) if hasattr(layer, "get_field_value") else layer.get_field(name)
-    except Exception:
+        v = getattr(layer, name)
+    except AttributeError:
         v = None
     if v is None:
         return None
@@ -62,9 +62,28 @@ def row_of(pkt):
     if hasattr(pkt, "tls"):
         row["tls"] = field(pkt.tls, "record_content_type") or field(pkt.tls, "record")
     if hasattr(pkt, "htcpcp"):
-        names = pkt.htcpcp.field_names if mode != "ek" else ["request_method", "response_code"]
-        row["htcpcp"] = {f: field(pkt.htcpcp, f) for f in names}
+        if mode == "json":
+            # pyshark's JSON layer turns a key with a colon (the request
+            # line `GET coffee://ducky HTTP/1.1`) into a sub-layer named
+            # after its first word: the values are read from the JSON.
+            row["htcpcp"] = {f: find(pkt.htcpcp._all_fields, "htcpcp." + f.replace("_", "."))
+                             for f in ("request_method", "response_code")}
+        else:
+            names = pkt.htcpcp.field_names if mode != "ek" else ["request_method", "response_code"]
+            row["htcpcp"] = {f: field(pkt.htcpcp, f) for f in names}
     return row
+
+
+def find(tree, key):
+    """The first value of `key` in a JSON layer's nested fields."""
+    if isinstance(tree, dict):
+        if key in tree:
+            return str(tree[key])
+        for v in tree.values():
+            found = find(v, key)
+            if found is not None:
+                return found
+    return None
 
 
 def live_traffic(port, exchanges, started):
