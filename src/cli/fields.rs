@@ -115,7 +115,7 @@ fn elastic_mapping() -> String {
     for d in FIELDS {
         let ty = match d.ftype {
             Ftype::UInt(8) | Ftype::Int(8) => "short",
-            Ftype::UInt(16) | Ftype::Int(16) | Ftype::UInt(24) => "integer",
+            Ftype::UInt(16) | Ftype::Int(16) | Ftype::UInt(24) | Ftype::Int(32) => "integer",
             Ftype::UInt(_) | Ftype::Int(_) | Ftype::FrameNum => "long",
             Ftype::Boolean => "boolean",
             Ftype::Ipv4 | Ftype::Ipv6 => "ip",

@@ -241,8 +241,22 @@ impl KeyLogArgs {
     pub(crate) fn load(
         &self,
     ) -> Result<Option<std::sync::Arc<coffeeshark::dissect::tls::KeyLog>>, ExitCode> {
+        self.load_with_prefs().map(|(keylog, _)| keylog)
+    }
+
+    /// [`Self::load`] and the other preferences, checked once.
+    pub(crate) fn load_with_prefs(
+        &self,
+    ) -> Result<
+        (
+            Option<std::sync::Arc<coffeeshark::dissect::tls::KeyLog>>,
+            prefs::Prefs,
+        ),
+        ExitCode,
+    > {
         let prefs = self.prefs()?;
-        load_keylog(prefs.keylog.as_deref().or(self.tls_keylog.as_deref()))
+        let keylog = load_keylog(prefs.keylog.as_deref().or(self.tls_keylog.as_deref()))?;
+        Ok((keylog, prefs))
     }
 
     /// The `-o` preferences ([`prefs`]); an unknown one is reported as

@@ -3,8 +3,8 @@
 //! | preference | values | effect |
 //! |---|---|---|
 //! | `tls.keylog_file` (`ssl.keylog_file`) | a path | decrypt TLS with the NSS key log |
-//! | `tcp.analyze_sequence_numbers` | TRUE / FALSE | FALSE: no sequence analysis (no `[TCP Retransmission]`, no `tcp.analysis.*`) |
-//! | `tcp.relative_sequence_numbers` | TRUE | the default; FALSE is refused (numbers are always relative) |
+//! | `tcp.analyze_sequence_numbers` | TRUE / FALSE | FALSE: no sequence analysis (no `[TCP Retransmission]`, no `tcp.analysis.*`) and, as in tshark 4.0, raw sequence numbers |
+//! | `tcp.relative_sequence_numbers` | TRUE / FALSE | FALSE: raw sequence and acknowledgement numbers (no `tcp.seq_raw`/`tcp.ack_raw` twins) |
 //! | `tcp.desegment_tcp_streams` | TRUE | the default; FALSE is refused (streams are always reassembled) |
 //! | `http.desegment_headers`, `http.desegment_body` | TRUE | the default; FALSE is refused |
 //!
@@ -23,6 +23,16 @@ pub(crate) struct Prefs {
     pub keylog: Option<PathBuf>,
     /// `tcp.analyze_sequence_numbers` (TRUE unless given FALSE).
     pub tcp_analysis: bool,
+    /// `tcp.relative_sequence_numbers` (TRUE unless given FALSE).
+    pub relative_seq: bool,
+}
+
+impl Prefs {
+    /// Sequence numbers shown raw: relative numbers off, or the analysis
+    /// off (tshark 4.0 computes relative numbers in its analysis).
+    pub fn absolute_seq(&self) -> bool {
+        !self.relative_seq || !self.tcp_analysis
+    }
 }
 
 impl Default for Prefs {
@@ -30,6 +40,7 @@ impl Default for Prefs {
         Prefs {
             keylog: None,
             tcp_analysis: true,
+            relative_seq: true,
         }
     }
 }
@@ -52,9 +63,7 @@ pub(crate) fn parse(values: &[String]) -> Result<Prefs, String> {
         match name {
             "tls.keylog_file" | "ssl.keylog_file" => prefs.keylog = Some(value.into()),
             "tcp.analyze_sequence_numbers" => prefs.tcp_analysis = is_true,
-            "tcp.relative_sequence_numbers" => {
-                only_true("coffeeshark always shows relative sequence numbers (and the raw ones as tcp.seq_raw)")?
-            }
+            "tcp.relative_sequence_numbers" => prefs.relative_seq = is_true,
             "tcp.desegment_tcp_streams" => {
                 only_true("coffeeshark always reassembles TCP streams before HTTP, HTCPCP and TLS")?
             }
@@ -102,6 +111,12 @@ mod tests {
         assert!(p(&["tcp.desegment_tcp_streams:FALSE"])
             .unwrap_err()
             .contains("only TRUE"));
-        assert!(p(&["tcp.relative_sequence_numbers:FALSE"]).is_err());
+        assert!(p(&["tcp.relative_sequence_numbers:FALSE"])
+            .unwrap()
+            .absolute_seq());
+        assert!(p(&["tcp.analyze_sequence_numbers:FALSE"])
+            .unwrap()
+            .absolute_seq());
+        assert!(!p(&[]).unwrap().absolute_seq());
     }
 }

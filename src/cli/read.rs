@@ -6,7 +6,7 @@ use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use coffeeshark::filter::format::FieldsFormat;
 use coffeeshark::filter::values::PacketFields;
-use coffeeshark::model::summary::{self, Columns};
+use coffeeshark::model::summary::Columns;
 use coffeeshark::pipeline::threads;
 use coffeeshark::source::export::{ExportFormat, Exporter};
 use coffeeshark::view;
@@ -117,7 +117,7 @@ enum OutputFormat {
 
 impl ReadArgs {
     pub fn has_input(&self) -> bool {
-        self.file.is_some() || self.read_file.is_some() || self.compat.reads_stdin()
+        self.file.is_some() || self.read_file.is_some() || self.compat.has_interface()
     }
 }
 
@@ -199,12 +199,13 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
     };
     // -n is tshark's default for us: no name is ever resolved.
     let _ = (args.no_resolve, args.no_duplicate_keys);
-    let (keylog, prefs) = match (args.keylog.load(), args.keylog.prefs()) {
-        (Ok(k), Ok(p)) => (k, p),
-        (Err(code), _) | (_, Err(code)) => return Ok(code),
+    let (keylog, prefs) = match args.keylog.load_with_prefs() {
+        Ok(both) => both,
+        Err(code) => return Ok(code),
     };
     let reader = super::read_compat::open(&path)?;
     let layers = args.compat.layer_filter();
+    let two_pass = args.compat.two_pass;
     let mut exporter = match &args.write_file {
         None => None,
         Some(p) => {
@@ -257,8 +258,9 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
         keylog,
         // -c counts packets read, filtered or not, as tshark's does.
         count: args.count,
-        // -o tcp.analyze_sequence_numbers:FALSE
+        // -o tcp.analyze_sequence_numbers:FALSE, tcp.relative_sequence_numbers:FALSE
         tcp_analysis: prefs.tcp_analysis,
+        absolute_seq: prefs.absolute_seq(),
         // A filter that only HTTP/HTCPCP/TLS messages can satisfy: the
         // other frames are not even decoded.
         // (Not when writing a file: every packet's bytes are needed.)
@@ -294,7 +296,7 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
         if let Some(ff) = &fields_format {
             ff.write_row(&mut buf, &pf);
         } else if args.format == OutputFormat::Psml {
-            summary::fill(pkt, &mut cols);
+            super::read_compat::fill_columns(pkt, &mut cols, two_pass);
             scratch.clear();
             time.write(&mut scratch, &pkt.frame);
             view::list::write_cells_after_time(&mut scratch, &pkt.frame, &cols);
@@ -305,7 +307,7 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
         } else if args.format == OutputFormat::Ek {
             view::ek::packet(&mut buf, &pkt.frame, pf.tree(), layers.as_ref());
         } else if args.format == OutputFormat::Tabs {
-            summary::fill(pkt, &mut cols);
+            super::read_compat::fill_columns(pkt, &mut cols, two_pass);
             scratch.clear();
             time.write(&mut scratch, &pkt.frame);
             view::list::write_line_tabs(&mut buf, &pkt.frame, &scratch, &cols);
@@ -329,7 +331,7 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
         } else {
             let show_summary = args.summary || (!args.verbose && !args.hex);
             if show_summary {
-                summary::fill(pkt, &mut cols);
+                super::read_compat::fill_columns(pkt, &mut cols, two_pass);
                 scratch.clear();
                 time.write(&mut scratch, &pkt.frame);
                 view::list::write_line_timed(&mut buf, &pkt.frame, &scratch, &cols);

@@ -98,6 +98,11 @@ impl CompatArgs {
         Ok(())
     }
 
+    /// An interface was given (`-i`): read runs, to read `-` or say why not.
+    pub fn has_interface(&self) -> bool {
+        self.interface.is_some()
+    }
+
     /// Whether the capture comes on standard input (`-i -`).
     pub fn reads_stdin(&self) -> bool {
         self.interface.as_deref() == Some("-")
@@ -153,4 +158,36 @@ pub fn first_pass(
         return Ok(Err(ExitCode::from(2)));
     }
     Ok(Ok(Some(std::sync::Arc::new(kept))))
+}
+
+/// The packet list's columns (`summary::fill`), as tshark's second pass
+/// shows them with `-2`: a segment that begins a message the next segments
+/// complete keeps TCP's Info (`40764 → 5031 [PSH, ACK] Seq=... [TCP segment
+/// of a reassembled PDU]`), where one pass shows the message's first line,
+/// as tshark's one pass does.
+pub fn fill_columns(
+    pkt: &coffeeshark::model::Packet<'_>,
+    cols: &mut coffeeshark::model::summary::Columns,
+    two_pass: bool,
+) {
+    use coffeeshark::model::summary;
+    summary::fill(pkt, cols);
+    if !two_pass || cols.protocol != "TCP" {
+        return;
+    }
+    if !pkt
+        .app
+        .as_deref()
+        .is_some_and(|a| a.pdu_continues && a.info.is_some())
+    {
+        return;
+    }
+    let (Some(etherparse::TransportSlice::Tcp(tcp)), Some(meta)) =
+        (&pkt.decoded.transport, &pkt.tcp)
+    else {
+        return;
+    };
+    cols.info.clear();
+    summary::tcp_info(&mut cols.info, tcp, meta);
+    cols.info.push_str(" [TCP segment of a reassembled PDU]");
 }

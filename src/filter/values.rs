@@ -331,14 +331,14 @@ impl<'p, 'a> PacketFields<'p, 'a> {
                     }
                     TcpStream => visit(int(m(|m| m.stream as u64))),
                     TcpLen => visit(int(tcp.payload().len() as u64)),
-                    TcpSeq => visit(int(m(|m| m.rel_seq as u64))),
+                    TcpSeq => visit(int(m(|m| m.seq_shown() as u64))),
                     TcpSeqRaw => visit(int(tcp.sequence_number() as u64)),
                     TcpAck => visit(int(meta
-                        .and_then(|m| m.rel_ack)
+                        .and_then(|m| m.ack_shown())
                         .unwrap_or(tcp.acknowledgment_number())
                         as u64)),
                     TcpAckRaw => visit(int(tcp.acknowledgment_number() as u64)),
-                    TcpNxtseq => visit(int(m(|m| m.next_seq as u64))),
+                    TcpNxtseq => visit(int(m(|m| m.next_seq_shown() as u64))),
                     TcpHdrLen => visit(int(tcp.header_len() as u64)),
                     TcpFlags => visit(int(crate::flow::tcp_flags_u16(tcp) as u64)),
                     TcpFlag(mask) => {

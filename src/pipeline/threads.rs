@@ -59,6 +59,9 @@ pub struct Options {
     pub app_frames_only: bool,
     /// Stop after this many frames (tshark's `-c`).
     pub count: Option<u64>,
+    /// Show raw sequence numbers (`-o tcp.relative_sequence_numbers:FALSE`;
+    /// tshark also does with its sequence analysis off).
+    pub absolute_seq: bool,
     /// Only these frames of the file (1-based numbers in the file, in
     /// order) are numbered and dissected, from 1; the file's first frame
     /// stays the reference of `frame.time_relative` (tshark's `-2 -R`: the
@@ -78,6 +81,7 @@ impl Default for Options {
             tcp_analysis: true,
             app_frames_only: false,
             count: None,
+            absolute_seq: false,
             only_frames: None,
             columns: true,
         }
@@ -204,11 +208,12 @@ where
     F: FnMut(&Packet<'_>) -> Result<(), E>,
     G: FnMut() -> Result<(), E>,
 {
-    let tcp = if options.tcp_analysis {
+    let mut tcp = if options.tcp_analysis {
         TcpTracker::default()
     } else {
         TcpTracker::without_analysis()
     };
+    tcp.show_absolute(options.absolute_seq);
     let mut dissector = StreamDissector::with_decode_as(options.decode_as.clone());
     dissector.set_columns(options.columns);
     dissector.set_keylog(options.keylog.clone());
@@ -288,6 +293,12 @@ fn front(
                 in_file += 1;
                 if only.get(next_kept) != Some(&in_file) {
                     clock.skip(&raw);
+                    // What the first pass learnt from it stays known (window
+                    // scaling, sequence bases), as in tshark's second pass.
+                    if let Some(seg) = decode::tcp_segment(raw.link_type, raw.data) {
+                        let (src, dst) = seg.endpoints();
+                        tcp.track(0, raw.ts, src, dst, &seg.tcp);
+                    }
                     if next_kept >= only.len() {
                         done = true;
                         break;
