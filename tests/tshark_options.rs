@@ -323,3 +323,52 @@ fn capture_on_standard_input() {
         assert_eq!(String::from_utf8_lossy(&out.stdout), file, "{sample}");
     }
 }
+
+/// `-E bom=y` and `_ws.col.Time` in every `-t` format (`dd` counting the
+/// packets `-Y` displays): tshark's `-T fields` output byte for byte.
+#[test]
+fn fields_bom_and_time_column_are_tsharks() {
+    let sample = SAMPLES[1];
+    for t in ["r", "d", "dd", "e", "a", "ad", "adoy", "u", "ud", "udoy"] {
+        let args = [
+            "-r",
+            sample,
+            "-t",
+            t,
+            "-Y",
+            "tcp.len > 0",
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+            "-e",
+            "_ws.col.Time",
+            "-E",
+            "bom=y",
+            "-E",
+            "header=y",
+        ];
+        let (ours, err, code) = coffeeshark(&args);
+        assert_eq!(code, 0, "{err}");
+        let Some((theirs, _)) = tshark(&args) else {
+            return;
+        };
+        assert!(ours.starts_with('\u{feff}'));
+        assert_eq!(ours, theirs, "-t {t}");
+    }
+    let (_, err, code) = coffeeshark(&[
+        "-r",
+        sample,
+        "-T",
+        "fields",
+        "-e",
+        "frame.number",
+        "-E",
+        "bom=x",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("\"bom\" is not a valid field output option=value pair."),
+        "{err}"
+    );
+}

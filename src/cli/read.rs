@@ -165,6 +165,12 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
     } else {
         None
     };
+    // tshark writes only the -e fields in JSON, EK and PDML; coffeeshark
+    // does not yet, and says so rather than ignore them.
+    if !args.fields.is_empty() && args.format != OutputFormat::Fields {
+        eprintln!("coffeeshark: -e is only supported with -T fields");
+        return Ok(ExitCode::from(2));
+    }
     let decode_as = match super::parse_decode_as(&args.decode_as) {
         Ok(rules) => rules,
         Err(code) => return Ok(code),
@@ -250,8 +256,8 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
     if args.format == OutputFormat::Psml {
         view::psml::begin(&mut buf, concat!("coffeeshark/", env!("CARGO_PKG_VERSION")));
     }
-    if let Some(ff) = fields_format.as_ref().filter(|ff| ff.header) {
-        ff.write_header(&mut buf);
+    if let Some(ff) = &fields_format {
+        ff.write_preamble(&mut buf);
     }
     let options = threads::Options {
         decode_as,
@@ -294,6 +300,12 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
         }
         written += 1;
         if let Some(ff) = &fields_format {
+            // _ws.col.Time in the -t format (-t dd counts displayed packets).
+            if !time.is_default() {
+                scratch.clear();
+                time.write(&mut scratch, &pkt.frame);
+                pf.set_time_cell(scratch.clone());
+            }
             ff.write_row(&mut buf, &pf);
         } else if args.format == OutputFormat::Psml {
             super::read_compat::fill_columns(pkt, &mut cols, two_pass);

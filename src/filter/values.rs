@@ -75,6 +75,8 @@ pub struct PacketFields<'p, 'a> {
     tree: OnceCell<Tree>,
     /// The packet list's cells (`_ws.col.*`), computed on first need.
     cells: OnceCell<(String, String)>,
+    /// The Time cell in the `-t` format, when not the default.
+    time: OnceCell<String>,
 }
 
 impl<'p, 'a> PacketFields<'p, 'a> {
@@ -83,7 +85,14 @@ impl<'p, 'a> PacketFields<'p, 'a> {
             pkt,
             tree: OnceCell::new(),
             cells: OnceCell::new(),
+            time: OnceCell::new(),
         }
+    }
+
+    /// The Time cell (`_ws.col.Time`) as `-t`/`-u` write it; to be set
+    /// before the cells are first read (the default is relative seconds).
+    pub fn set_time_cell(&self, time: String) {
+        let _ = self.time.set(time);
     }
 
     pub fn packet(&self) -> &'p Packet<'a> {
@@ -101,7 +110,13 @@ impl<'p, 'a> PacketFields<'p, 'a> {
             let mut cols = crate::model::summary::Columns::default();
             crate::model::summary::fill(self.pkt, &mut cols);
             let mut cells = String::new();
-            crate::view::list::write_cells(&mut cells, &self.pkt.frame, &cols);
+            match self.time.get() {
+                Some(t) => {
+                    cells.push_str(t);
+                    crate::view::list::write_cells_after_time(&mut cells, &self.pkt.frame, &cols);
+                }
+                None => crate::view::list::write_cells(&mut cells, &self.pkt.frame, &cols),
+            }
             (self.pkt.frame.number.to_string(), cells)
         })
     }
