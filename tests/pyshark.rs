@@ -481,7 +481,7 @@ fn free_port() -> u16 {
 }
 
 /// `LiveCapture(interface='lo', bpf_filter='tcp port N')` with
-/// `sniff(timeout=6)` while the probe makes three HTTP exchanges on that
+/// `sniff(timeout=16)` while the probe makes three HTTP exchanges on that
 /// port: pyshark runs `dumpcap -q -f ... -i lo -w -` piped into `tshark -l
 /// -n -T pdml -i -`, here both Wireshark's and both coffeeshark's
 /// (symlinks). The traffic is new each run, so what is compared is what the

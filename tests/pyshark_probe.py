@@ -95,7 +95,9 @@ def live_traffic(port, exchanges, started):
     srv.listen(8)
     srv.settimeout(5)
     started.wait(10)
-    time.sleep(2.0)
+    # tshark loads all its dissectors before it reads: on a busy machine
+    # that takes seconds, and what is sent before is not captured.
+    time.sleep(6.0)
     for i in range(exchanges):
         c = socket.create_connection(("127.0.0.1", port), timeout=5)
         s, _ = srv.accept()
@@ -125,7 +127,7 @@ if mode == "live":
     t.start()
     cap = pyshark.LiveCapture(interface="lo", bpf_filter="tcp port %d" % port, tshark_path=tshark_path)
     started.set()
-    cap.sniff(timeout=6)
+    cap.sniff(timeout=16)
     # After a timeout, iterating would start a new capture: read what sniff kept.
     for i in range(len(cap)):
         print(json.dumps(row_of(cap[i])))
