@@ -29,6 +29,8 @@ pub struct FrameClock {
     number: u64,
     /// Set by the first frame with a timestamp.
     refs: Option<Refs>,
+    /// The time of a first frame that was skipped ([`Self::skip`]).
+    skipped_first: Option<Timestamp>,
 }
 
 /// The first and previous frames' times, also as nanoseconds since the epoch
@@ -56,6 +58,15 @@ impl FrameClock {
         self.number
     }
 
+    /// A frame of the file that is not numbered (`-2 -R`'s dropped frames):
+    /// if it is the first with a timestamp, it stays the reference of
+    /// relative times, as in tshark; the first numbered frame's delta is 0.
+    pub fn skip(&mut self, raw: &RawFrame<'_>) {
+        if raw.has_ts && self.refs.is_none() && self.skipped_first.is_none() {
+            self.skipped_first = Some(raw.ts);
+        }
+    }
+
     /// Numbers the next frame and places it in time.
     #[inline]
     pub fn frame(&mut self, raw: &RawFrame<'_>) -> FrameInfo {
@@ -65,11 +76,15 @@ impl FrameClock {
         let (rel_nanos, delta_nanos) = if raw.has_ts {
             let ts = raw.ts;
             let nanos = small_nanos(ts);
-            let refs = self.refs.get_or_insert(Refs {
-                first: ts,
-                prev: ts,
-                first_nanos: nanos,
-                prev_nanos: nanos,
+            let skipped_first = self.skipped_first;
+            let refs = self.refs.get_or_insert_with(|| {
+                let first = skipped_first.unwrap_or(ts);
+                Refs {
+                    first,
+                    prev: ts,
+                    first_nanos: small_nanos(first),
+                    prev_nanos: nanos,
+                }
             });
             let times = match (nanos, refs.first_nanos, refs.prev_nanos) {
                 (Some(now), Some(first), Some(prev)) => {

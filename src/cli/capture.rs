@@ -35,34 +35,35 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub struct CaptureArgs {
     /// Interface name or number from -D (default: the loopback interface).
     #[arg(short = 'i', value_name = "INTERFACE")]
-    interface: Option<String>,
+    pub(crate) interface: Option<String>,
     /// Capture filter, BPF syntax as tcpdump's ("tcp port 5030").
     #[arg(short = 'f', value_name = "BPF")]
-    filter: Option<String>,
-    /// Write the packets to this pcapng file.
+    pub(crate) filter: Option<String>,
+    /// Write the packets to this pcapng file (`-` for standard output, as
+    /// dumpcap's `-w -`: nothing else is printed there).
     #[arg(short = 'w', value_name = "FILE")]
-    write: Option<PathBuf>,
+    pub(crate) write: Option<PathBuf>,
     /// Stop after this many packets.
     #[arg(short = 'c', value_name = "N")]
-    count: Option<u64>,
+    pub(crate) count: Option<u64>,
     /// Autostop condition: duration:SECONDS (decimals allowed) or packets:N; repeatable.
     #[arg(short = 'a', value_name = "COND")]
-    autostop: Vec<String>,
+    pub(crate) autostop: Vec<String>,
     /// Do not print packet lines (the summary on stderr stays).
     #[arg(short = 'q')]
-    quiet: bool,
+    pub(crate) quiet: bool,
     /// List the interfaces and exit.
     #[arg(short = 'D')]
-    list: bool,
+    pub(crate) list: bool,
     /// Snapshot length: bytes kept of each packet.
     #[arg(short = 's', value_name = "BYTES", default_value_t = DEFAULT_SNAPLEN)]
-    snaplen: u32,
+    pub(crate) snaplen: u32,
     /// Kernel capture buffer in MiB (libpcap's default is 2).
     #[arg(short = 'B', value_name = "MiB")]
-    buffer_mib: Option<u32>,
+    pub(crate) buffer_mib: Option<u32>,
     /// Do not put the interface in promiscuous mode.
     #[arg(short = 'p')]
-    no_promiscuous: bool,
+    pub(crate) no_promiscuous: bool,
 }
 
 /// Output is flushed when this much is pending, or after [`FLUSH_EVERY`].
@@ -118,12 +119,19 @@ pub fn run(args: CaptureArgs) -> Result<ExitCode> {
     let description = cap.description().map(str::to_string);
     let link_type = cap.link_type();
 
+    let to_stdout = args.write.as_ref().is_some_and(|p| p.as_os_str() == "-");
     let mut sink = match &args.write {
         Some(path) => {
-            let file =
-                File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+            let out = if to_stdout {
+                SinkOut::Stdout(std::io::stdout())
+            } else {
+                SinkOut::File(
+                    File::create(path)
+                        .with_context(|| format!("cannot create {}", path.display()))?,
+                )
+            };
             Some(PcapNgSink::new(
-                BufWriter::with_capacity(1 << 16, file),
+                BufWriter::with_capacity(1 << 16, out),
                 link_type,
                 cap.snaplen(),
                 &name,
@@ -144,7 +152,8 @@ pub fn run(args: CaptureArgs) -> Result<ExitCode> {
     let mut scratch = String::new();
     let mut analyzer = Analyzer::new();
     let mut captured = 0u64;
-    let mut printing = !args.quiet;
+    // With the capture itself on standard output, no packet list there.
+    let mut printing = !args.quiet && !to_stdout;
     let mut last_flush = Instant::now();
     let mut failure: Option<anyhow::Error> = None;
 
@@ -231,13 +240,37 @@ pub fn run(args: CaptureArgs) -> Result<ExitCode> {
     let stats = cap.stats().ok();
     if let Some(s) = sink {
         let file = s.finish(now(), stats, captured)?;
-        let file = file.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all().context("syncing the capture file")?;
+        match file.into_inner().map_err(|e| e.into_error())? {
+            SinkOut::File(f) => f.sync_all().context("syncing the capture file")?,
+            SinkOut::Stdout(mut o) => o.flush()?,
+        }
     }
     eprintln!("{}", summary_line(captured, stats, cap.is_loopback()));
     match failure {
         Some(e) => Err(e),
         None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Where `-w` writes: a file, or standard output for `-w -`.
+enum SinkOut {
+    File(File),
+    Stdout(std::io::Stdout),
+}
+
+impl Write for SinkOut {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            SinkOut::File(f) => f.write(buf),
+            SinkOut::Stdout(o) => o.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            SinkOut::File(f) => f.flush(),
+            SinkOut::Stdout(o) => o.flush(),
+        }
     }
 }
 

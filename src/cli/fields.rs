@@ -37,19 +37,21 @@ pub fn run(args: FieldsArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// tshark's `-G REPORT` for the two reports tools read: `fields` (this
-/// command's listing, tshark's columns) and `protocols` (`Name\tShort
-/// name\tfilter name`, one line a protocol). Other reports get tshark's
-/// message.
+/// tshark's `-G REPORT` for the reports tools read: `fields` (this
+/// command's listing, tshark's columns), `protocols` (`Name\tShort
+/// name\tfilter name`, one line a protocol) and `elastic-mapping` (the
+/// Elasticsearch mapping of `-T ek`'s keys, which pyshark's `use_ek=True`
+/// reads to type values). Other reports get tshark's message.
 pub fn glossary(report: &str) -> ExitCode {
     let mut listing = String::new();
     fields::write_listing(&mut listing);
     let text = match report {
         "fields" => listing,
         "protocols" => protocols(&listing),
+        "elastic-mapping" => elastic_mapping(),
         other => {
             eprintln!(
-                "coffeeshark: Invalid \"{other}\" option for -G flag; coffeeshark knows -G fields and -G protocols."
+                "coffeeshark: Invalid \"{other}\" option for -G flag; coffeeshark knows -G fields, -G protocols and -G elastic-mapping."
             );
             return ExitCode::from(1);
         }
@@ -95,4 +97,52 @@ fn protocols(listing: &str) -> String {
         out.push_str(&format!("{name}\t{short}\t{abbrev}\n"));
     }
     out
+}
+
+/// `-G elastic-mapping`: tshark 4.0's document (`settings`, then
+/// `mappings.properties.layers.properties.PROTO.properties.KEY.type`), with
+/// every registered protocol and, for each field of a type Elasticsearch
+/// types, its `-T ek` key and tshark's type name for it (Wireshark's
+/// `ws_type_to_elastic`; strings and other types are left to the dynamic
+/// mapping, as tshark leaves them).
+fn elastic_mapping() -> String {
+    use coffeeshark::filter::fields::{Ftype, FIELDS};
+    use serde_json::{json, Map, Value};
+    let mut layers = Map::new();
+    for d in FIELDS.iter().filter(|d| d.ftype == Ftype::Protocol) {
+        layers.insert(d.name.to_string(), json!({ "properties": {} }));
+    }
+    for d in FIELDS {
+        let ty = match d.ftype {
+            Ftype::UInt(8) | Ftype::Int(8) => "short",
+            Ftype::UInt(16) | Ftype::Int(16) | Ftype::UInt(24) | Ftype::Int(32) => "integer",
+            Ftype::UInt(_) | Ftype::Int(_) | Ftype::FrameNum => "long",
+            Ftype::Boolean => "boolean",
+            Ftype::Ipv4 | Ftype::Ipv6 => "ip",
+            Ftype::RelTime => "date",
+            Ftype::Bytes => "byte",
+            _ => continue,
+        };
+        let parent = d.parent();
+        let key = format!("{parent}_{}", d.name).replace('.', "_");
+        let Some(Value::Object(proto)) = layers.get_mut(parent) else {
+            continue;
+        };
+        if let Some(Value::Object(props)) = proto.get_mut("properties") {
+            props.insert(key, json!({ "type": ty }));
+        }
+    }
+    let doc = json!({
+        "settings": { "index.mapping.total_fields.limit": 1_000_000 },
+        "mappings": {
+            "dynamic": false,
+            "properties": {
+                "timestamp": { "type": "date" },
+                "layers": { "properties": Value::Object(layers) }
+            }
+        }
+    });
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
 }

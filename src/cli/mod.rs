@@ -9,6 +9,8 @@ mod capture;
 mod conv;
 mod diagram;
 mod dissector;
+#[cfg(feature = "live")]
+mod dumpcap;
 mod fields;
 mod filter;
 mod follow;
@@ -19,7 +21,9 @@ mod lab;
 mod lab_tui;
 #[cfg(feature = "lab")]
 mod pot;
+mod prefs;
 mod read;
+mod read_compat;
 mod report;
 mod tui;
 #[cfg(feature = "lab")]
@@ -51,6 +55,11 @@ pub struct Cli {
     /// columns) or `protocols` (name, short name, filter name).
     #[arg(short = 'G', value_name = "fields|protocols")]
     glossary: Option<String>,
+    /// List the capture interfaces as tshark -D does (pyshark checks
+    /// interface names with it).
+    #[cfg(feature = "live")]
+    #[arg(short = 'D')]
+    list_interfaces: bool,
     /// Check a display filter and exit: prints ok or the error (exit 2).
     #[arg(long = "check-filter", value_name = "EXPR")]
     check_filter: Option<String>,
@@ -113,6 +122,10 @@ const TSHARK_VERSION: &str = "4.0.17";
 
 /// Runs the command line; the exit code follows tshark (2 for a bad file).
 pub fn run() -> ExitCode {
+    #[cfg(feature = "live")]
+    if dumpcap::invoked_as_dumpcap() {
+        return dumpcap::run();
+    }
     let cli = Cli::parse();
     if cli.version {
         print!("{}", version_text());
@@ -120,6 +133,13 @@ pub fn run() -> ExitCode {
     }
     if let Some(report) = &cli.glossary {
         return fields::glossary(report);
+    }
+    #[cfg(feature = "live")]
+    if cli.list_interfaces {
+        return capture::list().unwrap_or_else(|e| {
+            eprintln!("coffeeshark: {e:#}");
+            ExitCode::from(2)
+        });
     }
     if let Some(expr) = &cli.check_filter {
         return filter::check(expr);
@@ -193,10 +213,12 @@ pub(crate) fn parse_decode_as(
 /// `-o tls.keylog_file:FILE` and the plain alias `--tls-keylog FILE`.
 #[derive(clap::Args, Debug, Default, Clone)]
 pub(crate) struct KeyLogArgs {
-    /// A tshark preference, NAME:VALUE. Only `tls.keylog_file:FILE` (also
-    /// `ssl.keylog_file`) is known: decrypt TLS with the secrets of FILE, an
-    /// NSS key log as SSLKEYLOGFILE writes it.
-    #[arg(short = 'o', value_name = "tls.keylog_file:FILE")]
+    /// A tshark preference, NAME:VALUE: `tls.keylog_file:FILE` (also
+    /// `ssl.keylog_file`: decrypt TLS with the secrets of FILE, an NSS key
+    /// log as SSLKEYLOGFILE writes it), `tcp.analyze_sequence_numbers:TRUE|FALSE`,
+    /// and `tcp.relative_sequence_numbers`, `tcp.desegment_tcp_streams`,
+    /// `http.desegment_headers`, `http.desegment_body` at TRUE (their default).
+    #[arg(short = 'o', value_name = "NAME:VALUE")]
     pub prefs: Vec<String>,
     /// Decrypt TLS with this NSS key log (SSLKEYLOGFILE): the same as
     /// `-o tls.keylog_file:FILE`.
@@ -219,19 +241,31 @@ impl KeyLogArgs {
     pub(crate) fn load(
         &self,
     ) -> Result<Option<std::sync::Arc<coffeeshark::dissect::tls::KeyLog>>, ExitCode> {
-        let mut path = self.tls_keylog.clone();
-        for p in &self.prefs {
-            match keylog_pref(p) {
-                Some(f) => path = Some(f.into()),
-                None => {
-                    eprintln!(
-                        "coffeeshark: unknown preference {p:?} in -o (only tls.keylog_file:FILE is known)"
-                    );
-                    return Err(ExitCode::from(2));
-                }
-            }
-        }
-        load_keylog(path.as_deref())
+        self.load_with_prefs().map(|(keylog, _)| keylog)
+    }
+
+    /// [`Self::load`] and the other preferences, checked once.
+    pub(crate) fn load_with_prefs(
+        &self,
+    ) -> Result<
+        (
+            Option<std::sync::Arc<coffeeshark::dissect::tls::KeyLog>>,
+            prefs::Prefs,
+        ),
+        ExitCode,
+    > {
+        let prefs = self.prefs()?;
+        let keylog = load_keylog(prefs.keylog.as_deref().or(self.tls_keylog.as_deref()))?;
+        Ok((keylog, prefs))
+    }
+
+    /// The `-o` preferences ([`prefs`]); an unknown one is reported as
+    /// tshark reports it and becomes exit status 2.
+    pub(crate) fn prefs(&self) -> Result<prefs::Prefs, ExitCode> {
+        prefs::parse(&self.prefs).map_err(|e| {
+            eprintln!("coffeeshark: {e}");
+            ExitCode::from(2)
+        })
     }
 }
 

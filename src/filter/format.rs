@@ -32,6 +32,8 @@ pub struct FieldsFormat {
     /// strings are printed as `\t`, `\n`, `\r`, `\f`, `\b` (tshark 4.0
     /// leaves VT, backslash and the other control characters as they are).
     pub escape: bool,
+    /// `-E bom=y`: the output starts with the UTF-8 byte order mark.
+    pub bom: bool,
 }
 
 impl FieldsFormat {
@@ -57,6 +59,7 @@ impl FieldsFormat {
             occurrence: Occurrence::All,
             header: false,
             escape: true,
+            bom: false,
         })
     }
 
@@ -108,7 +111,15 @@ impl FieldsFormat {
                     _ => return Err(format!("Invalid -E escape value \"{v}\"")),
                 }
             }
-            "bom" => {}
+            "bom" => {
+                self.bom = match v {
+                    "y" => true,
+                    "n" => false,
+                    _ => {
+                        return Err("\"bom\" is not a valid field output option=value pair.".into())
+                    }
+                }
+            }
             _ => return Err(format!("Invalid -E option \"{opt}\"")),
         }
         Ok(())
@@ -120,6 +131,17 @@ impl FieldsFormat {
         self.fields
             .iter()
             .any(|f| f.fast.is_none() || fields::def(f.id).ftype == Ftype::Protocol)
+    }
+
+    /// What precedes the rows: the BOM (`-E bom=y`), then the header line
+    /// (`-E header=y`).
+    pub fn write_preamble(&self, out: &mut String) {
+        if self.bom {
+            out.push('\u{feff}');
+        }
+        if self.header {
+            self.write_header(out);
+        }
     }
 
     pub fn write_header(&self, out: &mut String) {

@@ -78,6 +78,8 @@ pub struct PacketFields<'p, 'a> {
     app_tree: OnceCell<Tree>,
     /// The packet list's cells (`_ws.col.*`), computed on first need.
     cells: OnceCell<(String, String)>,
+    /// The Time cell in the `-t` format, when not the default.
+    time: OnceCell<String>,
 }
 
 impl<'p, 'a> PacketFields<'p, 'a> {
@@ -87,7 +89,14 @@ impl<'p, 'a> PacketFields<'p, 'a> {
             tree: OnceCell::new(),
             app_tree: OnceCell::new(),
             cells: OnceCell::new(),
+            time: OnceCell::new(),
         }
+    }
+
+    /// The Time cell (`_ws.col.Time`) as `-t`/`-u` write it; to be set
+    /// before the cells are first read (the default is relative seconds).
+    pub fn set_time_cell(&self, time: String) {
+        let _ = self.time.set(time);
     }
 
     pub fn packet(&self) -> &'p Packet<'a> {
@@ -117,7 +126,13 @@ impl<'p, 'a> PacketFields<'p, 'a> {
             let mut cols = crate::model::summary::Columns::default();
             crate::model::summary::fill(self.pkt, &mut cols);
             let mut cells = String::new();
-            crate::view::list::write_cells(&mut cells, &self.pkt.frame, &cols);
+            match self.time.get() {
+                Some(t) => {
+                    cells.push_str(t);
+                    crate::view::list::write_cells_after_time(&mut cells, &self.pkt.frame, &cols);
+                }
+                None => crate::view::list::write_cells(&mut cells, &self.pkt.frame, &cols),
+            }
             (self.pkt.frame.number.to_string(), cells)
         })
     }
@@ -347,14 +362,14 @@ impl<'p, 'a> PacketFields<'p, 'a> {
                     }
                     TcpStream => visit(int(m(|m| m.stream as u64))),
                     TcpLen => visit(int(tcp.payload().len() as u64)),
-                    TcpSeq => visit(int(m(|m| m.rel_seq as u64))),
+                    TcpSeq => visit(int(m(|m| m.seq_shown() as u64))),
                     TcpSeqRaw => visit(int(tcp.sequence_number() as u64)),
                     TcpAck => visit(int(meta
-                        .and_then(|m| m.rel_ack)
+                        .and_then(|m| m.ack_shown())
                         .unwrap_or(tcp.acknowledgment_number())
                         as u64)),
                     TcpAckRaw => visit(int(tcp.acknowledgment_number() as u64)),
-                    TcpNxtseq => visit(int(m(|m| m.next_seq as u64))),
+                    TcpNxtseq => visit(int(m(|m| m.next_seq_shown() as u64))),
                     TcpHdrLen => visit(int(tcp.header_len() as u64)),
                     TcpFlags => visit(int(crate::flow::tcp_flags_u16(tcp) as u64)),
                     TcpFlag(mask) => {

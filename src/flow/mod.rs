@@ -222,6 +222,49 @@ pub struct TcpMeta {
     pub time_relative: i128,
     /// Nanoseconds since the stream's previous segment (`tcp.time_delta`).
     pub time_delta: i128,
+    /// Sequence numbers are shown as they are on the wire (Wireshark's
+    /// `tcp.relative_sequence_numbers:FALSE`, or its sequence analysis
+    /// off): the `*_shown` methods give them.
+    pub absolute: bool,
+}
+
+impl TcpMeta {
+    /// `tcp.seq` as shown: relative, or the raw number.
+    pub fn seq_shown(&self) -> u32 {
+        if self.absolute {
+            self.rel_seq.wrapping_add(self.base_seq)
+        } else {
+            self.rel_seq
+        }
+    }
+
+    /// `tcp.ack` as shown (with the ACK flag).
+    pub fn ack_shown(&self) -> Option<u32> {
+        if self.absolute {
+            self.rel_ack.map(|a| a.wrapping_add(self.rev_base_seq))
+        } else {
+            self.rel_ack
+        }
+    }
+
+    /// `tcp.nxtseq` as shown.
+    pub fn next_seq_shown(&self) -> u32 {
+        if self.absolute {
+            self.next_seq.wrapping_add(self.base_seq)
+        } else {
+            self.next_seq
+        }
+    }
+
+    /// What is subtracted from a SACK edge to show it (the reverse
+    /// direction's base, or 0 when numbers are absolute).
+    pub fn sack_base(&self) -> u32 {
+        if self.absolute {
+            0
+        } else {
+            self.rev_base_seq
+        }
+    }
 }
 
 /// The stream table. Feed it every TCP segment in capture order.
@@ -235,6 +278,8 @@ pub struct TcpTracker<T = ()> {
     since_sweep: u32,
     /// Skip the sequence analysis (jobs that only count, like `conv`).
     skip_analysis: bool,
+    /// Metas say to show raw sequence numbers ([`TcpMeta::absolute`]).
+    absolute: bool,
     /// At most this many closed connections are kept (`usize::MAX`: no cap).
     max_closed: usize,
     /// Connections in the order they closed (only with a cap), with their
@@ -252,6 +297,7 @@ impl<T: Default> Default for TcpTracker<T> {
             next_stream: 0,
             since_sweep: 0,
             skip_analysis: false,
+            absolute: false,
             max_closed: usize::MAX,
             closed: VecDeque::new(),
             report_forgotten: false,
@@ -277,6 +323,13 @@ impl<T: Default> TcpTracker<T> {
             skip_analysis: true,
             ..Self::default()
         }
+    }
+
+    /// Sequence numbers are to be shown raw (Wireshark's
+    /// `tcp.relative_sequence_numbers:FALSE`); the relative ones are still
+    /// computed and used (reassembly).
+    pub fn show_absolute(&mut self, absolute: bool) {
+        self.absolute = absolute;
     }
 
     /// Keeps at most `max` closed connections (besides the 60 s limit), so
@@ -541,6 +594,7 @@ impl<T: Default> TcpTracker<T> {
             completeness_after: conn.completeness,
             time_relative: (now - conn.first_seen) as i128,
             time_delta,
+            absolute: self.absolute,
         };
         if closes && self.max_closed != usize::MAX {
             self.closed.push_back((key, meta.stream));

@@ -323,8 +323,8 @@ pub fn tcp_info(out: &mut String, tcp: &TcpSlice<'_>, meta: &crate::flow::TcpMet
     let flags = crate::flow::tcp_flags_u16(tcp);
     write_flag_names(out, flags);
     out.push_str("] Seq=");
-    out.push_str(n.format(meta.rel_seq));
-    if let Some(ack) = meta.rel_ack {
+    out.push_str(n.format(meta.seq_shown()));
+    if let Some(ack) = meta.ack_shown() {
         out.push_str(" Ack=");
         out.push_str(n.format(ack));
     }
@@ -370,9 +370,9 @@ pub fn tcp_info(out: &mut String, tcp: &TcpSlice<'_>, meta: &crate::flow::TcpMet
             (5, _) if (len - 2) % 8 == 0 => {
                 for edge in (i + 2..i + len).step_by(8) {
                     out.push_str(" SLE=");
-                    out.push_str(n.format(be32(edge).wrapping_sub(meta.rev_base_seq)));
+                    out.push_str(n.format(be32(edge).wrapping_sub(meta.sack_base())));
                     out.push_str(" SRE=");
-                    out.push_str(n.format(be32(edge + 4).wrapping_sub(meta.rev_base_seq)));
+                    out.push_str(n.format(be32(edge + 4).wrapping_sub(meta.sack_base())));
                 }
             }
             (8, 10) => {

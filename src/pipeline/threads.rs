@@ -65,6 +65,14 @@ pub struct Options {
     pub app_frames_only: bool,
     /// Stop after this many frames (tshark's `-c`).
     pub count: Option<u64>,
+    /// Show raw sequence numbers (`-o tcp.relative_sequence_numbers:FALSE`;
+    /// tshark also does with its sequence analysis off).
+    pub absolute_seq: bool,
+    /// Only these frames of the file (1-based numbers in the file, in
+    /// order) are numbered and dissected, from 1; the file's first frame
+    /// stays the reference of `frame.time_relative` (tshark's `-2 -R`: the
+    /// second pass over the read filter's frames).
+    pub only_frames: Option<std::sync::Arc<Vec<u64>>>,
     /// Fill the application layer's Protocol and Info columns
     /// ([`StreamDissector::set_columns`]); jobs that read only the messages
     /// turn it off.
@@ -83,6 +91,8 @@ impl Default for Options {
             tcp_analysis: true,
             app_frames_only: false,
             count: None,
+            absolute_seq: false,
+            only_frames: None,
             columns: true,
             pot_port: None,
         }
@@ -209,11 +219,12 @@ where
     F: FnMut(&Packet<'_>) -> Result<(), E>,
     G: FnMut() -> Result<(), E>,
 {
-    let tcp = if options.tcp_analysis {
+    let mut tcp = if options.tcp_analysis {
         TcpTracker::default()
     } else {
         TcpTracker::without_analysis()
     };
+    tcp.show_absolute(options.absolute_seq);
     let mut dissector = StreamDissector::with_decode_as(options.decode_as.clone());
     dissector.set_columns(options.columns);
     dissector.set_keylog(options.keylog.clone());
@@ -227,7 +238,10 @@ where
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("coffeeshark-front".into())
-            .spawn_scoped(s, || front(reader, tcp, options.count, to_app, recycled))
+            .spawn_scoped(s, || {
+                let only = options.only_frames.clone();
+                front(reader, tcp, (options.count, only), to_app, recycled)
+            })
             .expect("spawning the reader thread");
         std::thread::Builder::new()
             .name("coffeeshark-app".into())
@@ -251,11 +265,13 @@ where
 fn front(
     mut reader: CaptureReader,
     mut tcp: TcpTracker,
-    count: Option<u64>,
+    (count, only): (Option<u64>, Option<std::sync::Arc<Vec<u64>>>),
     out: SyncSender<Batch>,
     recycled: Receiver<Batch>,
 ) {
     let mut clock = FrameClock::default();
+    // With `only_frames`: frames read from the file, and the next kept.
+    let (mut in_file, mut next_kept) = (0u64, 0usize);
     // The most bytes a batch held so far, to size new batches.
     let mut batch_bytes = 256 << 10;
     loop {
@@ -287,6 +303,24 @@ fn front(
                     break;
                 }
             };
+            if let Some(only) = &only {
+                in_file += 1;
+                if only.get(next_kept) != Some(&in_file) {
+                    clock.skip(&raw);
+                    // What the first pass learnt from it stays known (window
+                    // scaling, sequence bases), as in tshark's second pass.
+                    if let Some(seg) = decode::tcp_segment(raw.link_type, raw.data) {
+                        let (src, dst) = seg.endpoints();
+                        tcp.track(0, raw.ts, src, dst, &seg.tcp);
+                    }
+                    if next_kept >= only.len() {
+                        done = true;
+                        break;
+                    }
+                    continue;
+                }
+                next_kept += 1;
+            }
             let start = batch.bytes.len();
             batch.bytes.extend_from_slice(raw.data);
             let interface = batch.interface(&raw);

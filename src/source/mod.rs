@@ -20,6 +20,7 @@ mod error;
 pub mod export;
 #[cfg(feature = "live")]
 pub mod live;
+pub mod pipe;
 pub mod random;
 pub mod recorder;
 pub mod tail;
@@ -111,6 +112,8 @@ pub struct CaptureReader {
     header_log: Option<random::SharedHeaderLog>,
     /// The input is a file still being written ([`tail`]).
     tail: Option<tail::TailProbe>,
+    /// What must live as long as the reader ([`Self::keep_alive`]).
+    keep: Option<Box<dyn std::any::Any + Send>>,
 }
 
 /// The byte stream under pcap-parser's reader: only its refills go through
@@ -271,7 +274,14 @@ impl CaptureReader {
             capacity,
             header_log: None,
             tail: None,
+            keep: None,
         })
+    }
+
+    /// Keeps `owner` (the temporary file of [`pipe::follow`]) alive as long
+    /// as the reader.
+    pub fn keep_alive(&mut self, owner: impl std::any::Any + Send) {
+        self.keep = Some(Box::new(owner));
     }
 
     pub fn format(&self) -> FileFormat {

@@ -7,17 +7,34 @@
 //! (plain tshark repeats the key, which most JSON parsers reduce to the last). `jsonl` writes the same object on
 //! one line per packet.
 
+use super::layer_filter::LayerFilter;
 use crate::model::tree::{Field, Tree, Value as FieldValue};
 use crate::model::FrameInfo;
 use serde_json::{Map, Value};
 
 /// The JSON object of one packet.
 pub fn packet_object(frame: &FrameInfo, tree: &Tree) -> Value {
+    packet_object_filtered(frame, tree, None)
+}
+
+/// [`packet_object`] under `-j`/`-J`: a protocol or a field's subtree whose
+/// name is not listed becomes `{"filtered": NAME}` (a field's own value is
+/// still written), as tshark's `write_json_proto_node_list` does.
+pub fn packet_object_filtered(
+    frame: &FrameInfo,
+    tree: &Tree,
+    filter: Option<&LayerFilter>,
+) -> Value {
     let mut layers = Map::new();
     for layer in &tree.layers {
+        if filter.is_some_and(|f| !f.allows(layer.proto)) {
+            insert_multi(&mut layers, layer.proto.to_string(), filtered(layer.proto));
+            continue;
+        }
+        let below = LayerFilter::below(filter);
         let mut obj = Map::new();
         for f in &layer.fields {
-            insert_field(&mut obj, f);
+            insert_field(&mut obj, f, below);
         }
         insert_multi(&mut layers, layer.proto.to_string(), Value::Object(obj));
     }
@@ -34,18 +51,32 @@ pub fn packet_object(frame: &FrameInfo, tree: &Tree) -> Value {
     Value::Object(top)
 }
 
-fn insert_field(obj: &mut Map<String, Value>, f: &Field) {
+/// tshark's marker for what `-j` leaves out.
+fn filtered(name: &str) -> Value {
+    let mut m = Map::new();
+    m.insert("filtered".into(), Value::String(name.to_string()));
+    Value::Object(m)
+}
+
+fn insert_field(obj: &mut Map<String, Value>, f: &Field, filter: Option<&LayerFilter>) {
     let key = if f.name.is_empty() {
         f.label.clone()
     } else {
         f.name.to_string()
     };
+    // -j: the subtree of a name not listed is replaced by the marker.
+    let children_filtered = filter.is_some_and(|x| !x.allows(&key));
+    let below = LayerFilter::below(filter);
     // A named field without a value (`FT_NONE`: `tls.record`,
     // `websocket.payload`) holds its children itself, as tshark writes it.
     if !f.name.is_empty() && matches!(f.value, FieldValue::None) && !f.children.is_empty() {
+        if children_filtered {
+            insert_multi(obj, key.clone(), filtered(&key));
+            return;
+        }
         let mut sub = Map::new();
         for c in &f.children {
-            insert_field(&mut sub, c);
+            insert_field(&mut sub, c, below);
         }
         insert_multi(obj, key, Value::Object(sub));
         return;
@@ -54,15 +85,19 @@ fn insert_field(obj: &mut Map<String, Value>, f: &Field) {
         insert_multi(obj, key.clone(), Value::String(f.value.show()));
     }
     if !f.children.is_empty() {
-        let mut sub = Map::new();
-        for c in &f.children {
-            insert_field(&mut sub, c);
-        }
         let tree_key = if f.name.is_empty() {
-            key
+            key.clone()
         } else {
             format!("{key}_tree")
         };
+        if children_filtered {
+            insert_multi(obj, tree_key, filtered(&key));
+            return;
+        }
+        let mut sub = Map::new();
+        for c in &f.children {
+            insert_field(&mut sub, c, below);
+        }
         insert_multi(obj, tree_key, Value::Object(sub));
     } else if f.name.is_empty() {
         insert_multi(obj, key, Value::String(String::new()));

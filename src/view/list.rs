@@ -21,22 +21,40 @@ pub fn write_line(out: &mut String, frame: &FrameInfo, cols: &Columns, scratch: 
 /// [`write_line`] with the Time column already written (`-t`, `-u`:
 /// [`super::time_format::TimeColumn`]).
 pub fn write_line_timed(out: &mut String, frame: &FrameInfo, time: &str, cols: &Columns) {
+    write_line_separated(out, frame, time, cols, ' ');
+}
+
+/// `-T tabs`: [`write_line_timed`]'s line, padded the same, with a tab in
+/// place of each space between columns (tshark's `-T tabs`).
+pub fn write_line_tabs(out: &mut String, frame: &FrameInfo, time: &str, cols: &Columns) {
+    write_line_separated(out, frame, time, cols, '\t');
+}
+
+fn write_line_separated(
+    out: &mut String,
+    frame: &FrameInfo,
+    time: &str,
+    cols: &Columns,
+    sep: char,
+) {
     let mut n = itoa::Buffer::new();
     pad_left(out, n.format(frame.number), 5);
-    out.push(' ');
+    out.push(sep);
     pad_left(out, time, 10);
-    out.push(' ');
+    out.push(sep);
     pad_left(out, &cols.source, 12);
-    out.push_str(" \u{2192} ");
+    out.push(sep);
+    out.push('\u{2192}');
+    out.push(sep);
     out.push_str(&cols.destination);
     for _ in cols.destination.len()..12 {
         out.push(' ');
     }
-    out.push(' ');
+    out.push(sep);
     out.push_str(&cols.protocol);
-    out.push(' ');
+    out.push(sep);
     out.push_str(n.format(frame.orig_len));
-    out.push(' ');
+    out.push(sep);
     out.push_str(&cols.info);
     out.push('\n');
 }

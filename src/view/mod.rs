@@ -4,10 +4,12 @@
 pub mod conv;
 pub mod details;
 pub mod diagram;
+pub mod ek;
 pub mod follow;
 pub mod hex;
 pub mod http;
 pub mod json;
+pub mod layer_filter;
 pub mod list;
 pub mod pdml;
 pub mod psml;

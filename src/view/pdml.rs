@@ -12,6 +12,7 @@
 //! hex). A bit field (its line drawn as `..1. = ...`) has, as in tshark,
 //! `value` = the field's value in hex and `unmaskedvalue` = its bytes.
 
+use super::layer_filter::LayerFilter;
 use crate::model::tree::{Field, Tree, Value};
 use crate::model::FrameInfo;
 use std::fmt::Write;
@@ -34,6 +35,19 @@ pub fn end(out: &mut String) {
 
 /// One `<packet>`: `data` is the frame's bytes (the tree's positions index it).
 pub fn packet(out: &mut String, frame: &FrameInfo, tree: &Tree, data: &[u8]) {
+    packet_filtered(out, frame, tree, data, None);
+}
+
+/// [`packet`] under `-j`/`-J`: the children of a protocol or field whose
+/// name is not listed are replaced by `<field name="filtered"
+/// value="NAME" />`, as tshark's `proto_tree_write_node_pdml` does.
+pub fn packet_filtered(
+    out: &mut String,
+    frame: &FrameInfo,
+    tree: &Tree,
+    data: &[u8],
+    filter: Option<&LayerFilter>,
+) {
     out.push_str("<packet>\n");
     geninfo(out, frame);
     for layer in &tree.layers {
@@ -45,8 +59,13 @@ pub fn packet(out: &mut String, frame: &FrameInfo, tree: &Tree, data: &[u8]) {
             continue;
         }
         out.push_str(">\n");
-        for f in &layer.fields {
-            field(out, f, data, layer.start, 2);
+        if filter.is_some_and(|x| !x.allows(layer.proto)) {
+            filtered(out, layer.proto, 2);
+        } else {
+            let below = LayerFilter::below(filter);
+            for f in &layer.fields {
+                field(out, f, data, layer.start, 2, below);
+            }
         }
         out.push_str("  </proto>\n");
     }
@@ -81,7 +100,24 @@ fn geninfo(out: &mut String, frame: &FrameInfo) {
 
 /// `layer_start`: where a generated field (no bytes of its own) is put, as
 /// tshark puts it at the start of its protocol's bytes.
-fn field(out: &mut String, f: &Field, data: &[u8], layer_start: usize, depth: usize) {
+/// tshark's marker for the children `-j` leaves out.
+fn filtered(out: &mut String, name: &str, depth: usize) {
+    for _ in 0..depth {
+        out.push_str("  ");
+    }
+    out.push_str("<field name=\"filtered\" value=\"");
+    escape(out, name);
+    out.push_str("\" />\n");
+}
+
+fn field(
+    out: &mut String,
+    f: &Field,
+    data: &[u8],
+    layer_start: usize,
+    depth: usize,
+    filter: Option<&LayerFilter>,
+) {
     for _ in 0..depth {
         out.push_str("  ");
     }
@@ -137,8 +173,14 @@ fn field(out: &mut String, f: &Field, data: &[u8], layer_start: usize, depth: us
         return;
     }
     out.push_str(">\n");
-    for c in &f.children {
-        field(out, c, data, layer_start, depth + 1);
+    let name = if f.name.is_empty() { "text" } else { f.name };
+    if filter.is_some_and(|x| !x.allows(name)) {
+        filtered(out, name, depth + 1);
+    } else {
+        let below = LayerFilter::below(filter);
+        for c in &f.children {
+            field(out, c, data, layer_start, depth + 1, below);
+        }
     }
     for _ in 0..depth {
         out.push_str("  ");

@@ -226,6 +226,37 @@ fn broken_down(secs: i64, utc: bool) -> Option<libc::tm> {
     }
 }
 
+/// `YYYY-MM-DD` of `secs` in local time (`TZ` applies), or tshark's
+/// `XXXX-XX-XX` when the C library cannot represent it: the date of
+/// `-T ek`'s index name.
+pub fn local_date(secs: i64) -> String {
+    match broken_down(secs, false) {
+        Some(tm) => format!(
+            "{:04}-{:02}-{:02}",
+            i64::from(tm.tm_year) + 1900,
+            tm.tm_mon + 1,
+            tm.tm_mday
+        ),
+        None => "XXXX-XX-XX".into(),
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` of `secs` in UTC (C's `%FT%T`).
+pub fn utc_iso(secs: i64) -> String {
+    match broken_down(secs, true) {
+        Some(tm) => format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            i64::from(tm.tm_year) + 1900,
+            tm.tm_mon + 1,
+            tm.tm_mday,
+            tm.tm_hour,
+            tm.tm_min,
+            tm.tm_sec
+        ),
+        None => "Not representable".into(),
+    }
+}
+
 /// An absolute time: `[date ]HH:MM:SS.fraction`.
 fn write_absolute(out: &mut String, ts: Timestamp, utc: bool, date: DateStyle, digits: usize) {
     let Some(tm) = broken_down(ts.secs, utc) else {

@@ -148,14 +148,15 @@ pub(super) fn ipv6_layer(pkt: &Packet<'_>, v6: &etherparse::LaxIpv6Slice<'_>) ->
         ip_version,
         Field::new(
             "ipv6.tclass",
-            Value::Hex(h.traffic_class() as u64, 2),
+            // Shown as tshark shows it: the 32-bit word's width.
+            Value::Hex(h.traffic_class() as u64, 8),
             format!("Traffic Class: 0x{:02x}", h.traffic_class()),
             start,
             2,
         ),
         Field::new(
             "ipv6.flow",
-            Value::Hex(u32::from(h.flow_label()) as u64, 5),
+            Value::Hex(u32::from(h.flow_label()) as u64, 6),
             format!("Flow Label: 0x{:05x}", u32::from(h.flow_label())),
             start + 1,
             3,

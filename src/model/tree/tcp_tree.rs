@@ -26,7 +26,17 @@ pub(super) fn tcp_layer(pkt: &Packet<'_>, tcp: &etherparse::TcpSlice<'_>) -> Lay
         completeness_after: 0,
         time_relative: 0,
         time_delta: 0,
+        absolute: false,
     });
+    // Relative numbers say so in their labels.
+    let (rel_seq_note, rel_ack_note) = if meta.absolute {
+        ("", "")
+    } else {
+        (
+            "    (relative sequence number)",
+            "    (relative ack number)",
+        )
+    };
     let flags = crate::flow::tcp_flags_u16(tcp);
     let mut flag_names = String::new();
     write_flag_names(&mut flag_names, flags);
@@ -72,37 +82,37 @@ pub(super) fn tcp_layer(pkt: &Packet<'_>, tcp: &etherparse::TcpSlice<'_>) -> Lay
         ),
         Field::new(
             "tcp.seq",
-            Value::UInt(meta.rel_seq as u64),
-            format!(
-                "Sequence Number: {}    (relative sequence number)",
-                meta.rel_seq
-            ),
+            Value::UInt(meta.seq_shown() as u64),
+            format!("Sequence Number: {}{rel_seq_note}", meta.seq_shown()),
             start + 4,
             4,
-        ),
-        uint(
-            "tcp.seq_raw",
-            "Sequence Number (raw)",
-            tcp.sequence_number() as u64,
-            start + 4,
-            4,
-        ),
-        Field::new(
-            "tcp.nxtseq",
-            Value::UInt(meta.next_seq as u64),
-            format!(
-                "[Next Sequence Number: {}    (relative sequence number)]",
-                meta.next_seq
-            ),
-            0,
-            0,
         ),
     ]);
-    match meta.rel_ack {
+    // With raw numbers shown, Wireshark keeps the `_raw` fields hidden.
+    let mut seq_raw = uint(
+        "tcp.seq_raw",
+        "Sequence Number (raw)",
+        tcp.sequence_number() as u64,
+        start + 4,
+        4,
+    );
+    seq_raw.hidden = meta.absolute;
+    fields.push(seq_raw);
+    fields.push(Field::new(
+        "tcp.nxtseq",
+        Value::UInt(meta.next_seq_shown() as u64),
+        format!(
+            "[Next Sequence Number: {}{rel_seq_note}]",
+            meta.next_seq_shown()
+        ),
+        0,
+        0,
+    ));
+    match meta.ack_shown() {
         Some(ack) => fields.push(Field::new(
             "tcp.ack",
             Value::UInt(ack as u64),
-            format!("Acknowledgment Number: {ack}    (relative ack number)"),
+            format!("Acknowledgment Number: {ack}{rel_ack_note}"),
             start + 8,
             4,
         )),
@@ -115,13 +125,15 @@ pub(super) fn tcp_layer(pkt: &Packet<'_>, tcp: &etherparse::TcpSlice<'_>) -> Lay
             4,
         )),
     }
-    fields.push(uint(
+    let mut ack_raw = uint(
         "tcp.ack_raw",
         "Acknowledgment number (raw)",
         tcp.acknowledgment_number() as u64,
         start + 8,
         4,
-    ));
+    );
+    ack_raw.hidden = meta.absolute;
+    fields.push(ack_raw);
     fields.push(Field::new(
         "tcp.hdr_len",
         Value::UInt(hlen as u64),
@@ -267,8 +279,8 @@ pub(super) fn tcp_layer(pkt: &Packet<'_>, tcp: &etherparse::TcpSlice<'_>) -> Lay
                         .map(|(l, r)| {
                             format!(
                                 "{}-{}",
-                                l.wrapping_sub(meta.rev_base_seq),
-                                r.wrapping_sub(meta.rev_base_seq)
+                                l.wrapping_sub(meta.sack_base()),
+                                r.wrapping_sub(meta.sack_base())
                             )
                         })
                         .collect::<Vec<_>>()
@@ -344,9 +356,6 @@ pub(super) fn tcp_layer(pkt: &Packet<'_>, tcp: &etherparse::TcpSlice<'_>) -> Lay
             .with(opts),
         );
     }
-    if meta.analysis.flags != 0 {
-        fields.push(analysis_fields(&meta.analysis, start));
-    }
     let digits = 9u8;
     fields.push(Field::text("[Timestamps]".into(), start, 0).with(vec![
         Field::new(
@@ -370,6 +379,10 @@ pub(super) fn tcp_layer(pkt: &Packet<'_>, tcp: &etherparse::TcpSlice<'_>) -> Lay
             0,
         ),
     ]));
+    // After the timestamps, as Wireshark adds it.
+    if meta.analysis.flags != 0 {
+        fields.push(analysis_fields(&meta.analysis, start));
+    }
     if plen > 0 {
         fields.push(Field::new(
             "tcp.payload",
@@ -385,8 +398,8 @@ pub(super) fn tcp_layer(pkt: &Packet<'_>, tcp: &etherparse::TcpSlice<'_>) -> Lay
             "Transmission Control Protocol, Src Port: {}, Dst Port: {}, Seq: {}{}, Len: {plen}",
             tcp.source_port(),
             tcp.destination_port(),
-            meta.rel_seq,
-            meta.rel_ack
+            meta.seq_shown(),
+            meta.ack_shown()
                 .map(|a| format!(", Ack: {a}"))
                 .unwrap_or_default()
         ),
