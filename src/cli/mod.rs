@@ -21,6 +21,7 @@ mod lab_tui;
 mod pot;
 mod read;
 mod report;
+mod statistics;
 mod tui;
 #[cfg(feature = "lab")]
 mod visit;

@@ -12,4 +12,5 @@ pub mod list;
 pub mod pdml;
 pub mod psml;
 pub mod report;
+pub mod stats;
 pub mod time_format;
