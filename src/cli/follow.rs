@@ -58,46 +58,6 @@ enum FollowFormat {
     Json,
 }
 
-/// The `follow` of tshark's `-z follow,tcp|tls,ascii|hex|raw,N` on `read`
-/// (`coffeeshark -r FILE -q -z follow,tcp,ascii,0`); the error names what
-/// is not understood, as tshark's does.
-pub(crate) fn from_statistic(
-    z: &str,
-    file: &std::path::Path,
-    keylog: &super::KeyLogArgs,
-) -> std::result::Result<FollowArgs, String> {
-    let parts: Vec<&str> = z.split(',').collect();
-    let known = "coffeeshark knows -z follow,tcp|tls,ascii|hex|raw,STREAM (for conversations: coffeeshark conv)";
-    match parts[..] {
-        ["follow", proto @ ("tcp" | "tls"), mode, stream] => {
-            let format = match mode {
-                "ascii" => FollowFormat::Ascii,
-                "hex" => FollowFormat::Hex,
-                "raw" => FollowFormat::Raw,
-                _ => {
-                    return Err(format!(
-                        "Invalid -z argument \"{z}\": unknown mode {mode:?}; {known}"
-                    ))
-                }
-            };
-            let stream = stream.parse::<u32>().map_err(|_| {
-                format!(
-                    "Invalid -z argument \"{z}\": the stream must be a tcp.stream number; {known}"
-                )
-            })?;
-            Ok(FollowArgs {
-                file: file.to_path_buf(),
-                stream: Some(stream),
-                display_filter: None,
-                format,
-                tls: proto == "tls",
-                keylog: keylog.clone(),
-            })
-        }
-        _ => Err(format!("Invalid -z argument \"{z}\"; {known}")),
-    }
-}
-
 const FLUSH_AT: usize = 1 << 16;
 pub fn run(args: FollowArgs) -> Result<ExitCode> {
     let keylog = match args.keylog.load() {

@@ -25,6 +25,7 @@ mod prefs;
 mod read;
 mod read_compat;
 mod report;
+mod statistics;
 mod tui;
 #[cfg(feature = "lab")]
 mod visit;

@@ -77,9 +77,11 @@ pub struct ReadArgs {
     /// statistics; with -w, only the file.
     #[arg(short = 'q')]
     quiet: bool,
-    /// A statistic after the packets (tshark's -z). Known here:
-    /// `follow,tcp|tls,ascii|hex|raw,N` (the `follow` command's output). For
-    /// conversations, `coffeeshark conv`.
+    /// A statistic after the packets (tshark's -z; repeat for several, the
+    /// last printed first): conv,eth|ip|ipv6|tcp|udp, endpoints,eth|ip|ipv6|tcp|udp,
+    /// io,phs, io,stat,INTERVAL[,COLUMN...], http,tree, http_req,tree,
+    /// http_srv,tree, http,stat, htcpcp,tree, expert[,LEVEL],
+    /// follow,tcp|tls,ascii|hex|raw,N; most take a trailing ,FILTER.
     #[arg(short = 'z', value_name = "STATISTIC")]
     statistics: Vec<String>,
     /// Print packet details, one block per layer.
@@ -191,17 +193,10 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let follows = match args
-        .statistics
-        .iter()
-        .map(|z| super::follow::from_statistic(z, &path, &args.keylog))
-        .collect::<Result<Vec<_>, String>>()
-    {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("coffeeshark: {e}");
-            return Ok(ExitCode::from(2));
-        }
+    // -z statistics: checked now, counted in the pass, printed after it.
+    let mut stats = match super::statistics::Statistics::parse(&args.statistics, filter.as_ref()) {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
     };
     // -n is tshark's default for us: no name is ever resolved.
     let _ = (args.no_resolve, args.no_duplicate_keys);
@@ -270,7 +265,9 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
         // A filter that only HTTP/HTCPCP/TLS messages can satisfy: the
         // other frames are not even decoded.
         // (Not when writing a file: every packet's bytes are needed.)
-        app_frames_only: exporter.is_none() && filter.as_ref().is_some_and(|f| f.needs_messages()),
+        app_frames_only: exporter.is_none()
+            && stats.is_empty()
+            && filter.as_ref().is_some_and(|f| f.needs_messages()),
         ..threads::Options::default()
     };
     let options = match super::read_compat::first_pass(&args.compat, &path, &options)? {
@@ -283,6 +280,8 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
     let outcome = threads::run(reader, options, |pkt| -> Result<()> {
         // The packet's fields: computed on demand, the tree built at most once.
         let pf = PacketFields::new(pkt);
+        // Statistics see every packet, as tshark's taps do, whatever -Y says.
+        stats.packet(pkt, &pf);
         if let Some(e) = exporter.as_mut() {
             e.saw(&pkt.frame);
         }
@@ -395,17 +394,16 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
         out.write_all(buf.as_bytes())?;
         out.flush()?;
     }
+    // -z statistics come after the packets, the last one first, as tshark
+    // prints them (also after a damaged file's last packet).
+    if !stats.is_empty() {
+        out.write_all(stats.finish().as_bytes())?;
+        out.flush()?;
+    }
     drop(out);
     if let Some(e) = outcome.error {
         eprintln!("coffeeshark: {e}");
         return Ok(ExitCode::from(2));
-    }
-    // -z statistics come after the packets, as tshark prints them.
-    for follow in follows {
-        let code = super::follow::run(follow)?;
-        if code != ExitCode::SUCCESS {
-            return Ok(code);
-        }
     }
     Ok(ExitCode::SUCCESS)
 }

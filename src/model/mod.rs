@@ -6,6 +6,7 @@ pub mod app_tree;
 pub mod conversations;
 pub mod field;
 pub mod follow;
+pub mod stats;
 pub mod summary;
 pub mod transactions;
 pub mod tree;

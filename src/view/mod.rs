@@ -14,4 +14,5 @@ pub mod list;
 pub mod pdml;
 pub mod psml;
 pub mod report;
+pub mod stats;
 pub mod time_format;

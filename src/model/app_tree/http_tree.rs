@@ -7,7 +7,7 @@ use crate::dissect::http::{Header, Message, StartLine};
 use crate::dissect::stream::HttpPdu;
 
 /// The protocol Wireshark hands an HTTP body to (`frame.protocols`).
-pub(super) fn media_protocol(m: &Message) -> Option<&'static str> {
+pub(crate) fn media_protocol(m: &Message) -> Option<&'static str> {
     if m.body_len == 0 {
         return None;
     }
@@ -218,7 +218,7 @@ pub(super) const HTTP_URI: UriNames = UriNames {
     param: "http.request.uri.query.parameter",
 };
 
-pub(super) fn first_line_label(m: &Message) -> String {
+pub(crate) fn first_line_label(m: &Message) -> String {
     match &m.start_line {
         StartLine::Request {
             method,

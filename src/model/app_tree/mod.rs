@@ -26,7 +26,9 @@ mod http_tree;
 mod tls_tree;
 
 use htcpcp_tree::*;
+pub use http_tree::status_description;
 use http_tree::*;
+pub(crate) use http_tree::{first_line_label, media_protocol};
 use tls_tree::*;
 
 /// Where the application layers sit in the frame: the TCP payload.
