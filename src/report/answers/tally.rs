@@ -245,6 +245,30 @@ pub struct Tally {
     pub(super) tls_streams: Cited<u32>,
     pub(super) http_on_web: u64,
     pub(super) pot_msgs: Cited<Line>,
+    addr_names: AddrNames,
+}
+
+/// Addresses as text, remembered: a capture has few addresses and many
+/// connections, and each closed connection names its two.
+#[derive(Debug, Clone, Default)]
+struct AddrNames {
+    known: Vec<([u8; 16], bool, String)>,
+}
+
+impl AddrNames {
+    /// How many addresses are remembered; the others are formatted each time.
+    const KEPT: usize = 16;
+
+    fn text(&mut self, e: &crate::flow::Endpoint, v6: bool) -> String {
+        if let Some(k) = self.known.iter().find(|k| k.0 == e.addr && k.1 == v6) {
+            return k.2.clone();
+        }
+        let text = addr_text(e, v6);
+        if self.known.len() < Self::KEPT {
+            self.known.push((e.addr, v6, text.clone()));
+        }
+        text
+    }
 }
 
 impl Default for Tally {
@@ -298,6 +322,7 @@ impl Tally {
             },
             pot_requests: PotQuotes::new(cap),
             pot_responses: PotQuotes::new(cap),
+            addr_names: AddrNames::default(),
             methods: Names::default(),
             headers: Names::default(),
             base_page: None,
@@ -464,8 +489,8 @@ impl Tally {
         self.max_requests = self.max_requests.max(c.requests);
         let (client, server) = c.client_server();
         let port = server.port;
-        let caddr = addr_text(&client, c.v6);
-        let saddr = addr_text(&server, c.v6);
+        let caddr = self.addr_names.text(&client, c.v6);
+        let saddr = self.addr_names.text(&server, c.v6);
         // Task 1: the pair and its protocols.
         let pair = match self.pairs.iter_mut().position(|p| p.server_port == port) {
             Some(i) => Some(i),
@@ -529,9 +554,16 @@ impl Tally {
         };
         if let Some(ps) = ports {
             ps.client_ports[client.port as usize / 64] |= 1 << (client.port % 64);
-            let endpoints = c.endpoints_text();
+            // Formatted only for the rows kept (a connection is formatted
+            // once per closed connection otherwise: a tenth of the pass).
             ps.connections.add(u64::from(c.stream), || {
-                (c.stream, c.first_frame, client.port, server.port, endpoints)
+                (
+                    c.stream,
+                    c.first_frame,
+                    client.port,
+                    server.port,
+                    c.endpoints_text(),
+                )
             });
         }
         if port == self.web_port {
