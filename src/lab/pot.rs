@@ -8,7 +8,10 @@
 //!   connection is closed;
 //! - the whole request must arrive within `read_timeout` (default 10 s), so a
 //!   client that sends nothing or trickles bytes gets 408 and is cut off;
-//! - a malformed start line or header line gets 400;
+//! - a malformed start line or header line gets 400, and so do the
+//!   request-smuggling shapes: `Content-Length` with `Transfer-Encoding`,
+//!   two lengths that disagree, a length that is not plain digits; a
+//!   `Transfer-Encoding` alone gets 501 (the pot decodes none);
 //! - at most `max_connections` connections are served at once; more wait in
 //!   the kernel's accept queue (backlog 4096) rather than failing.
 //!
@@ -230,6 +233,8 @@ enum ReadError {
     Gone,
     TooLarge,
     Malformed,
+    /// A `Transfer-Encoding` the pot cannot decode (it decodes none).
+    UnknownCoding,
 }
 
 /// Reads one request: head, then the body (see the module doc).
@@ -258,6 +263,14 @@ async fn read_request(stream: &mut TcpStream) -> Result<(Head, Vec<u8>), ReadErr
         buf.extend_from_slice(&chunk[..n]);
     };
     let head = parse_head(&buf[..head_len]).ok_or(ReadError::Malformed)?;
+    if head.has_transfer_encoding() {
+        // Both framings at once is the request-smuggling pair: refused
+        // (RFC 9112, 6.3). A coding alone is one the pot does not know (6.1).
+        return Err(match head.header("Content-Length") {
+            Some(_) => ReadError::Malformed,
+            None => ReadError::UnknownCoding,
+        });
+    }
     match head.content_length() {
         Err(_) => Err(ReadError::Malformed),
         Ok(Some(len)) => {
@@ -355,6 +368,10 @@ async fn serve_connection(mut stream: TcpStream, peer: SocketAddr, shared: &Arc<
         Ok(Err(ReadError::Malformed)) => (
             "(malformed)".to_string(),
             Response::error(Status::BadRequest, "Malformed request"),
+        ),
+        Ok(Err(ReadError::UnknownCoding)) => (
+            "(transfer coding)".to_string(),
+            Response::error(Status::NotImplemented, "Transfer-Encoding is not supported"),
         ),
         Ok(Ok((head, body))) => {
             let line = format!("{} {} {}", head.method, head.uri, head.version);
