@@ -15,6 +15,7 @@
 //! - [`pot`]: the HTCPCP server (tokio): bounded requests, timeouts, one
 //!   request per connection.
 //! - [`client`]: the HTCPCP client the web app (and the tests) use.
+//! - [`form`]: the web app's form → HTCPCP request (pure; fuzzed).
 //! - [`webapp`]: the web app (axum + minijinja templates compiled in, embedded
 //!   assets with ETag/Last-Modified revalidation).
 //! - [`clock`]: the lab's date format and HTTP dates.
@@ -22,6 +23,7 @@
 
 pub mod client;
 pub mod clock;
+pub mod form;
 pub mod htcpcp;
 pub mod log;
 pub mod pot;

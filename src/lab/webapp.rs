@@ -26,6 +26,7 @@
 
 use super::client::{build_request, exchange, Reply};
 use super::clock::{parse_lab_date, seconds_until};
+use super::form::{self, FormAction};
 use super::htcpcp::{self, Status, ADDITIONS, ILLEGAL_ADDITION, POTS};
 use super::log::Log;
 use super::state::{history_path, read_history, BeanInfo, BrewRecord};
@@ -280,28 +281,6 @@ impl AppState {
     }
 }
 
-/// `application/x-www-form-urlencoded` pairs of a query string, in order.
-fn query_pairs(q: &str) -> Vec<(String, String)> {
-    let decode = |s: &str| {
-        let s = s.replace('+', " ");
-        percent_encoding::percent_decode_str(&s)
-            .decode_utf8_lossy()
-            .into_owned()
-    };
-    q.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| match p.split_once('=') {
-            Some((k, v)) => (decode(k), decode(v)),
-            None => (decode(p), String::new()),
-        })
-        .collect()
-}
-
-/// A form value that may go into an HTCPCP header line.
-fn header_safe(v: &str) -> bool {
-    v.len() <= 200 && !v.chars().any(char::is_control)
-}
-
 #[derive(Serialize)]
 struct Choice {
     key: &'static str,
@@ -310,44 +289,10 @@ struct Choice {
 }
 
 async fn index(State(app): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Response {
-    let pairs = query_pairs(q.as_deref().unwrap_or(""));
-    let first = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim());
-    let all = |k: &str| -> Vec<&str> {
-        pairs
-            .iter()
-            .filter(|(n, _)| n == k)
-            .map(|(_, v)| v.trim())
-            .filter(|v| !v.is_empty())
-            .collect()
-    };
-    let method = first("method").unwrap_or("").to_ascii_lowercase();
-    let uri = format!("coffee://{}", htcpcp::HOST);
-    match method.as_str() {
-        "" | "get" => homepage(&app).await,
-        "brew" | "post" => {
-            let message = first("message").unwrap_or("").to_ascii_lowercase();
-            let (additions, pots) = (all("additions"), all("pots"));
-            if !additions.iter().chain(&pots).all(|v| header_safe(v)) || !header_safe(&message) {
-                return bad_form(&app);
-            }
-            let mut headers = Vec::new();
-            let joined_additions = additions.join("; ");
-            let joined_pots = pots.join("; ");
-            if !additions.is_empty() {
-                headers.push(("Accept-Additions", joined_additions.as_str()));
-            }
-            if !pots.is_empty() {
-                headers.push(("Use-Pot", joined_pots.as_str()));
-            }
-            let req = build_request("BREW", &uri, &headers, &message);
-            app.exchange_or_error(&req, |_| redirect_home()).await
-        }
-        "when" => {
-            let req = build_request("WHEN", &uri, &[], "");
-            app.exchange_or_error(&req, |_| redirect_home()).await
-        }
-        "propfind" => {
-            let req = build_request("PROPFIND", &uri, &[], "");
+    match form::action(q.as_deref().unwrap_or("")) {
+        FormAction::Home => homepage(&app).await,
+        FormAction::Send(req) => app.exchange_or_error(&req, |_| redirect_home()).await,
+        FormAction::Propfind(req) => {
             app.exchange_or_error(&req, |r| {
                 let bean: Option<BeanInfo> = serde_json::from_str::<BeanInfo>(&r.body)
                     .ok()
@@ -359,12 +304,7 @@ async fn index(State(app): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Respo
             })
             .await
         }
-        other if other.len() <= 20 && other.bytes().all(|b| b.is_ascii_alphabetic()) => {
-            // Any other method goes to the pot as it is: `method=milk` shows its 501.
-            let req = build_request(&other.to_ascii_uppercase(), &uri, &[], "");
-            app.exchange_or_error(&req, |_| redirect_home()).await
-        }
-        _ => bad_form(&app),
+        FormAction::Refused => bad_form(&app),
     }
 }
 
@@ -745,20 +685,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn query_and_etags() {
-        assert_eq!(
-            query_pairs("method=brew&additions=oat+milk&additions=rum&x"),
-            vec![
-                ("method".into(), "brew".into()),
-                ("additions".into(), "oat milk".into()),
-                ("additions".into(), "rum".into()),
-                ("x".into(), String::new())
-            ]
-        );
+    fn etags_and_templates() {
         assert!(etag_matches("\"a\", W/\"b\"", "\"b\""));
         assert!(etag_matches("*", "\"b\""));
         assert!(!etag_matches("\"a\"", "\"b\""));
-        assert!(!header_safe("cream\r\nUse-Pot: tea"));
         templates(); // every template parses
     }
 }
