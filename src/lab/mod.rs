@@ -14,6 +14,8 @@
 //!   atomically.
 //! - [`pot`]: the HTCPCP server (tokio): bounded requests, timeouts, one
 //!   request per connection.
+//! - [`slots`]: connection slots shared by both servers: a cap on open
+//!   connections where idle ones give way to newcomers.
 //! - [`client`]: the HTCPCP client the web app (and the tests) use.
 //! - [`form`]: the web app's form → HTCPCP request (pure; fuzzed).
 //! - [`webapp`]: the web app (axum + minijinja templates compiled in, embedded
@@ -27,6 +29,7 @@ pub mod form;
 pub mod htcpcp;
 pub mod log;
 pub mod pot;
+pub mod slots;
 pub mod state;
 pub mod tls;
 pub mod visit;

@@ -29,6 +29,7 @@ use super::clock::{parse_lab_date, seconds_until};
 use super::form::{self, FormAction};
 use super::htcpcp::{self, Status, ADDITIONS, ILLEGAL_ADDITION, POTS};
 use super::log::Log;
+use super::slots::Slots;
 use super::state::{history_path, read_history, BeanInfo, BrewRecord};
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
@@ -46,8 +47,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::net::TcpListener;
-use tokio::sync::{oneshot, Semaphore};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+/// Most bytes hyper buffers for one connection's request head.
+pub const MAX_HEAD_BUF: usize = 64 * 1024;
 
 /// How the web app is set up.
 #[derive(Debug, Clone)]
@@ -585,33 +589,46 @@ impl WebApp {
 
     /// Serves until `shutdown` completes, then waits (bounded) for open connections.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
-        let limit = Arc::new(Semaphore::new(self.max_connections));
+        // Idle connections (no request yet) give way to newcomers (see `slots`).
+        let slots = Slots::new(self.max_connections);
         let mut http = hyper::server::conn::http1::Builder::new();
+        // A head (and a write queue) over 64 KiB gets 431 rather than
+        // hyper's default ~400 KiB per connection: thousands of connections
+        // each holding a big unfinished head must not add up to gigabytes.
         http.keep_alive(self.keep_alive)
             .timer(TokioTimer::new())
-            .header_read_timeout(self.timeout);
+            .header_read_timeout(self.timeout)
+            .max_buf_size(MAX_HEAD_BUF);
         tokio::pin!(shutdown);
         loop {
-            let permit = tokio::select! {
-                _ = &mut shutdown => break,
-                p = limit.clone().acquire_owned() => p.map_err(io::Error::other)?,
-            };
             let (stream, peer) = tokio::select! {
                 _ = &mut shutdown => break,
                 a = self.listener.accept() => match a {
                     Ok(a) => a,
                     Err(e) => {
+                        // Out of descriptors: free one an idle client holds.
                         self.log.line(format_args!("accept failed: {e}"));
-                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        let pause = if slots.evict_idle() { 5 } else { 50 };
+                        tokio::time::sleep(Duration::from_millis(pause)).await;
                         continue;
                     }
                 },
             };
+            // Accepted first, then given a slot: an idle connection is
+            // evicted only when a newcomer is really there.
+            let mut slot = tokio::select! {
+                _ = &mut shutdown => break,
+                s = slots.admit() => s,
+            };
+            let evicted = slot.evicted();
+            let slot = Arc::new(slot);
             // Each request is logged like the lab's dev server does:
             // peer, request line, status.
             let (router, log) = (self.router.clone(), self.log.clone());
             let service =
                 hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    // A whole head came: the connection is no longer idle.
+                    slot.busy();
                     let line = format!("{} {} {:?}", req.method(), req.uri(), req.version());
                     let (mut router, log) = (router.clone(), log.clone());
                     async move {
@@ -626,7 +643,7 @@ impl WebApp {
             let (timeout, idle) = (self.timeout, self.timeout * 6);
             tokio::spawn(async move {
                 // Bounded: a connection lives at most `idle` (keep-alive included).
-                let served = tokio::time::timeout(idle, async move {
+                let serve = tokio::time::timeout(idle, async move {
                     match tls {
                         None => http.serve_connection(TokioIo::new(stream), service).await,
                         Some(acceptor) => {
@@ -642,20 +659,22 @@ impl WebApp {
                             }
                         }
                     }
-                })
-                .await;
+                });
+                // Evicted for a newcomer while idle: the connection is dropped.
+                let served = tokio::select! {
+                    s = serve => s,
+                    _ = evicted => return,
+                };
                 // hyper's errors are about one connection; the server goes on.
                 if let Ok(Err(e)) = served {
                     if !e.is_incomplete_message() {
                         log_after.line(format_args!("{peer}: {e}"));
                     }
                 }
-                drop(permit);
             });
         }
         drop(self.listener);
-        let all = u32::try_from(self.max_connections).unwrap_or(u32::MAX);
-        let _ = tokio::time::timeout(self.timeout, limit.acquire_many(all)).await;
+        let _ = tokio::time::timeout(self.timeout, slots.all_free()).await;
         Ok(())
     }
 
