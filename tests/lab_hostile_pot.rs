@@ -16,14 +16,14 @@ mod lab_support;
 
 use coffeeshark::lab::state::{read_history, HISTORY_FILE};
 use hostile::*;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 /// The attacks run one at a time: their latency figures mean something only
 /// when they do not compete with each other for the machine.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// A normal request must be answered within this, during any attack: far
 /// below the read timeout the attackers are held to, so a normal client
@@ -87,7 +87,7 @@ fn status_of(answer: &[u8]) -> u16 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn header_lines_of_1_and_64_mib_get_413_after_a_bounded_read() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let _one = ONE_AT_A_TIME.lock().await;
     for mib in [1usize, 64] {
         under_attack(
             &format!("{mib} MiB header line"),
@@ -121,7 +121,7 @@ async fn header_lines_of_1_and_64_mib_get_413_after_a_bounded_read() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_headers() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let _one = ONE_AT_A_TIME.lock().await;
     under_attack("10,000 headers", 10.0, move |addr, _| async move {
         // 10,000 short fields fit the 64 KiB limit: a valid GET, answered.
         let short: String = (0..10_000).map(|i| format!("x:{}\r\n", i % 10)).collect();
@@ -151,7 +151,7 @@ async fn ten_thousand_headers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slowloris_writers_and_slow_readers_are_cut_off() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let _one = ONE_AT_A_TIME.lock().await;
     const TIMEOUT: f64 = 2.0;
     under_attack(
         "slowloris x200 + slow readers x500",
@@ -234,7 +234,7 @@ fn silent_count() -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_thousand_silent_connections() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let _one = ONE_AT_A_TIME.lock().await;
     let n = silent_count();
     assert!(
         n >= 1_000,
@@ -276,7 +276,7 @@ async fn five_thousand_silent_connections() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_half_sent_requests() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let _one = ONE_AT_A_TIME.lock().await;
     raise_fd_limit(4_096);
     const TIMEOUT: f64 = 2.0;
     under_attack("1,000 half-sent requests", TIMEOUT, move |addr, _| async move {
@@ -320,7 +320,7 @@ const MALFORMED: &[&[u8]] = &[
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_binary_and_random_start_lines_get_400() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let _one = ONE_AT_A_TIME.lock().await;
     under_attack(
         "malformed start lines + 600 random blobs",
         10.0,
@@ -358,7 +358,7 @@ async fn malformed_binary_and_random_start_lines_get_400() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_smuggling_pairs_are_refused() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let _one = ONE_AT_A_TIME.lock().await;
     under_attack("request smuggling", 10.0, move |addr, _| async move {
         let brew = format!("BREW coffee://ducky HTTP/1.1\r\n{CT}");
         // Two framings at once: refused, whatever their order (RFC 9112, 6.3).
@@ -397,7 +397,7 @@ async fn request_smuggling_pairs_are_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exactly_one_of_a_hundred_simultaneous_brews_wins() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let _one = ONE_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let pot = Server::pot(dir.path(), 30.0, 10.0);
     let req = format!("BREW coffee://ducky HTTP/1.1\r\n{CT}Content-Length: 5\r\n\r\nstart");
@@ -423,7 +423,7 @@ async fn exactly_one_of_a_hundred_simultaneous_brews_wins() {
 /// with 200 slots instead of 10,000, so that the test stays small.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn silent_clients_beyond_the_slots_give_way() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let _one = ONE_AT_A_TIME.lock().await;
     raise_fd_limit(4_096);
     let dir = tempfile::tempdir().unwrap();
     let mut cfg =

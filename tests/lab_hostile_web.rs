@@ -24,7 +24,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 /// One attack at a time (see `lab_hostile_pot.rs`).
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// A normal page must come within this during any attack: well below the
 /// timeout the attackers are held to.
@@ -117,7 +117,7 @@ fn get(addr: SocketAddr, target: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn header_lines_of_1_and_64_mib_are_refused_after_a_bounded_read() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let _one = ONE_AT_A_TIME.lock().await;
     for mib in [1usize, 64] {
         under_attack(
             &format!("{mib} MiB header line"),
@@ -150,7 +150,7 @@ async fn header_lines_of_1_and_64_mib_are_refused_after_a_bounded_read() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_headers_are_refused() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let _one = ONE_AT_A_TIME.lock().await;
     under_attack("10,000 headers", 10.0, false, move |addr, _| async move {
         for line in ["x:1", "X-Header: value"] {
             let many: String = (0..10_000).map(|_| format!("{line}\r\n")).collect();
@@ -172,7 +172,7 @@ async fn ten_thousand_headers_are_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slowloris_writers_and_slow_readers_are_cut_off() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let _one = ONE_AT_A_TIME.lock().await;
     const TIMEOUT: f64 = 2.0;
     under_attack(
         "slowloris x200 + slow readers x200",
@@ -264,7 +264,7 @@ async fn slowloris_writers_and_slow_readers_are_cut_off() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_thousand_silent_connections() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let _one = ONE_AT_A_TIME.lock().await;
     let limit = raise_fd_limit(16_384) as usize;
     let n = limit.saturating_sub(512).min(5_000);
     assert!(
@@ -328,7 +328,7 @@ const MALFORMED: &[&[u8]] = &[
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_binary_and_random_start_lines_are_refused() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let _one = ONE_AT_A_TIME.lock().await;
     under_attack(
         "malformed start lines + 600 random blobs",
         10.0,
@@ -363,7 +363,7 @@ async fn malformed_binary_and_random_start_lines_are_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_smuggling_pairs_give_one_answer() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let _one = ONE_AT_A_TIME.lock().await;
     // With keep-alive on, where a second request on the connection would be served.
     under_attack("request smuggling", 10.0, true, move |addr, _| async move {
         let smuggled = format!("GET /test-501 HTTP/1.1\r\nHost: {addr}\r\n\r\n");
@@ -391,7 +391,7 @@ async fn request_smuggling_pairs_give_one_answer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn path_traversal_in_every_encoding_serves_nothing_else() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let _one = ONE_AT_A_TIME.lock().await;
     under_attack("path traversal", 10.0, false, move |addr, _| async move {
         let targets = [
             "/assets/../../../../etc/passwd",
@@ -444,7 +444,7 @@ async fn path_traversal_in_every_encoding_serves_nothing_else() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn form_values_with_cr_lf_never_reach_the_pot() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let _one = ONE_AT_A_TIME.lock().await;
     let lab = lab(10.0, false);
     let addr = lab.web.addr;
     let inject = "%0d%0aUse-Pot:%20tea%0d%0a%0d%0astart";
@@ -488,7 +488,7 @@ fn history_brews(dir: &Path) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_pot_killed_at_random_moments_behind_the_web_app() {
-    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let _one = ONE_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let mut pot = Server::pot(dir.path(), 0.005, 2.0);
     let port = pot.addr.port();
