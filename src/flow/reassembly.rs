@@ -39,7 +39,8 @@
 //! - FIN: when the stream reaches the FIN's position, [`Event::Fin`] fires
 //!   (once). Data beyond a FIN is not part of the stream (RFC 9293 §3.10.7.4:
 //!   text after FIN is ignored): it is cut off and reported as
-//!   [`Event::DataAfterFin`]. Consumers that want Wireshark's follow
+//!   [`Event::DataAfterFin`], whether it arrives after the FIN or was
+//!   buffered (out of order) before the FIN arrived. Consumers that want Wireshark's follow
 //!   behaviour, which ignores FIN, pass `fin: false`.
 //! - Bytes cut off by the capture's snapshot length ([`Segment::uncaptured`])
 //!   take sequence space and are passed over at once as [`Event::Uncaptured`].
@@ -242,6 +243,7 @@ impl Reassembler {
 
         if seg.fin && self.fin.is_none() && end >= self.offset as i128 {
             self.fin = Some((end as u64, seg.frame));
+            self.cut_pending_after_fin(end as u64, &mut sink);
         }
         if let Some((fin_at, _)) = self.fin {
             let fin_at = fin_at as i128;
@@ -407,6 +409,42 @@ impl Reassembler {
             self.buffered -= p.data.len();
             self.stats.duplicate_bytes += (cur - key.0).min(p.data.len() as u64);
             self.deliver_piece(key.0, &p.data, p.tail, p.frame, sink);
+        }
+    }
+
+    /// A FIN just became known at stream offset `fin_at`: data buffered
+    /// beyond it (out of order, before the FIN came) is not part of the
+    /// stream either, and is cut off as data arriving after the FIN is.
+    /// (Found by the `tcp_stream` fuzz target: a flush at the end of the
+    /// capture delivered a gap and data after the FIN.)
+    fn cut_pending_after_fin<F: FnMut(Event<'_>)>(&mut self, fin_at: u64, sink: &mut F) {
+        let beyond: Vec<(u64, u64)> = self.pending.range((fin_at, 0)..).map(|(k, _)| *k).collect();
+        for k in beyond {
+            if let Some(p) = self.pending.remove(&k) {
+                self.buffered -= p.data.len();
+                let bytes = p.data.len() as u64 + p.tail;
+                self.stats.after_fin_bytes += bytes;
+                sink(Event::DataAfterFin {
+                    frame: p.frame,
+                    bytes: bytes as usize,
+                });
+            }
+        }
+        for (&(start, _), p) in self.pending.range_mut(..(fin_at, 0)) {
+            let end = start + p.data.len() as u64 + p.tail;
+            if end > fin_at {
+                let cut = end - fin_at;
+                let from_tail = cut.min(p.tail);
+                p.tail -= from_tail;
+                let from_data = (cut - from_tail) as usize;
+                p.data.truncate(p.data.len() - from_data);
+                self.buffered -= from_data;
+                self.stats.after_fin_bytes += cut;
+                sink(Event::DataAfterFin {
+                    frame: p.frame,
+                    bytes: cut as usize,
+                });
+            }
         }
     }
 

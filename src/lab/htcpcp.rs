@@ -261,19 +261,37 @@ impl Head {
             .map(|(_, v)| v.trim())
     }
 
-    /// `Content-Length`, if present: `Err` when it is not a number.
+    /// `Content-Length`, if present: `Err` when it is not `1*DIGIT` (RFC
+    /// 9112, 6.3: no sign, no list) or when two of them disagree. Any
+    /// leniency here is a request-smuggling gap: a proxy in front that reads
+    /// the other length would see a different request boundary.
     pub fn content_length(&self) -> Result<Option<usize>, InvalidContentLength> {
-        match self.header("Content-Length") {
-            None => Ok(None),
-            Some(v) => v
-                .parse::<usize>()
-                .map(Some)
-                .map_err(|_| InvalidContentLength),
+        let mut found = None;
+        for (_, v) in self
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("Content-Length"))
+        {
+            let v = v.trim();
+            if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(InvalidContentLength);
+            }
+            let len = v.parse::<usize>().map_err(|_| InvalidContentLength)?;
+            if found.is_some_and(|f| f != len) {
+                return Err(InvalidContentLength);
+            }
+            found = Some(len);
         }
+        Ok(found)
+    }
+
+    /// Whether the request names a `Transfer-Encoding` (the pot knows none).
+    pub fn has_transfer_encoding(&self) -> bool {
+        self.header("Transfer-Encoding").is_some()
     }
 }
 
-/// A `Content-Length` that is not a decimal number.
+/// A `Content-Length` that is not a decimal number, or two that disagree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InvalidContentLength;
 
@@ -583,6 +601,44 @@ mod tests {
                 b""
             ),
             Ok(Command::When)
+        );
+    }
+
+    /// Request-smuggling shapes (found by tests/lab_hostile_pot.rs): a
+    /// length that is not plain digits, or two that disagree, is no length.
+    #[test]
+    fn content_length_is_strict() {
+        let len = |extra: &str| {
+            head(&format!("GET coffee://ducky HTTP/1.1\r\n{extra}\r\n")).content_length()
+        };
+        assert_eq!(len("Content-Length: 5\r\n"), Ok(Some(5)));
+        assert_eq!(
+            len("Content-Length: 5\r\ncontent-length: 5\r\n"),
+            Ok(Some(5))
+        );
+        assert_eq!(len(""), Ok(None));
+        for bad in [
+            "+5",
+            "5, 4",
+            "0x5",
+            "-1",
+            "",
+            "5 5",
+            "99999999999999999999999",
+        ] {
+            assert_eq!(
+                len(&format!("Content-Length: {bad}\r\n")),
+                Err(InvalidContentLength),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            len("Content-Length: 5\r\nContent-Length: 4\r\n"),
+            Err(InvalidContentLength)
+        );
+        assert!(
+            head("BREW coffee://ducky HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n")
+                .has_transfer_encoding()
         );
     }
 

@@ -14,7 +14,10 @@
 //!   atomically.
 //! - [`pot`]: the HTCPCP server (tokio): bounded requests, timeouts, one
 //!   request per connection.
+//! - [`slots`]: connection slots shared by both servers: a cap on open
+//!   connections where idle ones give way to newcomers.
 //! - [`client`]: the HTCPCP client the web app (and the tests) use.
+//! - [`form`]: the web app's form → HTCPCP request (pure; fuzzed).
 //! - [`webapp`]: the web app (axum + minijinja templates compiled in, embedded
 //!   assets with ETag/Last-Modified revalidation).
 //! - [`clock`]: the lab's date format and HTTP dates.
@@ -22,9 +25,11 @@
 
 pub mod client;
 pub mod clock;
+pub mod form;
 pub mod htcpcp;
 pub mod log;
 pub mod pot;
+pub mod slots;
 pub mod state;
 pub mod tls;
 pub mod visit;

@@ -8,9 +8,16 @@
 //!   connection is closed;
 //! - the whole request must arrive within `read_timeout` (default 10 s), so a
 //!   client that sends nothing or trickles bytes gets 408 and is cut off;
-//! - a malformed start line or header line gets 400;
-//! - at most `max_connections` connections are served at once; more wait in
-//!   the kernel's accept queue (backlog 4096) rather than failing.
+//! - a malformed start line or header line gets 400, and so do the
+//!   request-smuggling shapes: `Content-Length` with `Transfer-Encoding`,
+//!   two lengths that disagree, a length that is not plain digits; a
+//!   `Transfer-Encoding` alone gets 501 (the pot decodes none);
+//! - at most `max_connections` connections are open at once ([`Slots`]):
+//!   when all are taken, the idle connection (no whole request yet) accepted
+//!   longest ago is closed to make room, so silent or trickling clients
+//!   cannot lock others out; only when every connection is busy do new ones
+//!   wait in the kernel's accept queue (backlog 4096). Running out of
+//!   descriptors evicts an idle connection the same way.
 //!
 //! A body is delimited by `Content-Length` when the request has one; the
 //! lab's web app sends none, so without it the body is what arrived with the
@@ -24,6 +31,7 @@ use super::htcpcp::{
     self, find_head_end, parse_head, validate, BrewAction, Command, Head, Status, BEANS,
 };
 use super::log::Log;
+use super::slots::{Slot, Slots};
 use super::state::{BeanInfo, BrewRecord, DataDir};
 use std::future::Future;
 use std::io;
@@ -33,7 +41,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::sync::{oneshot, Semaphore};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 /// Largest request (head + body) the pot reads; larger ones get 413.
@@ -171,36 +179,38 @@ impl Pot {
     /// Serves until `shutdown` completes, then waits (at most the read
     /// timeout plus a second) for open connections to finish.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
-        let limit = Arc::new(Semaphore::new(self.max_connections));
+        let slots = Slots::new(self.max_connections);
         tokio::pin!(shutdown);
         loop {
-            let permit = tokio::select! {
-                _ = &mut shutdown => break,
-                p = limit.clone().acquire_owned() => p.map_err(io::Error::other)?,
-            };
             let accepted = tokio::select! {
                 _ = &mut shutdown => break,
                 a = self.listener.accept() => a,
             };
             match accepted {
                 Ok((stream, peer)) => {
+                    // Accepted first, then given a slot: an idle connection
+                    // is evicted only when a newcomer is really there.
+                    let slot = tokio::select! {
+                        _ = &mut shutdown => break,
+                        s = slots.admit() => s,
+                    };
                     let shared = self.shared.clone();
                     tokio::spawn(async move {
-                        serve_connection(stream, peer, &shared).await;
-                        drop(permit);
+                        serve_connection(stream, peer, &shared, slot).await;
                     });
                 }
                 Err(e) => {
-                    // Out of file descriptors and the like: wait, do not die.
+                    // Out of file descriptors and the like: free one held by
+                    // an idle client if there is one, else wait; never die.
                     self.shared.log.line(format_args!("accept failed: {e}"));
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    let pause = if slots.evict_idle() { 5 } else { 50 };
+                    tokio::time::sleep(Duration::from_millis(pause)).await;
                 }
             }
         }
         drop(self.listener);
         let grace = self.shared.read_timeout + Duration::from_secs(1);
-        let all = u32::try_from(self.max_connections).unwrap_or(u32::MAX);
-        let _ = tokio::time::timeout(grace, limit.acquire_many(all)).await;
+        let _ = tokio::time::timeout(grace, slots.all_free()).await;
         Ok(())
     }
 
@@ -230,12 +240,22 @@ enum ReadError {
     Gone,
     TooLarge,
     Malformed,
+    /// A `Transfer-Encoding` the pot cannot decode (it decodes none).
+    UnknownCoding,
+}
+
+/// Reads more of a request into `buf`, growing it 4 KiB at a time: an idle
+/// connection costs about 1 KiB, and none holds much beyond [`MAX_REQUEST`].
+async fn read_more(stream: &mut TcpStream, buf: &mut Vec<u8>) -> io::Result<usize> {
+    if buf.len() == buf.capacity() {
+        buf.reserve_exact(4096);
+    }
+    stream.read_buf(buf).await
 }
 
 /// Reads one request: head, then the body (see the module doc).
 async fn read_request(stream: &mut TcpStream) -> Result<(Head, Vec<u8>), ReadError> {
     let mut buf = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 8192];
     let (head_len, body_start) = loop {
         if let Some(end) = find_head_end(&buf) {
             break end;
@@ -243,7 +263,9 @@ async fn read_request(stream: &mut TcpStream) -> Result<(Head, Vec<u8>), ReadErr
         if buf.len() > MAX_REQUEST {
             return Err(ReadError::TooLarge);
         }
-        let n = stream.read(&mut chunk).await.map_err(|_| ReadError::Gone)?;
+        let n = read_more(stream, &mut buf)
+            .await
+            .map_err(|_| ReadError::Gone)?;
         if n == 0 {
             if buf.is_empty() {
                 return Err(ReadError::Gone);
@@ -255,9 +277,16 @@ async fn read_request(stream: &mut TcpStream) -> Result<(Head, Vec<u8>), ReadErr
             }
             return Err(ReadError::Malformed);
         }
-        buf.extend_from_slice(&chunk[..n]);
     };
     let head = parse_head(&buf[..head_len]).ok_or(ReadError::Malformed)?;
+    if head.has_transfer_encoding() {
+        // Both framings at once is the request-smuggling pair: refused
+        // (RFC 9112, 6.3). A coding alone is one the pot does not know (6.1).
+        return Err(match head.header("Content-Length") {
+            Some(_) => ReadError::Malformed,
+            None => ReadError::UnknownCoding,
+        });
+    }
     match head.content_length() {
         Err(_) => Err(ReadError::Malformed),
         Ok(Some(len)) => {
@@ -265,14 +294,12 @@ async fn read_request(stream: &mut TcpStream) -> Result<(Head, Vec<u8>), ReadErr
                 return Err(ReadError::TooLarge);
             }
             while buf.len() < body_start + len {
-                let n = stream
-                    .read(&mut chunk)
+                let n = read_more(stream, &mut buf)
                     .await
                     .map_err(|_| ReadError::Malformed)?;
                 if n == 0 {
                     return Err(ReadError::Malformed);
                 }
-                buf.extend_from_slice(&chunk[..n]);
             }
             let body = buf[body_start..body_start + len].to_vec();
             Ok((head, body))
@@ -280,9 +307,7 @@ async fn read_request(stream: &mut TcpStream) -> Result<(Head, Vec<u8>), ReadErr
         Ok(None) => {
             let wants_body = head.method == "BREW" || head.method == "POST";
             if buf.len() == body_start && wants_body {
-                if let Ok(Ok(n)) = tokio::time::timeout(BODY_GRACE, stream.read(&mut chunk)).await {
-                    buf.extend_from_slice(&chunk[..n]);
-                }
+                let _ = tokio::time::timeout(BODY_GRACE, read_more(stream, &mut buf)).await;
             }
             if buf.len() > MAX_REQUEST {
                 return Err(ReadError::TooLarge);
@@ -339,9 +364,19 @@ impl Response {
     }
 }
 
-async fn serve_connection(mut stream: TcpStream, peer: SocketAddr, shared: &Arc<Shared>) {
+async fn serve_connection(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    shared: &Arc<Shared>,
+    mut slot: Slot,
+) {
     let _ = stream.set_nodelay(true);
-    let read = tokio::time::timeout(shared.read_timeout, read_request(&mut stream)).await;
+    let read = tokio::select! {
+        r = tokio::time::timeout(shared.read_timeout, read_request(&mut stream)) => r,
+        // Evicted for a newcomer before a whole request came: just close.
+        _ = slot.evicted() => return,
+    };
+    slot.busy();
     let (line, response) = match read {
         Err(_) => (
             "(timed out)".to_string(),
@@ -355,6 +390,10 @@ async fn serve_connection(mut stream: TcpStream, peer: SocketAddr, shared: &Arc<
         Ok(Err(ReadError::Malformed)) => (
             "(malformed)".to_string(),
             Response::error(Status::BadRequest, "Malformed request"),
+        ),
+        Ok(Err(ReadError::UnknownCoding)) => (
+            "(transfer coding)".to_string(),
+            Response::error(Status::NotImplemented, "Transfer-Encoding is not supported"),
         ),
         Ok(Ok((head, body))) => {
             let line = format!("{} {} {}", head.method, head.uri, head.version);
@@ -382,7 +421,9 @@ async fn serve_connection(mut stream: TcpStream, peer: SocketAddr, shared: &Arc<
         // closing with unread data would reset the connection and could
         // destroy the response before the client reads it. Drain a little.
         let deadline = Instant::now() + Duration::from_millis(500);
-        let mut sink = [0u8; 8192];
+        // On the heap, and only now: a buffer in the task's state would
+        // cost every waiting connection 8 KiB.
+        let mut sink = vec![0u8; 8192];
         let mut drained = 0usize;
         while drained < 1 << 20 {
             match tokio::time::timeout_at(deadline.into(), stream.read(&mut sink)).await {

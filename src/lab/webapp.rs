@@ -26,8 +26,10 @@
 
 use super::client::{build_request, exchange, Reply};
 use super::clock::{parse_lab_date, seconds_until};
+use super::form::{self, FormAction};
 use super::htcpcp::{self, Status, ADDITIONS, ILLEGAL_ADDITION, POTS};
 use super::log::Log;
+use super::slots::Slots;
 use super::state::{history_path, read_history, BeanInfo, BrewRecord};
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
@@ -45,8 +47,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::net::TcpListener;
-use tokio::sync::{oneshot, Semaphore};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+/// Most bytes hyper buffers for one connection's request head.
+pub const MAX_HEAD_BUF: usize = 64 * 1024;
 
 /// How the web app is set up.
 #[derive(Debug, Clone)]
@@ -280,28 +285,6 @@ impl AppState {
     }
 }
 
-/// `application/x-www-form-urlencoded` pairs of a query string, in order.
-fn query_pairs(q: &str) -> Vec<(String, String)> {
-    let decode = |s: &str| {
-        let s = s.replace('+', " ");
-        percent_encoding::percent_decode_str(&s)
-            .decode_utf8_lossy()
-            .into_owned()
-    };
-    q.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| match p.split_once('=') {
-            Some((k, v)) => (decode(k), decode(v)),
-            None => (decode(p), String::new()),
-        })
-        .collect()
-}
-
-/// A form value that may go into an HTCPCP header line.
-fn header_safe(v: &str) -> bool {
-    v.len() <= 200 && !v.chars().any(char::is_control)
-}
-
 #[derive(Serialize)]
 struct Choice {
     key: &'static str,
@@ -310,44 +293,10 @@ struct Choice {
 }
 
 async fn index(State(app): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Response {
-    let pairs = query_pairs(q.as_deref().unwrap_or(""));
-    let first = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim());
-    let all = |k: &str| -> Vec<&str> {
-        pairs
-            .iter()
-            .filter(|(n, _)| n == k)
-            .map(|(_, v)| v.trim())
-            .filter(|v| !v.is_empty())
-            .collect()
-    };
-    let method = first("method").unwrap_or("").to_ascii_lowercase();
-    let uri = format!("coffee://{}", htcpcp::HOST);
-    match method.as_str() {
-        "" | "get" => homepage(&app).await,
-        "brew" | "post" => {
-            let message = first("message").unwrap_or("").to_ascii_lowercase();
-            let (additions, pots) = (all("additions"), all("pots"));
-            if !additions.iter().chain(&pots).all(|v| header_safe(v)) || !header_safe(&message) {
-                return bad_form(&app);
-            }
-            let mut headers = Vec::new();
-            let joined_additions = additions.join("; ");
-            let joined_pots = pots.join("; ");
-            if !additions.is_empty() {
-                headers.push(("Accept-Additions", joined_additions.as_str()));
-            }
-            if !pots.is_empty() {
-                headers.push(("Use-Pot", joined_pots.as_str()));
-            }
-            let req = build_request("BREW", &uri, &headers, &message);
-            app.exchange_or_error(&req, |_| redirect_home()).await
-        }
-        "when" => {
-            let req = build_request("WHEN", &uri, &[], "");
-            app.exchange_or_error(&req, |_| redirect_home()).await
-        }
-        "propfind" => {
-            let req = build_request("PROPFIND", &uri, &[], "");
+    match form::action(q.as_deref().unwrap_or("")) {
+        FormAction::Home => homepage(&app).await,
+        FormAction::Send(req) => app.exchange_or_error(&req, |_| redirect_home()).await,
+        FormAction::Propfind(req) => {
             app.exchange_or_error(&req, |r| {
                 let bean: Option<BeanInfo> = serde_json::from_str::<BeanInfo>(&r.body)
                     .ok()
@@ -359,12 +308,7 @@ async fn index(State(app): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Respo
             })
             .await
         }
-        other if other.len() <= 20 && other.bytes().all(|b| b.is_ascii_alphabetic()) => {
-            // Any other method goes to the pot as it is: `method=milk` shows its 501.
-            let req = build_request(&other.to_ascii_uppercase(), &uri, &[], "");
-            app.exchange_or_error(&req, |_| redirect_home()).await
-        }
-        _ => bad_form(&app),
+        FormAction::Refused => bad_form(&app),
     }
 }
 
@@ -645,33 +589,46 @@ impl WebApp {
 
     /// Serves until `shutdown` completes, then waits (bounded) for open connections.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
-        let limit = Arc::new(Semaphore::new(self.max_connections));
+        // Idle connections (no request yet) give way to newcomers (see `slots`).
+        let slots = Slots::new(self.max_connections);
         let mut http = hyper::server::conn::http1::Builder::new();
+        // A head (and a write queue) over 64 KiB gets 431 rather than
+        // hyper's default ~400 KiB per connection: thousands of connections
+        // each holding a big unfinished head must not add up to gigabytes.
         http.keep_alive(self.keep_alive)
             .timer(TokioTimer::new())
-            .header_read_timeout(self.timeout);
+            .header_read_timeout(self.timeout)
+            .max_buf_size(MAX_HEAD_BUF);
         tokio::pin!(shutdown);
         loop {
-            let permit = tokio::select! {
-                _ = &mut shutdown => break,
-                p = limit.clone().acquire_owned() => p.map_err(io::Error::other)?,
-            };
             let (stream, peer) = tokio::select! {
                 _ = &mut shutdown => break,
                 a = self.listener.accept() => match a {
                     Ok(a) => a,
                     Err(e) => {
+                        // Out of descriptors: free one an idle client holds.
                         self.log.line(format_args!("accept failed: {e}"));
-                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        let pause = if slots.evict_idle() { 5 } else { 50 };
+                        tokio::time::sleep(Duration::from_millis(pause)).await;
                         continue;
                     }
                 },
             };
+            // Accepted first, then given a slot: an idle connection is
+            // evicted only when a newcomer is really there.
+            let mut slot = tokio::select! {
+                _ = &mut shutdown => break,
+                s = slots.admit() => s,
+            };
+            let evicted = slot.evicted();
+            let slot = Arc::new(slot);
             // Each request is logged like the lab's dev server does:
             // peer, request line, status.
             let (router, log) = (self.router.clone(), self.log.clone());
             let service =
                 hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    // A whole head came: the connection is no longer idle.
+                    slot.busy();
                     let line = format!("{} {} {:?}", req.method(), req.uri(), req.version());
                     let (mut router, log) = (router.clone(), log.clone());
                     async move {
@@ -686,7 +643,7 @@ impl WebApp {
             let (timeout, idle) = (self.timeout, self.timeout * 6);
             tokio::spawn(async move {
                 // Bounded: a connection lives at most `idle` (keep-alive included).
-                let served = tokio::time::timeout(idle, async move {
+                let serve = tokio::time::timeout(idle, async move {
                     match tls {
                         None => http.serve_connection(TokioIo::new(stream), service).await,
                         Some(acceptor) => {
@@ -702,20 +659,22 @@ impl WebApp {
                             }
                         }
                     }
-                })
-                .await;
+                });
+                // Evicted for a newcomer while idle: the connection is dropped.
+                let served = tokio::select! {
+                    s = serve => s,
+                    _ = evicted => return,
+                };
                 // hyper's errors are about one connection; the server goes on.
                 if let Ok(Err(e)) = served {
                     if !e.is_incomplete_message() {
                         log_after.line(format_args!("{peer}: {e}"));
                     }
                 }
-                drop(permit);
             });
         }
         drop(self.listener);
-        let all = u32::try_from(self.max_connections).unwrap_or(u32::MAX);
-        let _ = tokio::time::timeout(self.timeout, limit.acquire_many(all)).await;
+        let _ = tokio::time::timeout(self.timeout, slots.all_free()).await;
         Ok(())
     }
 
@@ -745,20 +704,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn query_and_etags() {
-        assert_eq!(
-            query_pairs("method=brew&additions=oat+milk&additions=rum&x"),
-            vec![
-                ("method".into(), "brew".into()),
-                ("additions".into(), "oat milk".into()),
-                ("additions".into(), "rum".into()),
-                ("x".into(), String::new())
-            ]
-        );
+    fn etags_and_templates() {
         assert!(etag_matches("\"a\", W/\"b\"", "\"b\""));
         assert!(etag_matches("*", "\"b\""));
         assert!(!etag_matches("\"a\"", "\"b\""));
-        assert!(!header_safe("cream\r\nUse-Pot: tea"));
         templates(); // every template parses
     }
 }

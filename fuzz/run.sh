@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Runs fuzz targets one after the other (one libFuzzer process at a time,
+# niced), each for SECONDS, growing fuzz/corpus/TARGET from the committed
+# corpus and the seeds (fuzz/seeds/TARGET, made by make_seeds.py when
+# present). Logs go to fuzz/logs/TARGET-TIME.log; the last line of each run
+# ("#N DONE cov: C ft: F ...") is what fuzz/README.md's table adds up.
+#
+#   fuzz/run.sh SECONDS [TARGET...]      (default: every target)
+#   fuzz/run.sh cmin [TARGET...]         minimize the corpora in place
+#
+# Needs nightly and cargo-fuzz (see fuzz/README.md). Builds first.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+secs="${1:?usage: fuzz/run.sh SECONDS [TARGET...]}"
+shift
+targets=("$@")
+if [ "${#targets[@]}" -eq 0 ]; then
+  mapfile -t targets < <(cargo +nightly fuzz list)
+fi
+
+# Built without a sanitizer (the code under test is safe Rust: overflow
+# checks and debug assertions are the sanitizers) for speed.
+FLAGS=(-s none --debug-assertions)
+nice -n 19 cargo +nightly fuzz build "${FLAGS[@]}" >logs-build.txt 2>&1 || {
+  tail -n 30 logs-build.txt >&2
+  exit 1
+}
+
+dict_of() {
+  case "$1" in
+    http_parser) echo dict/http.dict ;;
+    htcpcp | pot_request) echo dict/htcpcp.dict ;;
+    display_filter) echo dict/filter.dict ;;
+    webapp_form) echo dict/form.dict ;;
+    tls_records) echo dict/tls.dict ;;
+    *) echo dict/capture.dict ;;
+  esac
+}
+
+max_len_of() {
+  case "$1" in
+    capture_reader | report | diagram) echo 65536 ;;
+    display_filter | webapp_form) echo 1024 ;;
+    *) echo 16384 ;;
+  esac
+}
+
+if [ "$secs" = "cmin" ]; then
+  for t in "${targets[@]}"; do
+    before=$(ls "corpus/$t" | wc -l)
+    nice -n 19 cargo +nightly fuzz cmin "${FLAGS[@]}" "$t" "corpus/$t" -- \
+      -max_len="$(max_len_of "$t")" -rss_limit_mb=2048 >"logs-cmin-$t.txt" 2>&1
+    echo "cmin: $t $before -> $(ls "corpus/$t" | wc -l) files, $(du -sk "corpus/$t" | cut -f1) KiB" >&2
+  done
+  exit 0
+fi
+
+mkdir -p logs
+for t in "${targets[@]}"; do
+  failed=""
+  mkdir -p "corpus/$t"
+  extra=()
+  [ -d "seeds/$t" ] && extra+=("seeds/$t")
+  log="logs/$t-$(date -u +%Y%m%dT%H%M%S).log"
+  echo "fuzz: $t for ${secs}s ($log)" >&2
+  # One process, one job: the machine is shared.
+  nice -n 19 cargo +nightly fuzz run "${FLAGS[@]}" "$t" "corpus/$t" "${extra[@]}" -- \
+    -dict="$(dict_of "$t")" -max_len="$(max_len_of "$t")" -max_total_time="$secs" \
+    -jobs=1 -workers=1 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    >"$log" 2>&1 || failed=1
+  # With -jobs, libFuzzer runs the job in a child that logs to fuzz-0.log.
+  if [ -f fuzz-0.log ]; then
+    cat fuzz-0.log >>"$log"
+    rm -f fuzz-0.log
+  fi
+  if [ -n "${failed:-}" ]; then
+    echo "fuzz: $t FAILED (see fuzz/$log and fuzz/artifacts/$t/)" >&2
+    exit 1
+  fi
+  { grep -E "^#[0-9]+[[:space:]]+DONE" "$log" || true; } | tail -n 1 | sed "s/^/$t: /" >&2
+done
