@@ -81,9 +81,13 @@ PACKETS=$(capinfos -c -M "$CAP" | awk '/Number of packets/ { print $NF }')
 # A stream with a large body (nginx writes 32 KB segments), for follow.
 STREAM=$("$CS" read "$CAP" -Y 'tcp.srcport == 18080 && tcp.len > 30000' -T fields -e tcp.stream | head -n 1)
 
-# The pot's HTCPCP is HTTP to tshark once it is told the port (-d).
+# tshark has no HTCPCP: the same frames by their first bytes (a BREW request
+# fits in one segment).
 HTCPCP_FILTER='htcpcp.request.method == "BREW"'
-TS_HTCPCP_FILTER='http.request.method == "BREW"'
+TS_HTCPCP_FILTER='tcp.dstport == 15030 && tcp.payload[0:5] == "BREW "'
+# tshark names the pot's frames `http` too (its HTTP takes them, as
+# "Continuation"): the web server's port keeps both to the same frames.
+HTTP_ONLY='http && tcp.port == 18080'
 FIELDS=(-T fields -e frame.number -e http.host -e http.request.uri -e http.response.code)
 
 # LABEL, coffeeshark's arguments and tshark's, as arrays (filters hold spaces).
@@ -99,10 +103,10 @@ run_job() {
         ts_args=(-r "$CAP" -Y "http.response.code == 304") check=lines ;;
     read-Y-htcpcp)
         cs_args=(read "$CAP" -Y "$HTCPCP_FILTER")
-        ts_args=(-r "$CAP" -d tcp.port==15030,http -Y "$TS_HTCPCP_FILTER") check=lines ;;
+        ts_args=(-r "$CAP" -Y "$TS_HTCPCP_FILTER") check=lines ;;
     fields)
-        cs_args=(read "$CAP" -Y http "${FIELDS[@]}")
-        ts_args=(-r "$CAP" -Y http "${FIELDS[@]}") check=lines ;;
+        cs_args=(read "$CAP" -Y "$HTTP_ONLY" "${FIELDS[@]}")
+        ts_args=(-r "$CAP" -Y "$HTTP_ONLY" "${FIELDS[@]}") check=same ;;
     http) cs_args=(http "$CAP") ts_args=(-r "$CAP" -q -z http,tree) ;;
     conv) cs_args=(conv "$CAP") ts_args=(-r "$CAP" -q -z conv,tcp) check=conv ;;
     conv-requests) cs_args=(conv --requests "$CAP") ts_args=(-r "$CAP" -q -z conv,tcp) ;;

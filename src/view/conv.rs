@@ -253,7 +253,7 @@ fn line_size(line: &mut Line<'_>, size: u64, width: usize) {
     ];
     let (value, unit): (u64, &[u8]) = UNITS
         .iter()
-        .find(|(scale, _)| size / scale > 10)
+        .find(|(scale, _)| size / scale >= 10)
         .map_or((size, b" bytes"), |&(scale, unit)| (size / scale, unit));
     let mark = line.total;
     line.num(value);
@@ -311,7 +311,7 @@ fn write_size(out: &mut String, size: u64) {
     ];
     let mut num = itoa::Buffer::new();
     for (scale, unit) in UNITS {
-        if size / scale > 10 {
+        if size / scale >= 10 {
             out.push_str(num.format(size / scale));
             out.push_str(unit);
             return;
@@ -633,8 +633,15 @@ mod tests {
     #[test]
     fn sizes_like_wireshark() {
         assert_eq!(super::format_size(704), "704 bytes");
-        assert_eq!(super::format_size(10_999), "10999 bytes");
+        // wsutil's format_size: a unit once the value in it is at least 10
+        // (tshark 4.0 wrote "10 kB" for 10,368 bytes on the real-traffic
+        // bench capture, where we wrote "10368 bytes").
+        assert_eq!(super::format_size(9_999), "9999 bytes");
+        assert_eq!(super::format_size(10_000), "10 kB");
+        assert_eq!(super::format_size(10_368), "10 kB");
         assert_eq!(super::format_size(11_000), "11 kB");
+        assert_eq!(super::format_size(9_999_999), "9999 kB");
+        assert_eq!(super::format_size(10_000_000), "10 MB");
         assert_eq!(super::format_size(25_000_000), "25 MB");
     }
 }
