@@ -34,3 +34,8 @@ fn replay(target: &str, run: fn(&[u8])) -> usize {
 fn tcp_stream() {
     assert!(replay("tcp_stream", fuzz_support::targets::tcp_stream::run) > 0);
 }
+
+#[test]
+fn diagram() {
+    assert!(replay("diagram", fuzz_support::targets::diagram::run) > 0);
+}

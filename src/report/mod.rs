@@ -411,7 +411,11 @@ impl Collector {
             f.first_epoch_nanos =
                 Some(pkt.frame.ts.secs as i128 * 1_000_000_000 + pkt.frame.ts.nanos as i128);
         }
-        let time = pkt.frame.rel_nanos as i64;
+        // Clamped to ±73 years so that differences and sums of two times
+        // fit in an i64 (a damaged capture's timestamps can be anything; the
+        // diagram fuzz target overflowed the round-trip time below).
+        const LIMIT: i128 = 1 << 61;
+        let time = pkt.frame.rel_nanos.clamp(-LIMIT, LIMIT) as i64;
         f.last_time = f.last_time.max(time);
         let (Some(meta), Some(TransportSlice::Tcp(tcp)), Some(net)) =
             (&pkt.tcp, &pkt.decoded.transport, &pkt.decoded.net)
@@ -517,7 +521,7 @@ impl Collector {
         if side == c.client_side() {
             c.last_client = Some(time);
         } else if let Some(t0) = c.last_client.take() {
-            let dt = (time - t0).max(0);
+            let dt = time.saturating_sub(t0).max(0);
             c.rtt = Some(c.rtt.map_or(dt, |m| m.min(dt)));
         }
         if is_new {
