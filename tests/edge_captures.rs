@@ -500,7 +500,7 @@ fn http_fields_equal_tsharks() {
 }
 
 /// `-T json`'s `http` layer equals tshark's on the HTTP recordings, but for
-/// two listed differences (README, "Known differences from tshark"): the
+/// two listed differences (docs/CLI.md, "Known differences from tshark"): the
 /// start line's chat-level expert info (`_ws.expert`), which coffeeshark
 /// does not write, and our `[Request had If-…]` lines on a response.
 #[test]

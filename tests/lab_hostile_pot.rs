@@ -77,14 +77,6 @@ where
     assert!(peak < MAX_RSS_KIB, "{name}: pot RSS reached {peak} KiB");
 }
 
-fn status_of(answer: &[u8]) -> u16 {
-    let text = String::from_utf8_lossy(&answer[..answer.len().min(40)]).into_owned();
-    text.split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or_else(|| panic!("no status line in {text:?}"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn header_lines_of_1_and_64_mib_get_413_after_a_bounded_read() {
     let _one = ONE_AT_A_TIME.lock().await;

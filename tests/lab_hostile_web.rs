@@ -93,18 +93,6 @@ where
     assert!(peak < MAX_RSS_KIB, "{name}: web app RSS reached {peak} KiB");
 }
 
-/// The status code of an HTTP answer; 0 when the server closed without one.
-fn status_of(answer: &[u8]) -> u16 {
-    let text = String::from_utf8_lossy(&answer[..answer.len().min(40)]).into_owned();
-    if text.is_empty() {
-        return 0;
-    }
-    text.split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or_else(|| panic!("no status line in {text:?}"))
-}
-
 fn body_of(answer: &[u8]) -> String {
     let text = String::from_utf8_lossy(answer);
     text.split_once("\r\n\r\n")

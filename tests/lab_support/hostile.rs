@@ -375,6 +375,19 @@ pub async fn flood(
     (sent.load(Ordering::Relaxed), answer)
 }
 
+/// The status code of an HTTP or HTCPCP answer; 0 when the server closed
+/// without one.
+pub fn status_of(answer: &[u8]) -> u16 {
+    let text = String::from_utf8_lossy(&answer[..answer.len().min(40)]).into_owned();
+    if text.is_empty() {
+        return 0;
+    }
+    text.split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {text:?}"))
+}
+
 /// Prints a figure line that `--nocapture` shows (the README's figures).
 pub fn report(server: &str, attack: &str, what: impl std::fmt::Display) {
     eprintln!("HOSTILE {server} | {attack} | {what}");
