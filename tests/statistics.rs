@@ -161,18 +161,6 @@ fn fixtures_equal_tsharks() {
 
 const DATA: &[u8] = b"0123456789";
 
-fn handshake(c: &mut TcpConn) {
-    c.send(true, SYN, b"")
-        .send(false, SYN_ACK, b"")
-        .send(true, ACK, b"");
-}
-
-fn teardown(c: &mut TcpConn) {
-    c.send(false, FIN_ACK, b"")
-        .send(true, FIN_ACK, b"")
-        .send(false, ACK, b"");
-}
-
 fn fixtures() -> Vec<(&'static str, u32, Vec<Frame>)> {
     let mut out = Vec::new();
     let new = |port| TcpConn::new(Link::Ethernet, LOOPBACK_V4, port, POT);

@@ -9,18 +9,6 @@ use support::*;
 
 const DATA: &[u8] = b"0123456789";
 
-fn handshake(c: &mut TcpConn) {
-    c.send(true, SYN, b"")
-        .send(false, SYN_ACK, b"")
-        .send(true, ACK, b"");
-}
-
-fn teardown(c: &mut TcpConn) {
-    c.send(false, FIN_ACK, b"")
-        .send(true, FIN_ACK, b"")
-        .send(false, ACK, b"");
-}
-
 /// Fields compared with tshark's `-T fields` for every packet.
 const FIELDS: &[&str] = &[
     "frame.number",

@@ -625,3 +625,17 @@ pub fn pretty_diff(expected: &str, actual: &str, what: &str) {
     }
     panic!("{what}: outputs differ in line endings or trailing newline");
 }
+
+/// The three-way handshake of `c`, client (`true`) first.
+pub fn handshake(c: &mut TcpConn) {
+    c.send(true, SYN, b"")
+        .send(false, SYN_ACK, b"")
+        .send(true, ACK, b"");
+}
+
+/// The server closes first, the client answers, the server ACKs.
+pub fn teardown(c: &mut TcpConn) {
+    c.send(false, FIN_ACK, b"")
+        .send(true, FIN_ACK, b"")
+        .send(false, ACK, b"");
+}
