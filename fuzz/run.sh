@@ -7,6 +7,8 @@
 #
 #   fuzz/run.sh SECONDS [TARGET...]      (default: every target)
 #   fuzz/run.sh cmin [TARGET...]         minimize the corpora in place
+#   fuzz/run.sh ci [TARGET...]           what .ci/run does: a fixed number of
+#                                        executions per target, seed 1
 #
 # Needs nightly and cargo-fuzz (see fuzz/README.md). Builds first.
 set -euo pipefail
@@ -45,6 +47,37 @@ max_len_of() {
     *) echo 16384 ;;
   esac
 }
+
+# CI's budget per target, in executions rather than seconds, so that a run is
+# the same on every machine (seed 1, the committed corpus): a failure in CI
+# replays here with the same command. About 10 s each on a 2-core machine.
+ci_runs_of() {
+  case "$1" in
+    decode) echo 10000000 ;;
+    pot_request) echo 1500000 ;;
+    webapp_form | tls_records) echo 750000 ;;
+    htcpcp | http_parser) echo 300000 ;;
+    capture_reader | tcp_stream) echo 150000 ;;
+    display_filter) echo 70000 ;;
+    report | diagram) echo 20000 ;;
+    *) echo 50000 ;;
+  esac
+}
+
+if [ "$secs" = "ci" ]; then
+  log="$(mktemp)"
+  for t in "${targets[@]}"; do
+    if ! cargo +nightly fuzz run "${FLAGS[@]}" "$t" "corpus/$t" -- \
+      -runs="$(ci_runs_of "$t")" -seed=1 -timeout=10 -rss_limit_mb=2048 \
+      -max_len="$(max_len_of "$t")" >"$log" 2>&1; then
+      tail -n 40 "$log"
+      echo "fuzz target $t failed: the input is in fuzz/artifacts/$t/" >&2
+      exit 1
+    fi
+    { grep -E "^#[0-9]+[[:space:]]+DONE" "$log" || true; } | tail -n 1 | sed "s/^/$t: /"
+  done
+  exit 0
+fi
 
 if [ "$secs" = "cmin" ]; then
   for t in "${targets[@]}"; do

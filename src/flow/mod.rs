@@ -471,7 +471,9 @@ impl<T: Default> TcpTracker<T> {
                 *next_stream += 1;
                 c
             });
-        let time_delta = (now - conn.last_seen) as i128;
+        // In 128 bits: times saturate at the ends of `i64` (`as_nanos`), and
+        // a capture may jump between them (fuzz/README.md, the diagram finding).
+        let time_delta = i128::from(now) - i128::from(conn.last_seen);
         conn.last_seen = now;
 
         let rev_idx = 1 - fwd_idx;
@@ -519,7 +521,7 @@ impl<T: Default> TcpTracker<T> {
             conn.last_syn = Some(now);
         } else if is_ack && !syn && conn.first_rtt.is_none() {
             if let Some(t) = conn.last_syn {
-                conn.first_rtt = Some(now - t);
+                conn.first_rtt = Some(now.saturating_sub(t));
             }
         }
 
@@ -592,7 +594,7 @@ impl<T: Default> TcpTracker<T> {
             analysis,
             completeness: completeness_before,
             completeness_after: conn.completeness,
-            time_relative: (now - conn.first_seen) as i128,
+            time_relative: i128::from(now) - i128::from(conn.first_seen),
             time_delta,
             absolute: self.absolute,
         };
@@ -629,7 +631,8 @@ impl<T: Default> TcpTracker<T> {
         self.since_sweep = 0;
         let (report, forgotten) = (self.report_forgotten, &mut self.forgotten);
         self.conns.retain(|_, c| {
-            let drop = c.is_closed() && (now - c.last_seen) as i128 > CLOSED_LINGER_NANOS;
+            let quiet = i128::from(now) - i128::from(c.last_seen);
+            let drop = c.is_closed() && quiet > CLOSED_LINGER_NANOS;
             if drop && report {
                 forgotten.push((c.stream, std::mem::take(&mut c.user)));
             }
