@@ -97,16 +97,11 @@ for t in "${targets[@]}"; do
   [ -d "seeds/$t" ] && extra+=("seeds/$t")
   log="logs/$t-$(date -u +%Y%m%dT%H%M%S).log"
   echo "fuzz: $t for ${secs}s ($log)" >&2
-  # One process, one job: the machine is shared.
+  # One process (in-process, no -jobs): two runs of this script may share
+  # the directory, one per core.
   nice -n 19 cargo +nightly fuzz run "${FLAGS[@]}" "$t" "corpus/$t" "${extra[@]}" -- \
     -dict="$(dict_of "$t")" -max_len="$(max_len_of "$t")" -max_total_time="$secs" \
-    -jobs=1 -workers=1 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-    >"$log" 2>&1 || failed=1
-  # With -jobs, libFuzzer runs the job in a child that logs to fuzz-0.log.
-  if [ -f fuzz-0.log ]; then
-    cat fuzz-0.log >>"$log"
-    rm -f fuzz-0.log
-  fi
+    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1 || failed=1
   if [ -n "${failed:-}" ]; then
     echo "fuzz: $t FAILED (see fuzz/$log and fuzz/artifacts/$t/)" >&2
     exit 1

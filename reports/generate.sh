@@ -3,7 +3,7 @@
 # lab report as Markdown (NAME.md, with NAME.svg, its space-time diagram) and
 # as JSON (NAME.json); a capture with a key log beside it (NAME.keys) is
 # read with it (`-o tls.keylog_file:NAME.keys`: Task 8 then says what the
-# key log reveals). CI (tests/report.rs) regenerates into a temporary
+# key log reveals). CI (tests/report/big.rs) regenerates into a temporary
 # directory and diffs against what is committed.
 #
 #   reports/generate.sh            # rewrites reports/

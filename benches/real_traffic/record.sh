@@ -37,7 +37,10 @@ trap cleanup EXIT
 mkdir -p "$WORK/www" "$WORK/nginx" "$WORK/pot"
 SIZES=(100 512 1024 2048 4096 8192 16384 32768 65536)
 for s in "${SIZES[@]}"; do
-    head -c $((s * 3 / 4 + 3)) /dev/urandom | base64 -w 76 | head -c "$s" >"$WORK/www/f$s.txt"
+    # Cut with truncate, not a second `head`: base64 would die of SIGPIPE,
+    # which pipefail turns into an exit of the whole script.
+    head -c $((s * 3 / 4 + 3)) /dev/urandom | base64 -w 76 >"$WORK/www/f$s.txt"
+    truncate -s "$s" "$WORK/www/f$s.txt"
 done
 touch -d '2026-01-01 00:00:00 UTC' "$WORK"/www/*
 
