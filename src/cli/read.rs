@@ -142,7 +142,17 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
         Some(Err(code)) => return Ok(code),
         None => None,
     };
-    let fields_format = if args.format == OutputFormat::Fields {
+    // -e selects the fields of -T fields, and of -T json/jsonl/ek/pdml
+    // (which then write only those: `view::selected`).
+    let selects = matches!(
+        args.format,
+        OutputFormat::Json | OutputFormat::Jsonl | OutputFormat::Ek | OutputFormat::Pdml
+    );
+    if !args.fields.is_empty() && !selects && args.format != OutputFormat::Fields {
+        eprintln!("coffeeshark: Output fields were specified with \"-e\", but \"-Tek, -Tfields, -Tjson or -Tpdml\" was not specified.");
+        return Ok(ExitCode::from(1));
+    }
+    let fields_format = if args.format == OutputFormat::Fields || !args.fields.is_empty() {
         if args.fields.is_empty() {
             eprintln!("coffeeshark: \"-T fields\" was specified, but no fields were specified with \"-e\".");
             return Ok(ExitCode::from(2));
@@ -167,12 +177,6 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
     } else {
         None
     };
-    // tshark writes only the -e fields in JSON, EK and PDML; coffeeshark
-    // does not yet, and says so rather than ignore them.
-    if !args.fields.is_empty() && args.format != OutputFormat::Fields {
-        eprintln!("coffeeshark: -e is only supported with -T fields");
-        return Ok(ExitCode::from(2));
-    }
     let decode_as = match super::parse_decode_as(&args.decode_as) {
         Ok(rules) => rules,
         Err(code) => return Ok(code),
@@ -251,7 +255,7 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
     if args.format == OutputFormat::Psml {
         view::psml::begin(&mut buf, concat!("coffeeshark/", env!("CARGO_PKG_VERSION")));
     }
-    if let Some(ff) = &fields_format {
+    if let (Some(ff), OutputFormat::Fields) = (&fields_format, args.format) {
         ff.write_preamble(&mut buf);
     }
     let options = threads::Options {
@@ -305,7 +309,21 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
                 time.write(&mut scratch, &pkt.frame);
                 pf.set_time_cell(scratch.clone());
             }
-            ff.write_row(&mut buf, &pf);
+            match args.format {
+                OutputFormat::Fields => ff.write_row(&mut buf, &pf),
+                OutputFormat::Ek => view::selected::ek(&mut buf, &pkt.frame, &ff.values(&pf)),
+                OutputFormat::Pdml => {
+                    view::selected::pdml(&mut buf, &pkt.frame, &ff.values(&pf));
+                }
+                OutputFormat::Json => {
+                    buf.push_str(if written == 1 { "\n" } else { ",\n" });
+                    view::selected::json(&mut buf, &pkt.frame, &ff.values(&pf), true);
+                }
+                _ => {
+                    view::selected::json(&mut buf, &pkt.frame, &ff.values(&pf), false);
+                    buf.push('\n');
+                }
+            }
         } else if args.format == OutputFormat::Psml {
             super::read_compat::fill_columns(pkt, &mut cols, two_pass);
             scratch.clear();

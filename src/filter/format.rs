@@ -1,9 +1,10 @@
 //! `-T fields -e FIELD ...`: one line per packet, the values of each field
 //! as tshark 4.0 prints them (ports and codes in decimal, hex fields as
 //! `0x` and the field's width, booleans `1`/`0`, addresses as text, times
-//! with 9 decimals, byte fields as plain hex, labels as the hex of the
-//! bytes they cover, protocols as their summary line), several occurrences
-//! joined with the aggregator (`,`).
+//! with 9 decimals, byte fields as plain hex, fields without a value
+//! (`FT_NONE`) as `1` but TCP's options (protocols in Wireshark) as the hex
+//! of their bytes, protocols as their summary line), several
+//! occurrences joined with the aggregator (`,`).
 
 use super::fields::{self, Base, FieldId, Ftype};
 use super::values::{FieldRef, PacketFields, Val};
@@ -187,6 +188,30 @@ impl FieldsFormat {
     }
 }
 
+impl FieldsFormat {
+    /// Each field's name and its values in a packet, as `-T fields` prints
+    /// them before `-E escape` and the aggregator, `-E occurrence` applied:
+    /// what `-e` gives `-T json`, `ek` and `pdml` ([`crate::view::selected`]).
+    pub fn values(&self, pf: &PacketFields<'_, '_>) -> Vec<(&'static str, Vec<String>)> {
+        self.fields
+            .iter()
+            .map(|f| {
+                let mut values = Vec::new();
+                collect(pf, *f, false, &mut values);
+                match self.occurrence {
+                    Occurrence::All => {}
+                    Occurrence::First => values.truncate(1),
+                    Occurrence::Last => {
+                        let n = values.len().saturating_sub(1);
+                        values.drain(..n);
+                    }
+                }
+                (fields::def(f.id).name, values)
+            })
+            .collect()
+    }
+}
+
 /// The printed values of one field in a packet.
 fn collect(pf: &PacketFields<'_, '_>, f: FieldRef, escape: bool, out: &mut Vec<String>) {
     let def = fields::def(f.id);
@@ -194,6 +219,16 @@ fn collect(pf: &PacketFields<'_, '_>, f: FieldRef, escape: bool, out: &mut Vec<S
         for l in pf.tree().layers.iter().filter(|l| l.proto == def.name) {
             out.push(l.label.clone());
         }
+        return;
+    }
+    // tshark's `get_node_field_value`: a field without a value prints "1",
+    // so that -T fields can tell it is there. TCP's options are protocols
+    // in Wireshark (`tcp.options.sack_perm`), printed as their bytes.
+    if def.ftype == Ftype::None && !def.name.starts_with("tcp.options.") {
+        pf.each(f, &mut |_| {
+            out.push("1".to_string());
+            false
+        });
         return;
     }
     pf.each(f, &mut |v| {

@@ -40,6 +40,15 @@ use crate::model::FrameInfo;
 
 /// Appends the two lines of one packet (each with its newline).
 pub fn packet(out: &mut String, frame: &FrameInfo, tree: &Tree, filter: Option<&LayerFilter>) {
+    head(out, frame);
+    let roots: Vec<Node> = tree.layers.iter().map(Node::Layer).collect();
+    write_members(out, frame, &roots, "", filter);
+    out.push_str("}}\n");
+}
+
+/// The index line and the second line up to its `layers` object's first
+/// member: `{"timestamp":"...","layers":{`.
+pub(crate) fn head(out: &mut String, frame: &FrameInfo) {
     out.push_str("{\"index\":{\"_index\":\"packets-");
     out.push_str(&super::time_format::local_date(frame.ts.secs));
     out.push_str("\",\"_type\":\"doc\"}}\n");
@@ -54,9 +63,6 @@ pub fn packet(out: &mut String, frame: &FrameInfo, tree: &Tree, filter: Option<&
     }
     out.push_str(itoa::Buffer::new().format(millis));
     out.push_str("\",\"layers\":{");
-    let roots: Vec<Node> = tree.layers.iter().map(Node::Layer).collect();
-    write_members(out, frame, &roots, "", filter);
-    out.push_str("}}\n");
 }
 
 /// A node of the tree: a protocol layer or a field.
@@ -274,7 +280,7 @@ fn write_value(out: &mut String, frame: &FrameInfo, node: Node) {
 }
 
 /// A JSON string, escaped as Wireshark's `json_dumper` escapes it.
-fn write_string(out: &mut String, s: &str) {
+pub(crate) fn write_string(out: &mut String, s: &str) {
     const CONTROL: [&str; 32] = [
         "u0000", "u0001", "u0002", "u0003", "u0004", "u0005", "u0006", "u0007", "b", "t", "n",
         "u000b", "f", "r", "u000e", "u000f", "u0010", "u0011", "u0012", "u0013", "u0014", "u0015",

@@ -14,5 +14,6 @@ pub mod list;
 pub mod pdml;
 pub mod psml;
 pub mod report;
+pub mod selected;
 pub mod stats;
 pub mod time_format;

@@ -72,7 +72,7 @@ pub fn packet_filtered(
     out.push_str("</packet>\n");
 }
 
-fn geninfo(out: &mut String, frame: &FrameInfo) {
+pub(crate) fn geninfo(out: &mut String, frame: &FrameInfo) {
     let size = frame.cap_len;
     let _ = writeln!(
         out,
@@ -222,7 +222,7 @@ fn hex(out: &mut String, bytes: &[u8]) {
 pub(crate) fn escape(out: &mut String, s: &str) {
     if !s
         .bytes()
-        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'') || (b < 0x20 && b != b'\t'))
+        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'' | 0x7f) || (b < 0x20 && b != b'\t'))
     {
         out.push_str(s);
         return;
@@ -234,7 +234,8 @@ pub(crate) fn escape(out: &mut String, s: &str) {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#x27;"),
-            c if (c as u32) < 0x20 && c != '\t' && c != '\n' && c != '\r' => {
+            // DEL too: tshark escapes what `g_ascii_iscntrl` calls control.
+            c if ((c as u32) < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == '\x7f' => {
                 let _ = write!(out, "\\x{:x}", c as u32);
             }
             c => out.push(c),
