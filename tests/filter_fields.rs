@@ -75,7 +75,8 @@ fn fits(ftype: Ftype, v: &Value) -> bool {
         Value::UInt(_) | Value::Hex(..) => ftype.is_integer() && ftype != Ftype::Boolean,
         Value::Int(_) => matches!(ftype, Ftype::Int(_)),
         Value::Bool(_) => ftype == Ftype::Boolean,
-        Value::Str(_) => matches!(ftype, Ftype::String | Ftype::RelTime),
+        // Times in the tree are their text (`frame.time` in local time).
+        Value::Str(_) => matches!(ftype, Ftype::String | Ftype::RelTime | Ftype::AbsTime),
         Value::Ipv4(_) => ftype == Ftype::Ipv4,
         Value::Ipv6(_) => ftype == Ftype::Ipv6,
         Value::Mac(_) => ftype == Ftype::Ether,

@@ -119,7 +119,7 @@ fn elastic_mapping() -> String {
             Ftype::UInt(_) | Ftype::Int(_) | Ftype::FrameNum => "long",
             Ftype::Boolean => "boolean",
             Ftype::Ipv4 | Ftype::Ipv6 => "ip",
-            Ftype::RelTime => "date",
+            Ftype::RelTime | Ftype::AbsTime => "date",
             Ftype::Bytes => "byte",
             _ => continue,
         };

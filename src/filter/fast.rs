@@ -13,6 +13,10 @@ pub enum Fast {
     FrameTimeRelative,
     FrameTimeDelta,
     FrameTimeEpoch,
+    /// `frame.time`: the epoch nanoseconds, printed in local time.
+    FrameTime,
+    /// `frame.offset_shift`: always 0 (no `editcap -t`-style shift here).
+    FrameOffsetShift,
     FrameInterfaceId,
     Eth,
     EthSrc,
@@ -110,6 +114,8 @@ pub fn fast_kind(name: &str) -> Option<Fast> {
         "frame.time_relative" => FrameTimeRelative,
         "frame.time_delta" => FrameTimeDelta,
         "frame.time_epoch" => FrameTimeEpoch,
+        "frame.time" => FrameTime,
+        "frame.offset_shift" => FrameOffsetShift,
         "frame.interface_id" => FrameInterfaceId,
         "eth" => Eth,
         "eth.src" => EthSrc,

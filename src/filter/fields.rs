@@ -32,6 +32,9 @@ pub enum Ftype {
     String,
     /// `FT_RELATIVE_TIME`: seconds with nanoseconds.
     RelTime,
+    /// `FT_ABSOLUTE_TIME` (`frame.time`): nanoseconds since the epoch,
+    /// shown in local time.
+    AbsTime,
 }
 
 impl Ftype {
@@ -57,6 +60,7 @@ impl Ftype {
             Ftype::Bytes => "FT_BYTES",
             Ftype::String => "FT_STRING",
             Ftype::RelTime => "FT_RELATIVE_TIME",
+            Ftype::AbsTime => "FT_ABSOLUTE_TIME",
         }
     }
 
@@ -75,6 +79,7 @@ impl Ftype {
             Ftype::Bytes => "Byte sequence".into(),
             Ftype::String => "Character string".into(),
             Ftype::RelTime => "Time offset".into(),
+            Ftype::AbsTime => "Date and time".into(),
         }
     }
 
@@ -192,6 +197,12 @@ pub static FIELDS: &[FieldDef] = &[
     f("frame.interface_name", STR, "Interface name"),
     f("frame.interface_description", STR, "Interface description"),
     f("frame.encap_type", Ftype::Int(16), "Encapsulation type"),
+    f("frame.time", Ftype::AbsTime, "Arrival Time"),
+    f(
+        "frame.offset_shift",
+        Ftype::RelTime,
+        "Time shift for this packet",
+    ),
     f("frame.time_epoch", Ftype::RelTime, "Epoch Time"),
     f(
         "frame.time_delta",

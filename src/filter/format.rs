@@ -255,6 +255,14 @@ pub fn write_value(out: &mut String, id: FieldId, v: &Val<'_>) {
                 let _ = write!(out, "{i}");
             }
         },
+        (Val::Time(n), Ftype::AbsTime) => {
+            let (secs, nanos) = (n.div_euclid(1_000_000_000), n.rem_euclid(1_000_000_000));
+            let secs = i64::try_from(secs).unwrap_or(i64::MAX);
+            out.push_str(&crate::view::time_format::abs_time_local(
+                secs,
+                nanos as u32,
+            ));
+        }
         (Val::Time(n), _) => write_seconds(out, n, 9),
         (Val::V4(a), _) => {
             let _ = write!(out, "{}", std::net::Ipv4Addr::from(a));

@@ -337,6 +337,15 @@ pub fn convert(
                 None => err(format!("\"{word}\" is not a valid time.")),
             }
         }
+        Ftype::AbsTime => match super::abs_time::parse(word) {
+            Ok(n) => Ok(Lit::Time(n)),
+            Err(super::abs_time::Error::Trailing) => {
+                err("Unexpected data after time value.".to_string())
+            }
+            Err(super::abs_time::Error::Invalid) => err(format!(
+                "\"{word}\" is not a valid absolute time. Example: \"Nov 12, 1999 08:55:44.123\" or \"2011-07-04 12:34:56\""
+            )),
+        },
         Ftype::None => err(format!(
             "{name} (type=Label) cannot participate in == comparison."
         )),

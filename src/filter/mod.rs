@@ -27,6 +27,7 @@
 //! headers; the field tree is built only for a packet whose evaluation
 //! reaches a field without a fast extractor.
 
+pub mod abs_time;
 pub mod compile;
 pub mod eval;
 pub mod fast;

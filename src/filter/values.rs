@@ -260,7 +260,8 @@ impl<'p, 'a> PacketFields<'p, 'a> {
             FrameCapLen => visit(int(fr.cap_len as u64)),
             FrameTimeRelative => visit(Val::Time(fr.rel_nanos)),
             FrameTimeDelta => visit(Val::Time(fr.delta_nanos)),
-            FrameTimeEpoch => visit(Val::Time(
+            FrameOffsetShift => visit(Val::Time(0)),
+            FrameTimeEpoch | FrameTime => visit(Val::Time(
                 fr.ts.secs as i128 * 1_000_000_000 + fr.ts.nanos as i128,
             )),
             FrameInterfaceId => visit(int(fr.interface_id as u64)),
@@ -650,6 +651,9 @@ fn tree_val<'t>(f: &'t Field, ftype: Ftype, data: &'t [u8]) -> Option<Val<'t>> {
         Value::Int(v) => Val::Int(*v as i128),
         Value::Bool(b) => Val::Int(*b as i128),
         Value::Str(s) if ftype == Ftype::RelTime => Val::Time(parse_seconds(s)?),
+        // The fast path reads `frame.time` from the frame; the label's text
+        // reads back only in UTC.
+        Value::Str(s) if ftype == Ftype::AbsTime => Val::Time(super::abs_time::parse(s).ok()?),
         Value::Str(s) => Val::Bytes(s.as_bytes()),
         Value::Ipv4(a) => Val::V4(u32::from(*a)),
         Value::Ipv6(a) => Val::V6(u128::from(*a)),

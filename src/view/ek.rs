@@ -20,9 +20,8 @@
 //!   byte for byte what Elasticsearch and pyshark are given by tshark.
 //! - Values: booleans are `true`/`false`, a field without a value
 //!   (`FT_NONE`) is `null`, `frame.time` is ISO 8601 UTC
-//!   (`2026-11-21T13:53:57.319724506Z`; tshark prints the nanoseconds
-//!   without leading zeros, and so does this), everything else is the
-//!   string `-T fields` prints.
+//!   (`2026-11-21T13:53:57.058723298Z`, nine digits), everything else is
+//!   the string `-T fields` prints.
 //! - The reassembled-segments block (`tcp.segments`) is not a protocol: as
 //!   in tshark it sits directly in `layers` (`"tcp_tcp_segments":null`,
 //!   then `tcp_tcp_segment`, ...).
@@ -37,6 +36,7 @@
 use super::layer_filter::LayerFilter;
 use crate::model::tree::{Field, Layer, Tree, Value};
 use crate::model::FrameInfo;
+use std::fmt::Write as _;
 
 /// Appends the two lines of one packet (each with its newline).
 pub fn packet(out: &mut String, frame: &FrameInfo, tree: &Tree, filter: Option<&LayerFilter>) {
@@ -271,9 +271,7 @@ fn write_value(out: &mut String, frame: &FrameInfo, node: Node) {
         _ if f.name == "frame.time" => {
             out.push('"');
             out.push_str(&super::time_format::utc_iso(frame.ts.secs));
-            out.push('.');
-            out.push_str(itoa::Buffer::new().format(frame.ts.nanos));
-            out.push_str("Z\"");
+            let _ = write!(out, ".{:09}Z\"", frame.ts.nanos.min(999_999_999));
         }
         v => write_string(out, &v.show()),
     }

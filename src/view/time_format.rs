@@ -226,6 +226,37 @@ fn broken_down(secs: i64, utc: bool) -> Option<libc::tm> {
     }
 }
 
+/// An absolute time as Wireshark shows `frame.time` (`Nov 21, 2026
+/// 13:53:57.319724506 UTC`): local time (`TZ` applies), the day padded
+/// with a space, nine decimals, the zone's abbreviation; tshark's "Not
+/// representable" when the C library cannot break it down.
+pub fn abs_time_local(secs: i64, nanos: u32) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let Some(tm) = broken_down(secs, false) else {
+        return "Not representable".into();
+    };
+    let zone = if tm.tm_zone.is_null() {
+        String::new()
+    } else {
+        // SAFETY: glibc points `tm_zone` at a NUL-terminated static string.
+        unsafe { std::ffi::CStr::from_ptr(tm.tm_zone) }
+            .to_string_lossy()
+            .into_owned()
+    };
+    format!(
+        "{} {:2}, {} {:02}:{:02}:{:02}.{:09} {zone}",
+        MONTHS[tm.tm_mon.clamp(0, 11) as usize],
+        tm.tm_mday,
+        i64::from(tm.tm_year) + 1900,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec,
+        nanos.min(999_999_999)
+    )
+}
+
 /// `YYYY-MM-DD` of `secs` in local time (`TZ` applies), or tshark's
 /// `XXXX-XX-XX` when the C library cannot represent it: the date of
 /// `-T ek`'s index name.

@@ -264,6 +264,21 @@ fn frame_layer(pkt: &Packet<'_>) -> Layer {
         0,
         0,
     ));
+    let arrival = crate::view::time_format::abs_time_local(f.ts.secs, f.ts.nanos);
+    fields.push(Field::new(
+        "frame.time",
+        Value::Str(arrival.clone()),
+        format!("Arrival Time: {arrival}"),
+        0,
+        0,
+    ));
+    fields.push(Field::new(
+        "frame.offset_shift",
+        Value::Seconds(0, 9),
+        "[Time shift for this packet: 0.000000000 seconds]".to_string(),
+        0,
+        0,
+    ));
     fields.push(Field::new(
         "frame.time_epoch",
         Value::Str(epoch.clone()),
