@@ -1,7 +1,8 @@
 //! `-e FIELD` with `-T json`, `-T ek` and `-T pdml` (only the named fields,
 //! tshark's `write_specified_fields`) against tshark 4.0 byte for byte on
 //! every bundled capture, and `-T fields`' `1` for a field without a value
-//! (`FT_NONE`, such as `tcp.analysis.retransmission`).
+//! (`FT_NONE`, such as `tcp.analysis.retransmission`), protocols and
+//! `frame.time` (in the `TZ` both tools are given).
 //!
 //! The pot's port is left out (`!(tcp.port==5030)`): tshark reads HTCPCP
 //! as HTTP, coffeeshark as HTCPCP, so their `http.*` fields differ there on
@@ -13,9 +14,15 @@ mod support;
 use support::*;
 
 /// Fields of every kind: integers, addresses, strings with CR/LF, bytes,
-/// times, booleans, `FT_NONE`, several occurrences.
-const FIELDS: [&str; 16] = [
+/// relative and absolute times, booleans, `FT_NONE`, protocols (their text,
+/// or their name for the application layers), several occurrences.
+const FIELDS: [&str; 21] = [
     "frame.number",
+    "frame.time",
+    "eth",
+    "tcp",
+    "http",
+    "tls",
     "ip.src",
     "eth.addr",
     "tcp.srcport",

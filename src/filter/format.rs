@@ -3,7 +3,8 @@
 //! `0x` and the field's width, booleans `1`/`0`, addresses as text, times
 //! with 9 decimals, byte fields as plain hex, fields without a value
 //! (`FT_NONE`) as `1` but TCP's options (protocols in Wireshark) as the hex
-//! of their bytes, protocols as their summary line), several
+//! of their bytes, protocols as tshark prints them without a visible tree:
+//! the summary line, or the name for the application layers), several
 //! occurrences joined with the aggregator (`,`).
 
 use super::fields::{self, Base, FieldId, Ftype};
@@ -217,7 +218,7 @@ fn collect(pf: &PacketFields<'_, '_>, f: FieldRef, escape: bool, out: &mut Vec<S
     let def = fields::def(f.id);
     if def.ftype == Ftype::Protocol {
         for l in pf.tree().layers.iter().filter(|l| l.proto == def.name) {
-            out.push(l.label.clone());
+            out.push(protocol_value(def.name, &l.label));
         }
         return;
     }
@@ -241,6 +242,42 @@ fn collect(pf: &PacketFields<'_, '_>, f: FieldRef, escape: bool, out: &mut Vec<S
         out.push(s);
         false
     });
+}
+
+/// A protocol's `-T fields` value: tshark prints the protocol item's text
+/// when its dissector wrote one without a visible tree (frame, IP, TCP,
+/// UDP...), else the protocol's name (`http`, `tls`, `websocket`; `htcpcp`
+/// as `http`); Ethernet's text there names each address once.
+fn protocol_value(name: &str, label: &str) -> String {
+    match name {
+        "http" | "htcpcp" | "tls" | "websocket" => name.to_string(),
+        "eth" => {
+            // "Src: 00:00:00:00:00:00 (00:00:00:00:00:00)" -> "Src: 00:00:00:00:00:00"
+            let mut out = String::with_capacity(label.len());
+            let mut rest = label;
+            while let Some(i) = rest.find(" (") {
+                let close = rest[i..].find(')').map(|j| i + j);
+                match close {
+                    Some(j)
+                        if j - i - 2 == 17
+                            && rest[i + 2..j]
+                                .bytes()
+                                .all(|b| b.is_ascii_hexdigit() || b == b':') =>
+                    {
+                        out.push_str(&rest[..i]);
+                        rest = &rest[j + 1..];
+                    }
+                    _ => {
+                        out.push_str(&rest[..i + 2]);
+                        rest = &rest[i + 2..];
+                    }
+                }
+            }
+            out.push_str(rest);
+            out
+        }
+        _ => label.to_string(),
+    }
 }
 
 /// Writes one value of field `id` as tshark's `-T fields` does.
