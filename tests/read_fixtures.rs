@@ -297,3 +297,60 @@ fn udp_datagrams() {
         write_pcap(p, 0, &frames, PCAP_US)
     });
 }
+
+/// A client that resets its connection while the response is still coming
+/// (a load generator stopped mid-response), built in code: the server's
+/// segments in flight after the RST complete the response, as tshark
+/// reassembles them (the list equals tshark's line for line); without them
+/// the `http` table says the RST cut the response.
+#[test]
+fn response_segments_after_the_clients_rst() {
+    let head = b"HTTP/1.1 200 OK\r\nContent-Length: 1200\r\nContent-Type: text/plain\r\n\r\n";
+    let body = [b'c'; 1200];
+    let build = |rest_arrives: bool| {
+        let mut c = TcpConn::new(Link::Ethernet, LOOPBACK_V4, 41000, 8080);
+        handshake(&mut c);
+        c.send(
+            true,
+            PSH_ACK,
+            b"GET /f1200.txt HTTP/1.1\r\nHost: lo\r\n\r\n",
+        )
+        .send(false, ACK, b"");
+        let mut first = head.to_vec();
+        first.extend_from_slice(&body[..500]);
+        c.send(false, PSH_ACK, &first).send(true, RST_ACK, b"");
+        if rest_arrives {
+            c.send(false, PSH_ACK, &body[500..]);
+        }
+        c
+    };
+    let dir = tempdir();
+    for (name, rest_arrives) in [("rst_then_rest.pcap", true), ("rst_cut.pcap", false)] {
+        let path = path_in(&dir, name);
+        write_pcap(
+            &path,
+            Link::Ethernet.linktype(),
+            &build(rest_arrives).frames,
+            PCAP_US,
+        );
+        keep_fixture(&path);
+        let p = path.to_str().unwrap();
+        let (ours, err, code) = coffeeshark(&["read", p]);
+        assert_eq!(code, 0, "{err}");
+        if let Some((theirs, _)) = tshark(&["-r", p, "-d", "tcp.port==8080,http"]) {
+            pretty_diff(&theirs, &ours, &format!("{name} vs tshark"));
+        }
+        let (table, err, code) = coffeeshark(&["http", p, "--format", "json"]);
+        assert_eq!(code, 0, "{err}");
+        let rows: serde_json::Value = serde_json::from_str(&table).unwrap();
+        let row = &rows.as_array().unwrap()[0];
+        if rest_arrives {
+            assert_eq!(row["status"], 200, "{row}");
+            assert_eq!(row["response_frame"], 8, "{row}");
+            assert!(row["response_reset_in"].is_null(), "{row}");
+        } else {
+            // Frame 7 is the client's RST.
+            assert_eq!(row["response_reset_in"], 7, "{row}");
+        }
+    }
+}

@@ -392,6 +392,10 @@ struct StreamState {
     decrypted: Option<Box<Decrypted>>,
     /// Upgraded to WebSocket: each direction's fragmented message.
     websocket: Option<Box<[websocket::Fragments; 2]>>,
+    /// The frame of a RST that left the other direction open, a message
+    /// of its begun (its segments in flight may still complete it, as they
+    /// do in tshark); what it still holds at the end was cut by that RST.
+    reset_frame: Option<u64>,
 }
 
 /// A message parsed during the current frame, before it becomes a [`Pdu`].
@@ -496,6 +500,7 @@ impl StreamDissector {
                         keylog: self.keylog.clone(),
                         decrypted: None,
                         websocket: None,
+                        reset_frame: None,
                     }),
                 };
                 if decision != Decision::Undecided {
@@ -527,6 +532,7 @@ impl StreamDissector {
         streams.sort_by_key(|(id, _)| *id);
         let mut out = std::mem::take(&mut self.ended_unfinished);
         for (_, mut st) in streams {
+            let from = out.len();
             let mut parsed = Vec::new();
             for d in 0..2 {
                 let dir = &mut st.dirs[d];
@@ -540,6 +546,13 @@ impl StreamDissector {
             st.decrypt(&mut parsed);
             st.end_decrypted(&mut parsed);
             st.finish_parsed(&mut parsed, 0, 0, &mut out);
+            if let Some(rst) = st.reset_frame {
+                for pdu in &mut out[from..] {
+                    if let PduBody::Http(h) = &mut pdu.body {
+                        h.reset_in = Some(rst);
+                    }
+                }
+            }
         }
         out
     }

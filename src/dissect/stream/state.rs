@@ -54,6 +54,7 @@ impl StreamState {
         self.last_response = None;
         self.decrypted = None;
         self.websocket = None;
+        self.reset_frame = None;
     }
 
     pub(super) fn decide(&mut self, decision: Decision) {
@@ -268,13 +269,20 @@ impl StreamState {
                 p.cut_opaque(|m| parsed.push((d, Parsed::http(m))));
             }
         }
-        // A RST ends both directions; what it cuts off is not shown in the
-        // frame ([`AppFrame::reset`]). TLS records are left as they were.
+        // A RST ends its sender's direction; what it cuts off is not shown
+        // in the frame ([`AppFrame::reset`]). TLS records are left as they
+        // were. The other direction ends too, unless an HTTP message of its
+        // is begun: its segments in flight may still arrive and complete it
+        // (tshark reassembles them); it ends once nothing is begun, or at
+        // the end of the capture, cut by this RST ([`Self::reset_frame`]).
         let mut cut = Vec::new();
         if seg.rst {
             let from = parsed.len();
-            for dd in 0..2 {
-                self.end(dd, parsed);
+            self.end(d, parsed);
+            if self.http_message_begun(1 - d) {
+                self.reset_frame.get_or_insert(frame);
+            } else {
+                self.end(1 - d, parsed);
             }
             let mut i = from;
             while i < parsed.len() {
@@ -284,6 +292,13 @@ impl StreamState {
                     i += 1;
                 }
             }
+        }
+        if self.reset_frame.is_some()
+            && !seg.rst
+            && !self.dirs[d].ended
+            && !self.http_message_begun(d)
+        {
+            self.end(d, parsed);
         }
         self.decrypt(parsed);
         // Nothing reached a parser and nothing came out (a SYN, a
@@ -484,6 +499,13 @@ impl StreamState {
             Parser::WebSocket(p) => p.end_of_stream(),
             Parser::Undecided | Parser::Plain => {}
         }
+    }
+
+    /// Whether direction `d` is an HTTP/HTCPCP parser in the middle of a
+    /// message (bytes of it seen, its end not).
+    fn http_message_begun(&self, d: usize) -> bool {
+        let dir = &self.dirs[d];
+        !dir.ended && matches!(&dir.parser, Parser::Http(p) if p.pending().is_some())
     }
 
     /// With a key log: decrypts the TLS records parsed in this frame, in
