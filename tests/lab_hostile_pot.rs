@@ -153,31 +153,13 @@ async fn slowloris_writers_and_slow_readers_are_cut_off() {
             // 200 writers, one byte a second, of a request that would take a minute.
             let writers: Vec<_> = (0..200)
                 .map(|_| {
-                    tokio::spawn(async move {
-                        let t0 = Instant::now();
-                        let s = TcpStream::connect(addr).await.expect("connect");
-                        let (mut rd, mut wr) = s.into_split();
-                        let request = format!(
+                    slowloris_writer(
+                        addr,
+                        format!(
                             "GET coffee://ducky HTTP/1.1\r\n{CT}X-Slow: {}\r\n\r\n",
                             "z".repeat(40)
-                        );
-                        let trickle = tokio::spawn(async move {
-                            for b in request.bytes() {
-                                if wr.write_all(&[b]).await.is_err() {
-                                    return;
-                                }
-                                tokio::time::sleep(Duration::from_secs(1)).await;
-                            }
-                        });
-                        let mut answer = Vec::new();
-                        let r = tokio::time::timeout(
-                            Duration::from_secs(8),
-                            tokio::io::AsyncReadExt::read_to_end(&mut rd, &mut answer),
-                        )
-                        .await;
-                        trickle.abort();
-                        (r.is_ok(), answer, t0.elapsed())
-                    })
+                        ),
+                    )
                 })
                 .collect();
             // 500 readers that send a whole request and never read the answer.

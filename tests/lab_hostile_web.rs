@@ -170,31 +170,13 @@ async fn slowloris_writers_and_slow_readers_are_cut_off() {
             let fds_before = web.open_fds();
             let writers: Vec<_> = (0..200)
                 .map(|_| {
-                    tokio::spawn(async move {
-                        let t0 = Instant::now();
-                        let s = TcpStream::connect(addr).await.expect("connect");
-                        let (mut rd, mut wr) = s.into_split();
-                        let request = format!(
+                    slowloris_writer(
+                        addr,
+                        format!(
                             "GET / HTTP/1.1\r\nHost: {addr}\r\nX-Slow: {}\r\n\r\n",
                             "z".repeat(40)
-                        );
-                        let trickle = tokio::spawn(async move {
-                            for b in request.bytes() {
-                                if wr.write_all(&[b]).await.is_err() {
-                                    return;
-                                }
-                                tokio::time::sleep(Duration::from_secs(1)).await;
-                            }
-                        });
-                        let mut answer = Vec::new();
-                        let r = tokio::time::timeout(
-                            Duration::from_secs(8),
-                            tokio::io::AsyncReadExt::read_to_end(&mut rd, &mut answer),
-                        )
-                        .await;
-                        trickle.abort();
-                        (r.is_ok(), answer, t0.elapsed())
-                    })
+                        ),
+                    )
                 })
                 .collect();
             // Slow readers: keep-alive connections that pipeline 20 requests

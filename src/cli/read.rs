@@ -309,19 +309,21 @@ pub fn run(args: ReadArgs) -> Result<ExitCode> {
                 time.write(&mut scratch, &pkt.frame);
                 pf.set_time_cell(scratch.clone());
             }
-            match args.format {
-                OutputFormat::Fields => ff.write_row(&mut buf, &pf),
-                OutputFormat::Ek => view::selected::ek(&mut buf, &pkt.frame, &ff.values(&pf)),
-                OutputFormat::Pdml => {
-                    view::selected::pdml(&mut buf, &pkt.frame, &ff.values(&pf));
-                }
-                OutputFormat::Json => {
-                    buf.push_str(if written == 1 { "\n" } else { ",\n" });
-                    view::selected::json(&mut buf, &pkt.frame, &ff.values(&pf), true);
-                }
-                _ => {
-                    view::selected::json(&mut buf, &pkt.frame, &ff.values(&pf), false);
-                    buf.push('\n');
+            if args.format == OutputFormat::Fields {
+                ff.write_row(&mut buf, &pf);
+            } else {
+                let values = ff.values(&pf);
+                match args.format {
+                    OutputFormat::Ek => view::selected::ek(&mut buf, &pkt.frame, &values),
+                    OutputFormat::Pdml => view::selected::pdml(&mut buf, &pkt.frame, &values),
+                    OutputFormat::Json => {
+                        buf.push_str(if written == 1 { "\n" } else { ",\n" });
+                        view::selected::json(&mut buf, &pkt.frame, &values, true);
+                    }
+                    _ => {
+                        view::selected::json(&mut buf, &pkt.frame, &values, false);
+                        buf.push('\n');
+                    }
                 }
             }
         } else if args.format == OutputFormat::Psml {

@@ -162,13 +162,7 @@ impl FieldsFormat {
             if i > 0 {
                 out.push_str(&self.separator);
             }
-            let mut values: Vec<String> = Vec::new();
-            collect(pf, *f, self.escape, &mut values);
-            let chosen: &[String] = match self.occurrence {
-                Occurrence::All => &values,
-                Occurrence::First => &values[..values.len().min(1)],
-                Occurrence::Last => &values[values.len().saturating_sub(1)..],
-            };
+            let chosen = self.chosen(pf, *f, self.escape);
             if chosen.is_empty() {
                 continue;
             }
@@ -187,29 +181,30 @@ impl FieldsFormat {
         }
         out.push('\n');
     }
-}
 
-impl FieldsFormat {
     /// Each field's name and its values in a packet, as `-T fields` prints
     /// them before `-E escape` and the aggregator, `-E occurrence` applied:
     /// what `-e` gives `-T json`, `ek` and `pdml` ([`crate::view::selected`]).
     pub fn values(&self, pf: &PacketFields<'_, '_>) -> Vec<(&'static str, Vec<String>)> {
         self.fields
             .iter()
-            .map(|f| {
-                let mut values = Vec::new();
-                collect(pf, *f, false, &mut values);
-                match self.occurrence {
-                    Occurrence::All => {}
-                    Occurrence::First => values.truncate(1),
-                    Occurrence::Last => {
-                        let n = values.len().saturating_sub(1);
-                        values.drain(..n);
-                    }
-                }
-                (fields::def(f.id).name, values)
-            })
+            .map(|f| (fields::def(f.id).name, self.chosen(pf, *f, false)))
             .collect()
+    }
+
+    /// The printed values of field `f` that `-E occurrence` keeps.
+    fn chosen(&self, pf: &PacketFields<'_, '_>, f: FieldRef, escape: bool) -> Vec<String> {
+        let mut values = Vec::new();
+        collect(pf, f, escape, &mut values);
+        match self.occurrence {
+            Occurrence::All => {}
+            Occurrence::First => values.truncate(1),
+            Occurrence::Last => {
+                let n = values.len().saturating_sub(1);
+                values.drain(..n);
+            }
+        }
+        values
     }
 }
 

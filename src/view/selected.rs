@@ -29,25 +29,11 @@ pub type Values<'a> = [(&'a str, Vec<String>)];
 /// newline) or, with `pretty` false, as one `jsonl` line (no newline).
 pub fn json(out: &mut String, frame: &FrameInfo, values: &Values<'_>, pretty: bool) {
     let date = super::json::utc_date(frame.ts.secs);
-    let present = values.iter().filter(|(_, v)| !v.is_empty());
     if !pretty {
         out.push_str("{\"_index\":\"packets-");
         out.push_str(&date);
         out.push_str("\",\"_type\":\"doc\",\"_score\":null,\"_source\":{\"layers\":{");
-        for (i, (name, vals)) in present.enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            write_string(out, name);
-            out.push_str(":[");
-            for (j, v) in vals.iter().enumerate() {
-                if j > 0 {
-                    out.push(',');
-                }
-                write_string(out, v);
-            }
-            out.push(']');
-        }
+        compact_members(out, values, |n| n.to_string());
         out.push_str("}}}");
         return;
     }
@@ -55,7 +41,7 @@ pub fn json(out: &mut String, frame: &FrameInfo, values: &Values<'_>, pretty: bo
     out.push_str(&date);
     out.push_str("\",\n    \"_type\": \"doc\",\n    \"_score\": null,\n    \"_source\": {\n      \"layers\": {");
     let mut any = false;
-    for (name, vals) in present {
+    for (name, vals) in values.iter().filter(|(_, v)| !v.is_empty()) {
         out.push_str(if any { ",\n        " } else { "\n        " });
         any = true;
         write_string(out, name);
@@ -80,12 +66,18 @@ pub fn json(out: &mut String, frame: &FrameInfo, values: &Values<'_>, pretty: bo
 /// One packet's two `-T ek` lines (each with its newline).
 pub fn ek(out: &mut String, frame: &FrameInfo, values: &Values<'_>) {
     super::ek::head(out, frame);
+    compact_members(out, values, |n| n.replace('.', "_"));
+    out.push_str("}}\n");
+}
+
+/// `"key":["v1","v2"],...` for the fields with values, on one line.
+fn compact_members(out: &mut String, values: &Values<'_>, key: impl Fn(&str) -> String) {
     let present = values.iter().filter(|(_, v)| !v.is_empty());
     for (i, (name, vals)) in present.enumerate() {
         if i > 0 {
             out.push(',');
         }
-        write_string(out, &name.replace('.', "_"));
+        write_string(out, &key(name));
         out.push_str(":[");
         for (j, v) in vals.iter().enumerate() {
             if j > 0 {
@@ -95,7 +87,6 @@ pub fn ek(out: &mut String, frame: &FrameInfo, values: &Values<'_>) {
         }
         out.push(']');
     }
-    out.push_str("}}\n");
 }
 
 /// One `<packet>` of `-T pdml`.

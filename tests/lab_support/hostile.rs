@@ -392,3 +392,29 @@ pub fn status_of(answer: &[u8]) -> u16 {
 pub fn report(server: &str, attack: &str, what: impl std::fmt::Display) {
     eprintln!("HOSTILE {server} | {attack} | {what}");
 }
+
+/// A slowloris writer: connects to `addr` and sends `request` one byte a
+/// second (aborted once the answer comes), reading the answer for at most
+/// 8 s. Returns whether the read ended in time, the answer and the time taken.
+pub fn slowloris_writer(
+    addr: SocketAddr,
+    request: String,
+) -> tokio::task::JoinHandle<(bool, Vec<u8>, Duration)> {
+    tokio::spawn(async move {
+        let t0 = Instant::now();
+        let s = TcpStream::connect(addr).await.expect("connect");
+        let (mut rd, mut wr) = s.into_split();
+        let trickle = tokio::spawn(async move {
+            for b in request.bytes() {
+                if wr.write_all(&[b]).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
+        let mut answer = Vec::new();
+        let r = tokio::time::timeout(Duration::from_secs(8), rd.read_to_end(&mut answer)).await;
+        trickle.abort();
+        (r.is_ok(), answer, t0.elapsed())
+    })
+}
