@@ -103,7 +103,9 @@ CLOSE=$!
 PIDS+=("$CLOSE")
 (
     end=$((SECONDS + LIMIT_SECS))
-    while ((SECONDS < end)); do "$POT_LOAD" 20 60 MIX "127.0.0.1:$POT_PORT" >/dev/null 2>&1; done
+    while ((SECONDS < end)) && [[ ! -e "$WORK/stop" ]]; do
+        "$POT_LOAD" 20 60 MIX "127.0.0.1:$POT_PORT" >/dev/null 2>&1
+    done
 ) &
 POTLOAD=$!
 PIDS+=("$POTLOAD")
@@ -118,8 +120,13 @@ while (($(stat -c %s "$OUT" 2>/dev/null || echo 0) < target)); do
     sleep 0.2
 done
 kill "$KEEP" "$CLOSE" 2>/dev/null || true
-kill "$POTLOAD" 2>/dev/null || true
-pkill -P "$POTLOAD" 2>/dev/null || true
+# The pot load's loop stops at the file; its running client is stopped until
+# the loop has seen it (killing the loop first would orphan the client).
+touch "$WORK/stop"
+while kill -0 "$POTLOAD" 2>/dev/null; do
+    pkill -P "$POTLOAD" 2>/dev/null || true
+    sleep 0.1
+done
 sleep 0.5
 kill -INT "$TCPDUMP"
 wait "$TCPDUMP" || true

@@ -62,9 +62,9 @@ pub enum DiagramFormat {
     Msc,
 }
 
-/// Reads a capture file into [`Facts`]: first the roles' cheap pass
-/// (`report::roles::detect`; `web_port` / `pot_port` are the flags), then
-/// the report's pass (`report::pass::collect`) with those ports.
+/// Reads a capture file into [`Facts`], the roles found in the same pass
+/// (`report::pass::collect_detecting`; `web_port` / `pot_port` are the
+/// flags).
 pub(crate) fn collect(
     file: &Path,
     filter: Option<&coffeeshark::filter::Filter>,
@@ -73,22 +73,27 @@ pub(crate) fn collect(
     keylog: Option<std::sync::Arc<coffeeshark::dissect::tls::KeyLog>>,
     (web_port, pot_port): (Option<u16>, Option<u16>),
 ) -> Result<(Facts, Option<String>)> {
-    use coffeeshark::report::roles;
+    use coffeeshark::report::{pass, roles};
+    use coffeeshark::source::CaptureReader;
     // A pipe or FIFO can be read once only: its roles are the flags' or
     // the lab's. Damage ends the detection quietly: the report's pass says it.
-    let roles = if std::fs::metadata(file).is_ok_and(|m| m.is_file()) {
-        roles::detect(
-            &mut coffeeshark::source::CaptureReader::open(file)?,
-            web_port,
-            pot_port,
-        )
+    if std::fs::metadata(file).is_ok_and(|m| m.is_file()) {
+        let open = || CaptureReader::open(file);
+        Ok(pass::collect_detecting(
+            open,
+            filter,
+            limits,
+            selection,
+            keylog,
+            (web_port, pot_port),
+        )?)
     } else {
-        roles::LabRoles::without_detection(web_port, pot_port)
-    };
-    let reader = coffeeshark::source::CaptureReader::open(file)?;
-    Ok(coffeeshark::report::pass::collect(
-        reader, filter, limits, selection, keylog, roles,
-    ))
+        let roles = roles::LabRoles::without_detection(web_port, pot_port);
+        let reader = CaptureReader::open(file)?;
+        Ok(pass::collect(
+            reader, filter, limits, selection, keylog, roles,
+        ))
+    }
 }
 
 pub(crate) fn file_name(p: &Path) -> String {

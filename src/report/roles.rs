@@ -484,11 +484,35 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 /// Runs the [`Detector`] over `reader` to its end (or its damage) and
 /// decides; `web` / `pot` are the flags.
 pub fn detect(reader: &mut CaptureReader, web: Option<u16>, pot: Option<u16>) -> LabRoles {
+    detect_first(reader, web, pot, (u64::MAX, u64::MAX))
+}
+
+/// [`detect`] over the first frames only, up to `frames` frames or `bytes`
+/// bytes of them: the report's guess before its pass, which checks it
+/// against the whole capture ([`super::pass::collect_detecting`]).
+pub fn detect_first(
+    reader: &mut CaptureReader,
+    web: Option<u16>,
+    pot: Option<u16>,
+    (frames, bytes): (u64, u64),
+) -> LabRoles {
     let mut d = Detector::new();
-    while let Ok(Some(raw)) = reader.next_frame() {
+    let mut read = 0u64;
+    while d.frame < frames && read < bytes {
+        let Ok(Some(raw)) = reader.next_frame() else {
+            break;
+        };
+        read += raw.data.len() as u64;
         d.add(raw.link_type, raw.data);
     }
     d.decide(web, pot)
+}
+
+impl LabRoles {
+    /// The same two ports (however they were found).
+    pub fn same_ports(&self, other: &LabRoles) -> bool {
+        self.web_app.port == other.web_app.port && self.pot.port == other.pot.port
+    }
 }
 
 #[cfg(test)]

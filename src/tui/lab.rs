@@ -22,7 +22,7 @@ use super::index::Index;
 use super::packet::PacketLoader;
 use crate::report::answers::{self, TASKS};
 use crate::report::diagram::{self, Options};
-use crate::report::{self, pass, Collector, Limits, Roles, Selection, POT_PORT, WEBAPP_PORT};
+use crate::report::{pass, Collector, Limits, Roles, Selection, POT_PORT, WEBAPP_PORT};
 use crate::view;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -265,20 +265,22 @@ fn related_streams(index: &Index, loader: &mut PacketLoader, stream: u32) -> Vec
     out
 }
 
-/// The lab report over what is captured now: the roles detected on one
-/// snapshot (`report::roles::detect`, as `coffeeshark report` does), the
-/// answers read from a second (a live capture may have grown in between:
-/// the roles then come from the first frames only).
+/// The lab report over what is captured now, as `coffeeshark report` reads
+/// it (`report::pass::collect_detecting`: the roles found in the same pass
+/// over a snapshot).
 fn answers_text(index: &Index, name: &str) -> LabText {
-    let roles = match index.snapshot() {
-        Ok(mut r) => report::roles::detect(&mut r, None, None),
+    let collected = pass::collect_detecting(
+        || index.snapshot(),
+        None,
+        Limits::default(),
+        None,
+        None,
+        (None, None),
+    );
+    let (facts, err) = match collected {
+        Ok(c) => c,
         Err(e) => return LabText::new("Answers".into(), &e.to_string()),
     };
-    let reader = match index.snapshot() {
-        Ok(r) => r,
-        Err(e) => return LabText::new("Answers".into(), &e.to_string()),
-    };
-    let (facts, err) = pass::collect(reader, None, Limits::default(), None, None, roles);
     let report = answers::answer(&facts, name, &TASKS);
     let mut text = view::report::markdown(&report, None);
     if let Some(e) = err {
