@@ -675,14 +675,22 @@ mod https_gen;
 
 /// rustls sessions made in the test (TLS 1.3 with AES-256-GCM, AES-128-GCM
 /// and ChaCha20-Poly1305 in turn, responses of up to 24 KB over several
-/// records and segments): the list, the HTTP fields and `follow --tls`
+/// records and segments), one request per connection and then three per
+/// connection (keep-alive): the list, the HTTP fields and `follow --tls`
 /// equal tshark's, and the `http` table equals the one of the same HTTP in
 /// clear.
 #[cfg(feature = "lab")]
 #[test]
 fn rustls_sessions_equal_tshark() {
+    for (connections, requests) in [(12, 1), (4, 3)] {
+        rustls_sessions(connections, requests);
+    }
+}
+
+#[cfg(feature = "lab")]
+fn rustls_sessions(connections: u32, requests: u32) {
     let dir = tempdir();
-    https_gen::write(dir.path(), 12);
+    https_gen::write(dir.path(), connections, requests);
     let pcap = path_in(&dir, "https.pcapng");
     let pcap = pcap.to_str().unwrap();
     let keys = path_in(&dir, "https.keys");
@@ -713,7 +721,8 @@ fn rustls_sessions_equal_tshark() {
         pretty_diff(&theirs, &ours, "rustls -Y http");
     }
     let p = pref(keys);
-    for s in ["0", "1", "2", "11"] {
+    let last = (connections - 1).to_string();
+    for s in ["0", "1", "2", last.as_str()] {
         let z = format!("follow,tls,ascii,{s}");
         if let Some((theirs, _)) = tshark(&["-r", pcap, "-o", &p, "-d", d[1], "-q", "-z", &z]) {
             let (ours, _, _) = coffeeshark(&["follow", pcap, "--tls", "--stream", s, "-o", &p]);
@@ -733,5 +742,5 @@ fn rustls_sessions_equal_tshark() {
             .collect()
     };
     assert_eq!(cut(&plain), cut(&https));
-    assert_eq!(plain.lines().count(), 13);
+    assert_eq!(plain.lines().count(), 13, "{connections} x {requests}");
 }

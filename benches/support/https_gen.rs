@@ -157,8 +157,9 @@ fn pump(
 }
 
 /// Writes `dir/https.pcapng`, `dir/https.keys` and `dir/clear.pcapng` with
-/// `connections` connections (see `examples/gen_https_capture.rs`).
-pub fn write(dir: &Path, connections: u32) {
+/// `connections` connections of `requests` exchanges each (see
+/// `examples/gen_https_capture.rs`).
+pub fn write(dir: &Path, connections: u32, requests: u32) {
     std::fs::create_dir_all(dir).expect("out dir");
 
     let made = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("cert");
@@ -205,14 +206,21 @@ pub fn write(dir: &Path, connections: u32) {
     let mut clear_out = writer(&dir.join("clear.pcapng"));
     let (mut tls_ts, mut clear_ts) = (1_795_000_000_000_000_000u64, 1_795_000_000_000_000_000u64);
     for i in 0..connections {
-        let body_len = 200 + (i as usize * 7919) % 24_000;
-        let request = format!("GET /page/{i} HTTP/1.1\r\nHost: localhost:5031\r\n\r\n");
-        let body: Vec<u8> = (0..body_len).map(|j| b"coffee "[j % 7]).collect();
-        let mut response = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {body_len}\r\n\r\n"
-        )
-        .into_bytes();
-        response.extend_from_slice(&body);
+        // (request, response) of each exchange on this connection.
+        let exchanges: Vec<(String, Vec<u8>)> = (0..requests)
+            .map(|r| {
+                let n = i as usize * requests as usize + r as usize;
+                let body_len = 200 + (n * 7919) % 24_000;
+                let request = format!("GET /page/{n} HTTP/1.1\r\nHost: localhost:5031\r\n\r\n");
+                let body: Vec<u8> = (0..body_len).map(|j| b"coffee "[j % 7]).collect();
+                let mut response = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {body_len}\r\n\r\n"
+                )
+                .into_bytes();
+                response.extend_from_slice(&body);
+                (request, response)
+            })
+            .collect();
 
         let cfg = client_cfgs[i as usize % client_cfgs.len()].clone();
         let mut client =
@@ -220,15 +228,17 @@ pub fn write(dir: &Path, connections: u32) {
         let mut server = rustls::ServerConnection::new(server_cfg.clone()).expect("s");
         let mut flights = Vec::new();
         pump(&mut client, &mut server, &mut flights);
-        client
-            .writer()
-            .write_all(request.as_bytes())
-            .expect("request");
-        pump(&mut client, &mut server, &mut flights);
-        let mut got = vec![0u8; request.len()];
-        server.reader().read_exact(&mut got).expect("request read");
-        server.writer().write_all(&response).expect("response");
-        pump(&mut client, &mut server, &mut flights);
+        for (request, response) in &exchanges {
+            client
+                .writer()
+                .write_all(request.as_bytes())
+                .expect("request");
+            pump(&mut client, &mut server, &mut flights);
+            let mut got = vec![0u8; request.len()];
+            server.reader().read_exact(&mut got).expect("request read");
+            server.writer().write_all(response).expect("response");
+            pump(&mut client, &mut server, &mut flights);
+        }
         client.send_close_notify();
         server.send_close_notify();
         pump(&mut client, &mut server, &mut flights);
@@ -252,8 +262,10 @@ pub fn write(dir: &Path, connections: u32) {
             ts: &mut clear_ts,
         };
         c.open();
-        c.data(true, request.as_bytes());
-        c.data(false, &response);
+        for (request, response) in &exchanges {
+            c.data(true, request.as_bytes());
+            c.data(false, response);
+        }
         c.close();
     }
     for w in [tls_out, clear_out] {

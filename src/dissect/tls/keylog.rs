@@ -126,13 +126,8 @@ impl KeyLog {
                 return Ok(log);
             }
             let filled = kept + n;
-            let done = buf[..filled]
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(0, |i| i + 1);
-            for line in buf[..done].split(|&b| b == b'\n') {
-                log.line(line);
-            }
+            let done = memchr::memrchr(b'\n', &buf[..filled]).map_or(0, |i| i + 1);
+            log.lines(&buf[..done]);
             buf.copy_within(done..filled, 0);
             kept = filled - done;
         }
@@ -154,10 +149,18 @@ impl KeyLog {
     pub fn parse_bytes(text: &[u8]) -> KeyLog {
         let mut log = KeyLog::default();
         log.reserve_for(text.len());
-        for line in text.split(|&b| b == b'\n') {
-            log.line(line);
-        }
+        log.lines(text);
         log
+    }
+
+    /// Each line of `text` (the last one without its newline too).
+    fn lines(&mut self, text: &[u8]) {
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', text) {
+            self.line(&text[start..end]);
+            start = end + 1;
+        }
+        self.line(&text[start..]);
     }
 
     fn line(&mut self, line: &[u8]) {
@@ -173,13 +176,28 @@ impl KeyLog {
     }
 
     fn entry(&mut self, line: &[u8]) -> Option<()> {
-        let mut words = line
-            .split(|b| b.is_ascii_whitespace())
-            .filter(|w| !w.is_empty());
-        let (label, random, secret) = (words.next()?, words.next()?, words.next()?);
-        if words.next().is_some() {
-            return None;
-        }
+        let (label, random, secret) = match words_single_spaced(line) {
+            Some(words) => words,
+            None => {
+                let mut words = line
+                    .split(|b| b.is_ascii_whitespace())
+                    .filter(|w| !w.is_empty());
+                let words3 = (words.next()?, words.next()?, words.next()?);
+                if words.next().is_some() {
+                    return None;
+                }
+                words3
+            }
+        };
+        // The label first: a line of another kind costs no hex decoding.
+        let pick: fn(&mut Secrets) -> &mut Option<Secret> = match label {
+            b"CLIENT_RANDOM" => |e| &mut e.master,
+            b"CLIENT_HANDSHAKE_TRAFFIC_SECRET" => |e| &mut e.client_handshake,
+            b"SERVER_HANDSHAKE_TRAFFIC_SECRET" => |e| &mut e.server_handshake,
+            b"CLIENT_TRAFFIC_SECRET_0" => |e| &mut e.client_traffic,
+            b"SERVER_TRAFFIC_SECRET_0" => |e| &mut e.server_traffic,
+            _ => return None,
+        };
         let mut random_bytes = [0u8; 32];
         if random.len() != 64 {
             return None;
@@ -193,14 +211,9 @@ impl KeyLog {
         }
         unhex(secret, &mut secret_bytes[..secret_len])?;
         let secret = Secret::new(&secret_bytes[..secret_len])?;
-        let pick: fn(&mut Secrets) -> &mut Option<Secret> = match label {
-            b"CLIENT_RANDOM" if secret.len() == 48 => |e| &mut e.master,
-            b"CLIENT_HANDSHAKE_TRAFFIC_SECRET" => |e| &mut e.client_handshake,
-            b"SERVER_HANDSHAKE_TRAFFIC_SECRET" => |e| &mut e.server_handshake,
-            b"CLIENT_TRAFFIC_SECRET_0" => |e| &mut e.client_traffic,
-            b"SERVER_TRAFFIC_SECRET_0" => |e| &mut e.server_traffic,
-            _ => return None,
-        };
+        if label == b"CLIENT_RANDOM" && secret.len() != 48 {
+            return None;
+        }
         let slot = pick(self.sessions.entry(random).or_default());
         // The last line for a label wins, as in Wireshark.
         *slot = Some(secret);
@@ -216,6 +229,21 @@ impl KeyLog {
     pub fn sessions(&self) -> usize {
         self.sessions.len()
     }
+}
+
+/// The three words of a line as every writer of key logs spells it:
+/// `LABEL SP RANDOM(64) SP SECRET`, cut at those places (`None`: any other
+/// spacing, for the general split). Whitespace later inside the random or
+/// the secret is no hex digit, so such a line fails as the general split
+/// makes it fail (four words, or a random that is not 64 digits).
+fn words_single_spaced(line: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+    let sp = memchr::memchr(b' ', line)?;
+    let (label, rest) = (&line[..sp], line.get(sp + 1..)?);
+    let (random, rest) = (rest.get(..64)?, rest.get(64..)?);
+    let secret = rest.strip_prefix(b" ")?;
+    let starts_word = |w: &[u8]| w.first().is_some_and(|b| !b.is_ascii_whitespace());
+    let label_ok = !label.is_empty() && !label.iter().any(u8::is_ascii_whitespace);
+    (label_ok && starts_word(random) && starts_word(secret)).then_some((label, random, secret))
 }
 
 /// The value of each hex digit, 0xff for other bytes.
@@ -243,8 +271,8 @@ fn unhex(b: &[u8], out: &mut [u8]) -> Option<()> {
         return None;
     }
     let mut bad = 0u8;
-    for (o, p) in out.iter_mut().zip(b.chunks_exact(2)) {
-        let (hi, lo) = (HEX[usize::from(p[0])], HEX[usize::from(p[1])]);
+    for (i, o) in out.iter_mut().enumerate() {
+        let (hi, lo) = (HEX[usize::from(b[2 * i])], HEX[usize::from(b[2 * i + 1])]);
         bad |= hi | lo;
         *o = hi << 4 | (lo & 0x0f);
     }
@@ -285,6 +313,40 @@ mod tests {
         assert_eq!(s.master.as_deref(), Some(&[0x33; 48][..]));
         assert_eq!(format!("{:?}", s.master), "Some(Secret(48 bytes))");
         assert!(log.get(&[0; 32]).is_none());
+    }
+
+    /// Any spacing Wireshark accepts reads as the single spaces of the
+    /// fast path do; a random or secret with whitespace inside is no entry
+    /// either way.
+    #[test]
+    fn spacing() {
+        let r = "0f".repeat(32);
+        let k = "11".repeat(32);
+        let want = KeyLog::parse(&format!("CLIENT_TRAFFIC_SECRET_0 {r} {k}"));
+        assert_eq!((want.entries, want.skipped), (1, 0));
+        let secret = |log: &KeyLog| log.get(&[0x0f; 32]).and_then(|s| s.client_traffic);
+        for line in [
+            format!("CLIENT_TRAFFIC_SECRET_0\t{r}\t{k}"),
+            format!("CLIENT_TRAFFIC_SECRET_0  {r} {k}"),
+            format!("CLIENT_TRAFFIC_SECRET_0 {r}  {k}"),
+            format!("CLIENT_TRAFFIC_SECRET_0\t{r} {k}"),
+            format!("  CLIENT_TRAFFIC_SECRET_0 {r} {k} \t"),
+        ] {
+            let log = KeyLog::parse(&line);
+            assert_eq!((log.entries, log.skipped), (1, 0), "{line:?}");
+            assert_eq!(secret(&log), secret(&want), "{line:?}");
+        }
+        for line in [
+            format!("CLIENT_TRAFFIC_SECRET_0 {} {} {k}", &r[..32], &r[32..]),
+            format!("CLIENT_TRAFFIC_SECRET_0 {r} {} {}", &k[..10], &k[10..]),
+            format!("CLIENT_TRAFFIC_SECRET_0 {r}{k}"),
+            format!("CLIENT_TRAFFIC_SECRET_0 {r}"),
+            format!("CLIENT_TRAFFIC_SECRET_0 {r} "),
+            format!(" {r} {k}"),
+        ] {
+            let log = KeyLog::parse(&line);
+            assert_eq!((log.entries, log.skipped), (0, 1), "{line:?}");
+        }
     }
 
     /// The block reader gives what the text parser gives, whatever the
