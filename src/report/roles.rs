@@ -16,12 +16,15 @@
 //! - `--web-port` / `--pot-port` override either; a role not found keeps
 //!   the lab's port and is reported as missing.
 //!
-//! [`Detector`] is a cheap pass of its own, run before the report's pass
-//! (whose per-connection decisions need the ports from the first packet):
-//! per frame only `decode::tcp_segment` and, for a segment with payload,
-//! one look at its first line; no reassembly, no `Packet`. A connection is
-//! held only while open (from its SYN or first payload to both FINs or a
-//! RST), so memory follows the open connections.
+//! [`Detector`] is cheap: per frame only `decode::tcp_segment` and, for a
+//! segment with payload, one look at its first line; no reassembly, no
+//! `Packet`. The report's pass needs the ports from its first packet (its
+//! per-connection decisions use them), so it guesses them from the first
+//! frames ([`detect_first`]) and feeds a detector every frame as it goes
+//! (`report::pass::collect_detecting`, which runs again in the rare case the
+//! whole capture decides otherwise). A connection is held only while open
+//! (from its SYN or first payload to both FINs or a RST), so memory follows
+//! the open connections.
 
 use super::{POT_PORT, WEBAPP_PORT};
 use crate::dissect::http::StartLineRef;
@@ -148,7 +151,7 @@ struct Conn {
     fins: u8,
 }
 
-/// The pre-pass (see the module doc): feed every frame with [`add`], then
+/// The detection (see the module doc): feed every frame with [`add`], then
 /// [`decide`].
 ///
 /// [`add`]: Detector::add
