@@ -349,6 +349,75 @@ mod tests {
         }
     }
 
+    /// Lines of labels, hex words of about the right lengths and every kind
+    /// of spacing: the parser (fast split first) reads each as a reference
+    /// made of the general split alone does.
+    #[test]
+    fn fast_split_agrees_with_the_general_one() {
+        use proptest::prelude::*;
+        fn hex(w: &str) -> Option<Vec<u8>> {
+            if w.len() % 2 != 0 {
+                return None;
+            }
+            (0..w.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(w.get(i..i + 2)?, 16).ok())
+                .collect()
+        }
+        // (label, random, secret) of an entry, by the general split alone.
+        let reference = |line: &str| -> Option<(String, Vec<u8>, Vec<u8>)> {
+            let mut w = line.split_ascii_whitespace();
+            let (label, random, secret) = (w.next()?, w.next()?, w.next()?);
+            if w.next().is_some() || random.len() != 64 {
+                return None;
+            }
+            let (random, secret) = (hex(random)?, hex(secret)?);
+            let known = match label {
+                "CLIENT_RANDOM" => secret.len() == 48,
+                "CLIENT_TRAFFIC_SECRET_0" => true,
+                _ => false,
+            };
+            (known && !secret.is_empty() && secret.len() <= MAX_SECRET)
+                .then(|| (label.to_string(), random, secret))
+        };
+        let word = prop_oneof![
+            Just("CLIENT_RANDOM".to_string()),
+            Just("CLIENT_TRAFFIC_SECRET_0".to_string()),
+            Just("EXPORTER_SECRET".to_string()),
+            "[0-9a-f]{63,65}",
+            "[0-9a-fA-F]{95,97}",
+            "[0-9a-f]{64}",
+            "[0-9a-f]{96}",
+            "[0-9a-f x]{1,6}",
+        ];
+        let space = prop_oneof![
+            Just(" "),
+            Just(" "),
+            Just("  "),
+            Just("\t"),
+            Just(" \t"),
+            Just("")
+        ];
+        let line = proptest::collection::vec((word, space), 1..5).prop_map(|parts| {
+            parts
+                .into_iter()
+                .map(|(w, s)| format!("{w}{s}"))
+                .collect::<String>()
+        });
+        proptest!(ProptestConfig::with_cases(5000), |(line in line)| {
+            let log = KeyLog::parse(&line);
+            match reference(&line) {
+                Some((label, random, secret)) => {
+                    prop_assert_eq!(log.entries, 1, "{:?}", line);
+                    let s = log.get(&random.try_into().unwrap()).unwrap();
+                    let got = if label == "CLIENT_RANDOM" { s.master } else { s.client_traffic };
+                    prop_assert_eq!(got.as_deref(), Some(&secret[..]), "{:?}", line);
+                }
+                None => prop_assert_eq!(log.entries, 0, "{:?}", line),
+            }
+        });
+    }
+
     /// The block reader gives what the text parser gives, whatever the
     /// block boundaries cut: lines across blocks, a last line without a
     /// newline, and a line longer than a block (skipped).
