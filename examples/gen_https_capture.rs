@@ -11,11 +11,11 @@
 //! session (ring, in memory, AES-256-GCM, AES-128-GCM and ChaCha20-Poly1305
 //! in turn) between a client and a server with a self-signed certificate:
 //! REQUESTS exchanges, each a `GET /page/N` and its `200 OK` (bodies of
-//! 200 B to 24 KB), then close_notify both ways. The TLS bytes of each flight become TCP segments
-//! (loopback, Ethernet, at most 16 KB each) with a SYN handshake, ACKs and
-//! FINs; `clear.pcapng` carries the same requests and responses as plain
-//! HTTP on the same ports. Write it to a temporary path: never commit what
-//! it writes.
+//! 200 B to 24 KB), then close_notify both ways. The TLS bytes of each
+//! flight become TCP segments (loopback, Ethernet, at most 16 KB each) with
+//! a SYN handshake, ACKs and FINs; `clear.pcapng` carries the same
+//! requests and responses as plain HTTP on the same ports. Write it to a
+//! temporary path: never commit what it writes.
 
 #[path = "../benches/support/https_gen.rs"]
 mod https_gen;
